@@ -1,0 +1,166 @@
+//! Command-line definitions (clap derive) and the examples `--help` shows. Parsing only: what the
+//! commands do lives in `src/cmd/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::finding::Severity;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "nhiscan",
+    version,
+    about = "Find hardcoded secrets, long-lived keys and wildcard permissions of non-human identities",
+    after_help = "Examples:\n  nhiscan scan .                          scan the working tree\n  nhiscan scan src/ --format sarif -o r.sarif\n  cat .env | nhiscan scan -               scan standard input\n  nhiscan rules list                      the built-in rules\n  nhiscan rules explain aws-access-key-id\n\nExit codes: 0 no findings at or above --fail-on, 1 findings, 2 error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan files and directories (a working tree) for secrets and risky permissions.
+    #[command(after_help = "Examples:\n  nhiscan scan\n  nhiscan scan . --format sarif --output nhiscan.sarif\n  nhiscan scan . --report sarif=nhiscan.sarif --report json=nhiscan.json\n  nhiscan scan config/ --min-severity high --fail-on critical\n  printenv | nhiscan scan -")]
+    Scan(ScanArgs),
+    /// List, explain and check rules.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// List every rule (built-in and from --rules files).
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+    /// Show what a rule detects, why it matters and how to fix it.
+    Explain {
+        id: String,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+    /// Validate rule files and run their examples and negative examples.
+    #[command(after_help = "Example:\n  nhiscan rules check my-rules.toml")]
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Jsonl,
+    Sarif,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct RuleArgs {
+    /// Extra rule file(s) in the rules/*.toml format (repeatable).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rule_files: Vec<PathBuf>,
+    /// Run only these rules (repeatable, comma-separated).
+    #[arg(long, value_name = "RULE_ID", value_delimiter = ',')]
+    pub enable: Vec<String>,
+    /// Do not run these rules (repeatable, comma-separated).
+    #[arg(long, value_name = "RULE_ID", value_delimiter = ',')]
+    pub disable: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct OutputArgs {
+    /// Report format on standard output (or --output).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write FORMAT to FILE (repeatable), e.g. --report sarif=out.sarif.
+    #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = parse_report)]
+    pub reports: Vec<(Format, PathBuf)>,
+    /// Report only findings at or above this severity.
+    #[arg(long, value_enum, default_value_t = Severity::Info)]
+    pub min_severity: Severity,
+    /// Exit 1 only for findings at or above this severity.
+    #[arg(long, value_enum, default_value_t = Severity::Info)]
+    pub fail_on: Severity,
+    /// Print found secrets in full (they are redacted by default).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Colour in text output (NO_COLOR is honoured with auto).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// No progress line and no summary on standard error.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Also list skipped files (binary, too large) on standard error.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// Worker threads (default: number of cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` reads standard input.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Do not respect .gitignore, .ignore and git excludes.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Follow symbolic links.
+    #[arg(long, short = 'L')]
+    pub follow: bool,
+    /// Skip files larger than this (bytes; K, M, G suffixes).
+    #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
+    pub max_file_size: u64,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+fn parse_report(s: &str) -> Result<(Format, PathBuf), String> {
+    let (f, path) = s.split_once('=').ok_or("expected FORMAT=FILE, e.g. sarif=out.sarif")?;
+    let format = Format::from_str(f, true).map_err(|_| format!("unknown format `{f}` (text, json, jsonl, sarif)"))?;
+    if path.is_empty() {
+        return Err("empty file name".into());
+    }
+    Ok((format, PathBuf::from(path)))
+}
+
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&s[..s.len() - 1], 1u64 << 10),
+        Some('M') => (&s[..s.len() - 1], 1 << 20),
+        Some('G') => (&s[..s.len() - 1], 1 << 30),
+        _ => (s, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .map(|n| n.saturating_mul(mult))
+        .map_err(|_| format!("`{s}` is not a size (e.g. 1048576, 512K, 50M, 1G)"))
+}

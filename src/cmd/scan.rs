@@ -1,0 +1,37 @@
+//! `nhiscan scan [PATH...]`: the working tree (or standard input) through the scanner.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::cli::ScanArgs;
+use crate::scan::Scanner;
+use crate::source;
+use crate::suppress::Suppressor;
+
+pub fn run(args: &ScanArgs) -> Result<i32> {
+    let rules = crate::ruleset::load(&args.rules, &[])?;
+    let scanner = Scanner::new(rules)?;
+    let sink = super::collector(&args.output, Suppressor::default())?;
+    let threads = super::threads(args.output.threads);
+    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    let paths: Vec<PathBuf> = args.paths.iter().filter(|p| p.as_os_str() != "-").cloned().collect();
+    crate::progress::while_running(&sink, args.output.quiet, || {
+        if stdin {
+            source::stdin::scan(&scanner, &sink, args.max_file_size);
+        }
+        if !paths.is_empty() {
+            let opts = source::fs::WalkOptions {
+                no_ignore: args.no_ignore,
+                follow: args.follow,
+                max_file_size: args.max_file_size,
+                threads,
+                verbose: args.output.verbose,
+            };
+            source::fs::scan(&paths, &opts, &scanner, &sink);
+        }
+    });
+    let root = source::fs::scan_root(&paths);
+    let target = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
+    super::finish(&args.output, &scanner, sink, root, target, |_| {})
+}

@@ -1,0 +1,71 @@
+//! Named checksum validators. A token whose format carries a checksum and fails it is not a token (a
+//! typo, a truncated copy, or a made-up string in docs), so it is never reported.
+
+#[derive(Debug, Clone, Copy)]
+pub enum Checksum {
+    /// GitHub's and npm's format: prefix (4 bytes) + 30 base62 characters + 6-character base62 CRC32
+    /// of those 30 characters.
+    GithubCrc32,
+}
+
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+impl Checksum {
+    pub fn by_name(name: &str) -> Option<Checksum> {
+        match name {
+            "github-crc32" => Some(Checksum::GithubCrc32),
+            _ => None,
+        }
+    }
+
+    pub fn valid(self, token: &[u8]) -> bool {
+        match self {
+            Checksum::GithubCrc32 => github_crc32(token),
+        }
+    }
+}
+
+fn github_crc32(token: &[u8]) -> bool {
+    if token.len() < 4 + 6 + 1 {
+        return false;
+    }
+    let (body, check) = token[4..].split_at(token.len() - 4 - 6);
+    base62_6(crc32fast::hash(body)).as_bytes() == check
+}
+
+/// `n` in base62, left-padded with '0' to 6 characters.
+pub fn base62_6(mut n: u32) -> String {
+    let mut out = [b'0'; 6];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    String::from_utf8(out.to_vec()).unwrap()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn make(prefix: &str, body: &str) -> String {
+        format!("{prefix}{body}{}", base62_6(crc32fast::hash(body.as_bytes())))
+    }
+
+    #[test]
+    fn github_checksum_accepts_valid_and_rejects_one_changed_char() {
+        let body = "q8Zr2LmX0vT4bN7cW1yE5uJ3kH9sPd";
+        let tok = make("ghp_", body);
+        assert_eq!(tok.len(), 40);
+        assert!(Checksum::GithubCrc32.valid(tok.as_bytes()));
+        let mut bad = tok.into_bytes();
+        bad[10] = if bad[10] == b'a' { b'b' } else { b'a' };
+        assert!(!Checksum::GithubCrc32.valid(&bad));
+    }
+
+    #[test]
+    fn base62_pads_small_numbers() {
+        assert_eq!(base62_6(0), "000000");
+        assert_eq!(base62_6(61), "00000z");
+        assert_eq!(base62_6(62), "000010");
+    }
+}

@@ -1,0 +1,249 @@
+//! The rule engine: bytes in, matches out. It knows rules, not sources: a caller hands it content and
+//! gets back secret spans in that content.
+//!
+//! One Aho-Corasick pass over all rules' keywords finds where a rule could match; each rule's regex
+//! then runs only in a window around those hits. That is what keeps a 1 GB tree fast: most files have
+//! no keyword at all and cost one automaton pass. Matches then go through the entropy gate, the
+//! placeholder filter and checksum validation; base64 and URL-encoded values are decoded and scanned
+//! again, to a fixed depth.
+
+pub mod checksum;
+pub mod decode;
+pub mod entropy;
+pub mod placeholder;
+pub mod rule;
+
+use std::collections::HashSet;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use anyhow::Result;
+
+pub use rule::Rule;
+
+/// How far before a keyword a match may start (the keyword is usually the variable name before the
+/// value, or the token's own prefix).
+const BEFORE: usize = 256;
+/// Default distance after a keyword the match may end in; a rule can ask for more (`window`).
+const AFTER: usize = 512;
+/// How deep decoded content is decoded again (base64 inside URL-encoding, ...).
+pub const MAX_DECODE_DEPTH: u8 = 2;
+
+/// What a keyword hit asks for.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Rule(usize),
+    Decode(decode::Trigger),
+}
+
+pub struct Engine {
+    rules: Vec<Rule>,
+    ac: Option<AhoCorasick>,
+    /// For each automaton pattern, what it triggers.
+    targets: Vec<Vec<Target>>,
+}
+
+/// A secret found in content, with its span in that content.
+#[derive(Debug, Clone)]
+pub struct Match {
+    pub rule: usize,
+    /// Byte span of the secret in the content handed to [`Engine::scan`]. For a match inside decoded
+    /// content this is the span of the encoded text it came from.
+    pub start: usize,
+    pub end: usize,
+    pub secret: Vec<u8>,
+    pub entropy: f64,
+    pub decoded: Option<&'static str>,
+}
+
+impl Engine {
+    /// Builds the engine from rules; `enabled` has already been applied by the caller.
+    pub fn new(rules: Vec<Rule>) -> Result<Engine> {
+        let mut keywords: Vec<String> = Vec::new();
+        let mut targets: Vec<Vec<Target>> = Vec::new();
+        let mut add = |kw: &str, t: Target| {
+            let kw = kw.to_ascii_lowercase();
+            match keywords.iter().position(|k| *k == kw) {
+                Some(i) => targets[i].push(t),
+                None => {
+                    keywords.push(kw);
+                    targets.push(vec![t]);
+                }
+            }
+        };
+        for (i, r) in rules.iter().enumerate() {
+            if r.spec.pattern.is_some() {
+                for k in &r.spec.keywords {
+                    add(k, Target::Rule(i));
+                }
+            }
+        }
+        for (kw, trig) in decode::TRIGGERS {
+            add(kw, Target::Decode(*trig));
+        }
+        let ac = if keywords.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(&keywords)?,
+            )
+        };
+        Ok(Engine { rules, ac, targets })
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn rule(&self, i: usize) -> &Rule {
+        &self.rules[i]
+    }
+
+    /// All matches in `data`, provider rules winning over generic ones on the same span.
+    pub fn scan(&self, data: &[u8]) -> Vec<Match> {
+        let mut out = Vec::new();
+        self.scan_depth(data, 0, &mut out);
+        self.resolve_overlaps(out)
+    }
+
+    fn scan_depth(&self, data: &[u8], depth: u8, out: &mut Vec<Match>) {
+        let Some(ac) = &self.ac else { return };
+        // Windows per rule, merged while hits overlap; flushed when a hit falls past the open window.
+        let mut open: Vec<Option<(usize, usize)>> = vec![None; self.rules.len()];
+        let mut touched: Vec<usize> = Vec::new();
+        let mut decode_windows: Vec<(decode::Trigger, usize, usize)> = Vec::new();
+        let mut seen: HashSet<(usize, usize, usize)> = HashSet::new();
+        for hit in ac.find_overlapping_iter(data) {
+            for t in &self.targets[hit.pattern().as_usize()] {
+                match *t {
+                    Target::Rule(r) => {
+                        let after = self.rules[r].spec.window.unwrap_or(AFTER);
+                        let ws = hit.start().saturating_sub(BEFORE);
+                        let we = (hit.end() + after).min(data.len());
+                        match &mut open[r] {
+                            Some((_, e)) if ws <= *e => *e = (*e).max(we),
+                            slot => {
+                                if let Some((s, e)) = slot.take() {
+                                    self.run_rule(r, data, s, e, &mut seen, out);
+                                } else {
+                                    touched.push(r);
+                                }
+                                *slot = Some((ws, we));
+                            }
+                        }
+                    }
+                    Target::Decode(trig) if depth < MAX_DECODE_DEPTH => {
+                        let (s, e) = trig.window(data, hit.start(), hit.end());
+                        match decode_windows.last_mut() {
+                            Some((t, _, pe)) if *t == trig && s <= *pe => *pe = (*pe).max(e),
+                            _ => decode_windows.push((trig, s, e)),
+                        }
+                    }
+                    Target::Decode(_) => {}
+                }
+            }
+        }
+        for r in touched {
+            if let Some((s, e)) = open[r].take() {
+                self.run_rule(r, data, s, e, &mut seen, out);
+            }
+        }
+        for (trig, s, e) in decode_windows {
+            for (span, kind, decoded) in trig.candidates(data, s, e) {
+                let mut inner = Vec::new();
+                self.scan_depth(&decoded, depth + 1, &mut inner);
+                for m in inner {
+                    if seen.insert((m.rule, span.0, span.1 + m.start)) {
+                        out.push(Match { start: span.0, end: span.1, decoded: Some(kind), ..m });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs one rule's regex over `data[s..e]`, widened to token boundaries so a window edge never cuts
+    /// a token in two.
+    fn run_rule(
+        &self,
+        r: usize,
+        data: &[u8],
+        mut s: usize,
+        mut e: usize,
+        seen: &mut HashSet<(usize, usize, usize)>,
+        out: &mut Vec<Match>,
+    ) {
+        let limit_s = s.saturating_sub(BEFORE);
+        while s > limit_s && is_token_byte(data[s - 1]) {
+            s -= 1;
+        }
+        let limit_e = (e + 4096).min(data.len());
+        while e < limit_e && is_token_byte(data[e]) {
+            e += 1;
+        }
+        let rule = &self.rules[r];
+        let re = rule.regex();
+        let hay = &data[s..e];
+        let mut locs = re.capture_locations();
+        let mut at = 0;
+        while at <= hay.len() {
+            let Some(m) = re.captures_read_at(&mut locs, hay, at) else { break };
+            at = if m.end() > m.start() { m.end() } else { m.end() + 1 };
+            let Some((ms, me)) = locs.get(rule.secret_group) else { continue };
+            let (abs_s, abs_e) = (s + ms, s + me);
+            if !seen.insert((r, abs_s, abs_e)) {
+                continue;
+            }
+            let secret = &data[abs_s..abs_e];
+            if let Some(found) = self.accept(rule, secret) {
+                out.push(Match {
+                    rule: r,
+                    start: abs_s,
+                    end: abs_e,
+                    secret: secret.to_vec(),
+                    entropy: found,
+                    decoded: None,
+                });
+            }
+        }
+    }
+
+    /// The gates after a regex match; returns the secret's entropy when it passes.
+    fn accept(&self, rule: &Rule, secret: &[u8]) -> Option<f64> {
+        if secret.is_empty() || placeholder::is_placeholder(secret) {
+            return None;
+        }
+        let h = entropy::shannon(secret);
+        if rule.spec.min_entropy.is_some_and(|min| h < min) {
+            return None;
+        }
+        if let Some(c) = rule.spec.checksum.as_deref().and_then(checksum::Checksum::by_name) {
+            if !c.valid(secret) {
+                return None;
+            }
+        }
+        Some(h)
+    }
+
+    /// Where a provider rule and a generic rule report the same (overlapping) span, only the provider
+    /// rule reports.
+    fn resolve_overlaps(&self, mut ms: Vec<Match>) -> Vec<Match> {
+        ms.sort_by_key(|m| (m.start, m.end, m.rule));
+        let specific: Vec<(usize, usize)> = ms
+            .iter()
+            .filter(|m| !self.rules[m.rule].spec.generic)
+            .map(|m| (m.start, m.end))
+            .collect();
+        ms.retain(|m| {
+            !self.rules[m.rule].spec.generic
+                || !specific.iter().any(|&(s, e)| s < m.end && m.start < e)
+        });
+        ms
+    }
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/' | b'=' | b'.')
+}

@@ -1,0 +1,204 @@
+//! The one finding type every source, rule and analyzer produces, and the one place that decides how a
+//! secret is shown (redacted unless the user asks) and fingerprinted.
+//!
+//! Reports never branch on where a finding came from: an [`Origin`] carries what each report needs
+//! (a display string, an artifact path, a logical location, and source-specific properties).
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+    /// GitHub code scanning's `security-severity` (a CVSS-like score).
+    pub fn score(self) -> &'static str {
+        match self {
+            Severity::Info => "0.0",
+            Severity::Low => "3.0",
+            Severity::Medium => "5.5",
+            Severity::High => "8.0",
+            Severity::Critical => "9.5",
+        }
+    }
+    /// One step down, for findings that are real but less exposed (expired tokens, build-only stages).
+    pub fn lower(self) -> Severity {
+        match self {
+            Severity::Critical => Severity::High,
+            Severity::High => Severity::Medium,
+            Severity::Medium => Severity::Low,
+            _ => Severity::Info,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lifetime {
+    pub kind: LifetimeKind,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LifetimeKind {
+    LongLived,
+    ShortLived,
+    Expired,
+    Unknown,
+}
+
+/// Where content came from. Sources fill it; reports only read it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Origin {
+    /// The file a SARIF result points at, relative to the scan root where possible.
+    pub artifact: String,
+    /// How a person reads the place, e.g. `app.tar layer 3 (sha256:ab12…) /app/.env`.
+    pub display: String,
+    /// The path analyzers use to choose themselves (the path inside a commit or an image).
+    pub name: String,
+    /// A SARIF logical location (layer and in-image path, commit and path), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logical: Option<String>,
+    /// Source facts carried to every report: commit, blob, layer digest, ...
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    pub properties: Map<String, Value>,
+}
+
+impl Origin {
+    pub fn file(display: impl Into<String>, artifact: impl Into<String>) -> Origin {
+        let display = display.into();
+        Origin { artifact: artifact.into(), name: display.clone(), display, ..Default::default() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub title: String,
+    pub kind: String,
+    pub severity: Severity,
+    pub message: String,
+    #[serde(flatten)]
+    pub origin: Arc<Origin>,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    /// The full secret. Serialized only through [`Finding::to_json`] with `show_secrets`.
+    #[serde(skip)]
+    pub secret: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redacted: Option<String>,
+    /// Hash of (rule id, secret), or of (rule id, what the analyzer flagged): stable when lines move.
+    pub fingerprint: String,
+    /// Hash of (rule id, artifact, line): for tools that track a place rather than a value.
+    pub location_fingerprint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifetime: Option<Lifetime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entropy: Option<f64>,
+    /// How the content was decoded before the match (`base64`, `url`), if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<String>,
+    /// Anything an analyzer or source adds (policy names, provenance, ...).
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    pub properties: Map<String, Value>,
+    /// Why the finding is suppressed (inline `nhiscan:allow`, a config entry), if it is. Suppressed
+    /// findings are dropped before reports unless `--no-suppress`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
+}
+
+impl Finding {
+    pub fn to_json(&self, show_secrets: bool) -> Value {
+        let mut v = serde_json::to_value(self).expect("finding serializes");
+        if show_secrets {
+            if let (Some(s), Value::Object(m)) = (&self.secret, &mut v) {
+                m.insert("secret".into(), Value::String(s.clone()));
+            }
+        }
+        v
+    }
+
+    /// The secret as reports show it: redacted unless the user asked for it.
+    pub fn shown_secret(&self, show_secrets: bool) -> Option<&str> {
+        if show_secrets {
+            self.secret.as_deref()
+        } else {
+            self.redacted.as_deref()
+        }
+    }
+}
+
+/// A short prefix then `…`: enough to recognise which key it is, not enough to use it.
+pub fn redact(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    let keep = match chars.len() {
+        0..=7 => 0,
+        8..=15 => 2,
+        16..=31 => 4,
+        _ => 8,
+    };
+    // Keep a prefix such as `ghp_`/`sk-ant-` visible only as far as `keep` allows.
+    let mut out: String = chars[..keep].iter().collect();
+    out.push('…');
+    out
+}
+
+pub fn hash_hex(parts: &[&[u8]]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn fingerprint(rule_id: &str, value: &[u8]) -> String {
+    hash_hex(&[rule_id.as_bytes(), value])
+}
+
+pub fn location_fingerprint(rule_id: &str, artifact: &str, line: usize) -> String {
+    hash_hex(&[rule_id.as_bytes(), artifact.as_bytes(), line.to_string().as_bytes()])
+}
+
+/// A file that could not be scanned (fully): it is reported, and the scan goes on.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanError {
+    pub path: String,
+    pub message: String,
+}
+
+/// A file passed over on purpose (binary, too large): counted and listed, not an error.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}

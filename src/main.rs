@@ -1,0 +1,31 @@
+//! Parses arguments, runs the command, maps errors to exit code 2. Nothing else lives here.
+
+use clap::Parser;
+use nhiscan::cli::{Cli, Command, RulesCommand};
+use nhiscan::cmd;
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { cmd::EXIT_ERROR } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    let result = match &cli.command {
+        Command::Scan(args) => cmd::scan::run(args),
+        Command::Rules { command } => match command {
+            RulesCommand::List { format, rules } => cmd::rules::list(rules, *format),
+            RulesCommand::Explain { id, rules } => cmd::rules::explain(rules, id),
+            RulesCommand::Check { files } => cmd::rules::check(files),
+        },
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(cmd::EXIT_ERROR);
+        }
+    }
+}
