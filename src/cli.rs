@@ -22,8 +22,27 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan files and directories (a working tree) for secrets and risky permissions.
-    #[command(after_help = "Examples:\n  nhiscan scan\n  nhiscan scan . --format sarif --output nhiscan.sarif\n  nhiscan scan . --report sarif=nhiscan.sarif --report json=nhiscan.json\n  nhiscan scan config/ --min-severity high --fail-on critical\n  printenv | nhiscan scan -")]
+    #[command(
+        after_help = "Examples:\n  nhiscan scan\n  nhiscan scan . --format sarif --output nhiscan.sarif\n  nhiscan scan . --report sarif=nhiscan.sarif --report json=nhiscan.json\n  nhiscan scan config/ --min-severity high --fail-on critical\n  printenv | nhiscan scan -"
+    )]
     Scan(ScanArgs),
+    /// Scan every blob in a git repository's history (all refs), with who introduced each secret and when.
+    #[command(
+        after_help = "Examples:\n  nhiscan git                             every blob reachable from every ref of .\n  nhiscan git repo.git --all-objects      also unreachable and dangling objects\n  nhiscan git --since origin/main         only what this branch adds (CI)\n  nhiscan git --range v1.0..v2.0 --format sarif -o history.sarif\n  nhiscan git --baseline .nhiscan-baseline.json --fail-on high"
+    )]
+    Git(GitArgs),
+    /// Scan what is staged for the next commit (the pre-commit check): only added lines report.
+    #[command(
+        after_help = "Examples:\n  nhiscan staged\n  nhiscan install-hook                    run it before every commit"
+    )]
+    Staged(StagedArgs),
+    /// Install nhiscan as the repository's git pre-commit hook.
+    InstallHook(InstallHookArgs),
+    /// Record the current findings so that later scans report only new ones.
+    Baseline {
+        #[command(subcommand)]
+        command: BaselineCommand,
+    },
     /// List, explain and check rules.
     Rules {
         #[command(subcommand)]
@@ -52,6 +71,112 @@ pub enum RulesCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BaselineCommand {
+    /// Scan PATH (like `nhiscan scan`) and write the findings' fingerprints to FILE.
+    #[command(
+        after_help = "Examples:\n  nhiscan baseline create . -o .nhiscan-baseline.json\n  nhiscan baseline create --git . -o .nhiscan-baseline.json   from the whole history\n  nhiscan scan . --baseline .nhiscan-baseline.json"
+    )]
+    Create(BaselineArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BaselineArgs {
+    /// Directory (or repository with --git) to scan.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Where to write the baseline (JSON).
+    #[arg(long, short = 'o', value_name = "FILE", required = true)]
+    pub output: PathBuf,
+    /// Take the findings from the git history of PATH instead of its files.
+    #[arg(long)]
+    pub git: bool,
+    /// Do not respect .gitignore, .ignore and git excludes.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Skip files larger than this (bytes; K, M, G suffixes).
+    #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
+    pub max_file_size: u64,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Worker threads (default: number of cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// No progress line and no summary on standard error.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// The project's own settings, shared by every scanning command.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ProjectArgs {
+    /// Project config (default: .nhiscan.toml in the scanned directory or repository, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Report suppressed findings too (inline nhiscan:allow, [[allow]], allow_paths).
+    #[arg(long)]
+    pub no_suppress: bool,
+    /// Report only findings whose fingerprint is not in FILE (from `nhiscan baseline create` or a JSON report).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GitArgs {
+    /// The repository (a working tree, a worktree or a bare repository).
+    #[arg(default_value = ".")]
+    pub repo: PathBuf,
+    /// Also scan unreachable and dangling objects.
+    #[arg(long)]
+    pub all_objects: bool,
+    /// Scan only blobs introduced by commits after REV, up to HEAD (REV..HEAD).
+    #[arg(long, value_name = "REV", conflicts_with_all = ["range", "branch", "all_objects"])]
+    pub since: Option<String>,
+    /// Scan only blobs introduced by the commits in A..B.
+    #[arg(long, value_name = "A..B", conflicts_with_all = ["branch", "all_objects"])]
+    pub range: Option<String>,
+    /// Scan only the history of one ref (branch, tag or commit).
+    #[arg(long, value_name = "REF", conflicts_with = "all_objects")]
+    pub branch: Option<String>,
+    /// Skip blobs larger than this (bytes; K, M, G suffixes).
+    #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
+    pub max_file_size: u64,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct StagedArgs {
+    /// The repository whose index to check.
+    #[arg(default_value = ".")]
+    pub repo: PathBuf,
+    /// Skip staged files larger than this (bytes; K, M, G suffixes).
+    #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
+    pub max_file_size: u64,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InstallHookArgs {
+    /// The repository to install the hook in.
+    #[arg(default_value = ".")]
+    pub repo: PathBuf,
+    /// Replace an existing pre-commit hook that nhiscan did not write.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,15 +261,23 @@ pub struct ScanArgs {
     /// Skip files larger than this (bytes; K, M, G suffixes).
     #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
     pub max_file_size: u64,
+    /// Scan what is staged in the repository at PATH instead (same as `nhiscan staged PATH`).
+    #[arg(long)]
+    pub staged: bool,
     #[command(flatten)]
     pub rules: RuleArgs,
+    #[command(flatten)]
+    pub project: ProjectArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }
 
 fn parse_report(s: &str) -> Result<(Format, PathBuf), String> {
-    let (f, path) = s.split_once('=').ok_or("expected FORMAT=FILE, e.g. sarif=out.sarif")?;
-    let format = Format::from_str(f, true).map_err(|_| format!("unknown format `{f}` (text, json, jsonl, sarif)"))?;
+    let (f, path) = s
+        .split_once('=')
+        .ok_or("expected FORMAT=FILE, e.g. sarif=out.sarif")?;
+    let format = Format::from_str(f, true)
+        .map_err(|_| format!("unknown format `{f}` (text, json, jsonl, sarif)"))?;
     if path.is_empty() {
         return Err("empty file name".into());
     }

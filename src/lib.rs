@@ -7,6 +7,7 @@
 pub mod analyze;
 pub mod cli;
 pub mod cmd;
+pub mod config;
 pub mod engine;
 pub mod finding;
 pub mod lifetime;

@@ -1,7 +1,7 @@
 //! Parses arguments, runs the command, maps errors to exit code 2. Nothing else lives here.
 
 use clap::Parser;
-use nhiscan::cli::{Cli, Command, RulesCommand};
+use nhiscan::cli::{BaselineCommand, Cli, Command, RulesCommand};
 use nhiscan::cmd;
 
 fn main() {
@@ -15,6 +15,12 @@ fn main() {
     };
     let result = match &cli.command {
         Command::Scan(args) => cmd::scan::run(args),
+        Command::Git(args) => cmd::git::run(args),
+        Command::Staged(args) => cmd::staged::run(args),
+        Command::InstallHook(args) => cmd::hook::run(args),
+        Command::Baseline {
+            command: BaselineCommand::Create(args),
+        } => cmd::baseline::create(args),
         Command::Rules { command } => match command {
             RulesCommand::List { format, rules } => cmd::rules::list(rules, *format),
             RulesCommand::Explain { id, rules } => cmd::rules::explain(rules, id),

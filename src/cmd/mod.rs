@@ -2,8 +2,12 @@
 //! and a collector, let one source push into it, then render reports and pick the exit code
 //! ([`finish`]), so `scan`, `git`, `staged` and `image` differ only in their source.
 
+pub mod baseline;
+pub mod git;
+pub mod hook;
 pub mod rules;
 pub mod scan;
+pub mod staged;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -20,13 +24,56 @@ pub const EXIT_CLEAN: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 
+/// What every scanning command builds from its rule flags and the project config: the scanner (rules
+/// plus config `rules`, `enable`/`disable`, `[severity]` overrides) and the suppressor (`[[allow]]`,
+/// `allow_paths`, `--no-suppress`, `--baseline`). `root` is where `.nhiscan.toml` is looked for.
+pub fn project(
+    rule_args: &crate::cli::RuleArgs,
+    project: &crate::cli::ProjectArgs,
+    root: &std::path::Path,
+) -> Result<(Scanner, crate::suppress::Suppressor, crate::config::Config)> {
+    let config = crate::config::Config::load(project.config.as_deref(), root)?;
+    let shown = config.path.as_ref().map_or_else(
+        || crate::config::FILE_NAME.into(),
+        |p| p.display().to_string(),
+    );
+    let mut args = rule_args.clone();
+    if args.enable.is_empty() {
+        args.enable = config.enable.clone();
+    }
+    args.disable.extend(config.disable.iter().cloned());
+    let mut rules = crate::ruleset::load(&args, &config.rules).with_context(|| {
+        if config.path.is_some() {
+            format!("with config {shown}")
+        } else {
+            "loading rules".into()
+        }
+    })?;
+    for (id, sev) in &config.severity {
+        match rules.iter_mut().find(|r| r.id() == id) {
+            Some(r) => r.spec.severity = *sev,
+            None if args.enable.is_empty() && !args.disable.contains(id) => {
+                anyhow::bail!("{shown}: key `severity.{id}`: unknown rule id `{id}` (see `nhiscan rules list`)")
+            }
+            None => {}
+        }
+    }
+    let mut suppressor = crate::suppress::Suppressor::from_config(&config, project.no_suppress)
+        .with_context(|| format!("{shown}: invalid config"))?;
+    if let Some(b) = &project.baseline {
+        suppressor.load_baseline(b)?;
+    }
+    Ok((Scanner::new(rules)?, suppressor, config))
+}
+
 /// Makes the collector for a run, streaming JSONL to stdout/--output at once when that is the format.
 pub fn collector(out: &OutputArgs, suppressor: crate::suppress::Suppressor) -> Result<Collector> {
     let mut c = Collector::new(out.min_severity, out.show_secrets, suppressor);
     if out.format == Format::Jsonl {
         let w: Box<dyn Write + Send> = match &out.output {
             Some(p) => Box::new(std::io::BufWriter::new(
-                std::fs::File::create(p).with_context(|| format!("{}: cannot create output file", p.display()))?,
+                std::fs::File::create(p)
+                    .with_context(|| format!("{}: cannot create output file", p.display()))?,
             )),
             None => Box::new(std::io::BufWriter::new(std::io::stdout())),
         };
@@ -44,7 +91,8 @@ pub fn finish(
     target: String,
     adjust: impl FnOnce(&mut Outcome),
 ) -> Result<i32> {
-    sink.flush_stream().context("cannot write the JSONL report")?;
+    sink.flush_stream()
+        .context("cannot write the JSONL report")?;
     let mut outcome = sink.finish();
     adjust(&mut outcome);
     let lookup = |id: &str| scanner.rule(id);
@@ -57,13 +105,23 @@ pub fn finish(
                 && std::io::stdout().is_terminal()
         }
     };
-    let cx = Context { outcome: &outcome, show_secrets: out.show_secrets, color, root, rule: &lookup, target };
+    let cx = Context {
+        outcome: &outcome,
+        show_secrets: out.show_secrets,
+        color,
+        root,
+        rule: &lookup,
+        target,
+    };
     if out.format != Format::Jsonl {
         let text = report::render(out.format, &cx);
         write_report(out.output.as_ref(), &text)?;
     }
     for (format, path) in &out.reports {
-        let cx = Context { color: false, ..Context { ..cx_clone(&cx) } };
+        let cx = Context {
+            color: false,
+            ..Context { ..cx_clone(&cx) }
+        };
         write_report(Some(path), &report::render(*format, &cx))?;
     }
     for e in &outcome.errors {
@@ -90,10 +148,15 @@ fn cx_clone<'a>(cx: &Context<'a>) -> Context<'a> {
 
 fn write_report(path: Option<&PathBuf>, text: &str) -> Result<()> {
     match path {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("{}: cannot write report", p.display())),
+        Some(p) => {
+            std::fs::write(p, text).with_context(|| format!("{}: cannot write report", p.display()))
+        }
         None => {
             let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+            {
                 // `nhiscan scan | head` closing the pipe is not an error worth exit 2.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 r => r.context("cannot write to standard output"),

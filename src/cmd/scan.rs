@@ -5,17 +5,23 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::cli::ScanArgs;
-use crate::scan::Scanner;
 use crate::source;
-use crate::suppress::Suppressor;
 
 pub fn run(args: &ScanArgs) -> Result<i32> {
-    let rules = crate::ruleset::load(&args.rules, &[])?;
-    let scanner = Scanner::new(rules)?;
-    let sink = super::collector(&args.output, Suppressor::default())?;
-    let threads = super::threads(args.output.threads);
+    if args.staged {
+        return super::staged::run_from_scan(args);
+    }
     let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
-    let paths: Vec<PathBuf> = args.paths.iter().filter(|p| p.as_os_str() != "-").cloned().collect();
+    let paths: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .cloned()
+        .collect();
+    let (scanner, suppressor, _) =
+        super::project(&args.rules, &args.project, &source::fs::scan_root(&paths))?;
+    let sink = super::collector(&args.output, suppressor)?;
+    let threads = super::threads(args.output.threads);
     crate::progress::while_running(&sink, args.output.quiet, || {
         if stdin {
             source::stdin::scan(&scanner, &sink, args.max_file_size);
@@ -32,6 +38,11 @@ pub fn run(args: &ScanArgs) -> Result<i32> {
         }
     });
     let root = source::fs::scan_root(&paths);
-    let target = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
+    let target = args
+        .paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
     super::finish(&args.output, &scanner, sink, root, target, |_| {})
 }

@@ -49,15 +49,27 @@ fn line(f: &Finding, show: bool) -> String {
     }
     if let Some(l) = &f.lifetime {
         if l.kind == LifetimeKind::LongLived || l.kind == LifetimeKind::Expired {
-            let tag = if l.kind == LifetimeKind::Expired { "expired" } else { "long-lived" };
+            let tag = if l.kind == LifetimeKind::Expired {
+                "expired"
+            } else {
+                "long-lived"
+            };
             s.push_str(&format!("  [{}]", tag.dimmed()));
         }
     }
     s.push('\n');
-    for (k, v) in &f.origin.properties {
-        if let Some(v) = v.as_str() {
-            s.push_str(&format!("    {} {v}\n", format!("{k}:").dimmed()));
-        }
+    for (k, v) in f.origin.properties.iter().chain(&f.properties) {
+        let v = match v {
+            serde_json::Value::String(v) => v.clone(),
+            serde_json::Value::Number(_) | serde_json::Value::Bool(_) => v.to_string(),
+            serde_json::Value::Array(a) if !a.is_empty() && a.iter().all(|x| x.is_string()) => a
+                .iter()
+                .filter_map(|x| x.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => continue,
+        };
+        s.push_str(&format!("    {} {v}\n", format!("{k}:").dimmed()));
     }
     s
 }
@@ -75,7 +87,12 @@ pub fn summary(cx: &Context) -> String {
         format!("{} findings ({})", s.findings, sev.join(", "))
     };
     parts.push(head);
-    parts.push(format!("{} files, {} scanned in {:.2}s", s.files, human_bytes(s.bytes), s.seconds));
+    parts.push(format!(
+        "{} files, {} scanned in {:.2}s",
+        s.files,
+        human_bytes(s.bytes),
+        s.seconds
+    ));
     if s.long_lived > 0 {
         parts.push(format!("{} long-lived credentials", s.long_lived));
     }

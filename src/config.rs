@@ -1,0 +1,185 @@
+//! The project config, `.nhiscan.toml` at the scan root (or `--config FILE`), read by every scanning
+//! command (scan, git, staged, image). Strict: an unknown key or a bad date is an error naming the key,
+//! because a typo in a suppression file must not silently hide or unhide findings.
+//!
+//! ```toml
+//! rules = ["ci/nhiscan-rules.toml"]      # extra rule files, relative to this file
+//! enable = []                            # run only these rule ids (empty: all)
+//! disable = ["generic-password"]         # never run these
+//! allow_paths = ["tests/fixtures/**"]    # findings under these globs are suppressed
+//!
+//! [severity]                             # per-rule severity overrides
+//! generic-api-key = "low"
+//!
+//! [[allow]]                              # accept one secret, everywhere it appears
+//! fingerprint = "3f2a…"                  # from the report (`fingerprint`)
+//! reason = "test key, revoked"
+//! expires = "2026-12-31"                 # optional: after this day it is a finding again
+//!
+//! [policy]                               # reserved for the permission policy (parsed elsewhere)
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _, Result};
+use serde::Deserialize;
+
+use crate::finding::Severity;
+
+pub const FILE_NAME: &str = ".nhiscan.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Extra rule files (the rules/*.toml format), relative to the config file.
+    #[serde(default)]
+    pub rules: Vec<PathBuf>,
+    #[serde(default)]
+    pub enable: Vec<String>,
+    #[serde(default)]
+    pub disable: Vec<String>,
+    /// Rule id → severity.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+    /// Globs (gitignore-like, matched on the path relative to the scan root or in the commit/image).
+    #[serde(default)]
+    pub allow_paths: Vec<String>,
+    #[serde(default)]
+    pub allow: Vec<Allow>,
+    /// The permission policy; another module reads it.
+    #[serde(default)]
+    pub policy: Option<toml::Table>,
+    /// Where the config was read from (not a key).
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Allow {
+    pub fingerprint: String,
+    pub reason: String,
+    /// `YYYY-MM-DD`: the last day the suppression holds.
+    #[serde(default)]
+    pub expires: Option<String>,
+    /// Checked `expires` as days since 1970-01-01.
+    #[serde(skip)]
+    pub expires_day: Option<i64>,
+}
+
+impl Config {
+    /// `explicit` (from `--config`) must exist; otherwise `<root>/.nhiscan.toml` is read if present.
+    pub fn load(explicit: Option<&Path>, root: &Path) -> Result<Config> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => {
+                let p = root.join(FILE_NAME);
+                if !p.is_file() {
+                    return Ok(Config::default());
+                }
+                p
+            }
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("{}: cannot read config", path.display()))?;
+        let mut c =
+            Config::parse(&text).with_context(|| format!("{}: invalid config", path.display()))?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        for r in &mut c.rules {
+            if r.is_relative() {
+                *r = base.join(&*r);
+            }
+        }
+        c.path = Some(path);
+        Ok(c)
+    }
+
+    pub fn parse(text: &str) -> Result<Config> {
+        let mut c: Config =
+            toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim_end()))?;
+        for (i, a) in c.allow.iter_mut().enumerate() {
+            if a.fingerprint.trim().is_empty() {
+                bail!("key `allow[{i}].fingerprint`: must not be empty");
+            }
+            if a.reason.trim().is_empty() {
+                bail!("key `allow[{i}].reason`: say why this finding is accepted");
+            }
+            if let Some(d) = &a.expires {
+                a.expires_day = Some(parse_date(d).with_context(|| {
+                    format!("key `allow[{i}].expires`: `{d}` is not a YYYY-MM-DD date")
+                })?);
+            }
+        }
+        for (i, g) in c.allow_paths.iter().enumerate() {
+            globset::Glob::new(g).map_err(|e| anyhow::anyhow!("key `allow_paths[{i}]`: {e}"))?;
+        }
+        Ok(c)
+    }
+}
+
+/// `YYYY-MM-DD` to days since 1970-01-01.
+pub fn parse_date(s: &str) -> Result<i64> {
+    let p: Vec<&str> = s.split('-').collect();
+    if p.len() != 3 || p[0].len() != 4 || p[1].len() != 2 || p[2].len() != 2 {
+        bail!("expected YYYY-MM-DD");
+    }
+    let y: i64 = p[0].parse()?;
+    let m: u32 = p[1].parse()?;
+    let d: u32 = p[2].parse()?;
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&m) || d == 0 || d > days_in[m as usize - 1] {
+        bail!("no such day");
+    }
+    Ok(crate::source::git::days_from_civil(y, m, d))
+}
+
+/// Today (UTC) as days since 1970-01-01; `NHISCAN_TODAY=YYYY-MM-DD` overrides it for reproducible runs.
+pub fn today() -> i64 {
+    if let Some(d) = std::env::var("NHISCAN_TODAY")
+        .ok()
+        .and_then(|s| parse_date(&s).ok())
+    {
+        return d;
+    }
+    crate::source::git::now_secs().div_euclid(86_400)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_keys_and_dates() {
+        assert!(Config::parse("colour = 1")
+            .unwrap_err()
+            .to_string()
+            .contains("colour"));
+        let e = Config::parse("[[allow]]\nfingerprint='a'\nreason='b'\nexpires='2025-02-30'\n")
+            .unwrap_err();
+        assert!(format!("{e:#}").contains("allow[0].expires"), "{e:#}");
+        let c = Config::parse(
+            "[policy]\nx = 1\n[[allow]]\nfingerprint='a'\nreason='b'\nexpires='2025-02-28'\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.allow[0].expires_day,
+            Some(parse_date("2025-02-28").unwrap())
+        );
+        assert!(c.policy.is_some());
+    }
+}

@@ -1,0 +1,206 @@
+//! The staged source (pre-commit): what `git commit` would record, compared with HEAD (or with the
+//! empty tree before the first commit). Each changed file's staged blob is scanned whole, so rules and
+//! analyzers see their context, and only findings that touch an added line are kept: a commit is
+//! blamed for what it adds, not for what was already there.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::{bail, Result};
+use serde_json::json;
+
+use super::git::{read_blobs, Read, Repo};
+use crate::finding::Origin;
+use crate::scan::Scanner;
+use crate::sink::Collector;
+
+/// One staged file: its new blob and the line ranges (1-based, inclusive) the change adds.
+#[derive(Debug, Default)]
+pub struct Change {
+    pub path: String,
+    pub blob: String,
+    pub added: Vec<(usize, usize)>,
+    pub binary: bool,
+}
+
+/// Parses `git diff --cached -U0 --full-index` output.
+pub fn parse_diff(out: &[u8]) -> Vec<Change> {
+    let mut changes: Vec<Change> = Vec::new();
+    let text = String::from_utf8_lossy(out);
+    let mut cur: Option<Change> = None;
+    for line in text.lines() {
+        if line.starts_with("diff --git ") {
+            changes.extend(cur.take());
+            cur = Some(Change::default());
+            continue;
+        }
+        let Some(c) = cur.as_mut() else { continue };
+        if let Some(rest) = line.strip_prefix("index ") {
+            // index OLD..NEW [mode]
+            let ids = rest.split(' ').next().unwrap_or("");
+            c.blob = ids
+                .split_once("..")
+                .map(|x| x.1.to_string())
+                .unwrap_or_default();
+            if rest.ends_with(" 160000") {
+                c.blob.clear(); // a submodule: its "blob" is a commit
+            }
+        } else if let Some(p) = line.strip_prefix("+++ ") {
+            c.path = if p == "/dev/null" {
+                String::new()
+            } else {
+                let p = unquote(p);
+                p.strip_prefix("b/").map_or(p.clone(), str::to_owned)
+            };
+        } else if line.starts_with("Binary files ") {
+            c.binary = true;
+            // `Binary files a/x and b/y differ`: take the path from the header when +++ is absent.
+        } else if let Some(h) = line.strip_prefix("@@ ") {
+            // @@ -a,b +c,d @@
+            if let Some(plus) = h.split(' ').find(|t| t.starts_with('+')) {
+                let plus = &plus[1..];
+                let (start, count) = match plus.split_once(',') {
+                    Some((s, n)) => (s.parse().unwrap_or(0), n.parse().unwrap_or(0)),
+                    None => (plus.parse().unwrap_or(0), 1),
+                };
+                if count > 0 {
+                    c.added.push((start, start + count - 1));
+                }
+            }
+        }
+    }
+    changes.extend(cur);
+    changes.retain(|c| !c.blob.is_empty() && !c.blob.bytes().all(|b| b == b'0'));
+    changes
+}
+
+/// Undoes git's C-style quoting of unusual paths (`"a\tb"`).
+fn unquote(p: &str) -> String {
+    let Some(inner) = p.strip_prefix('"').and_then(|s| s.strip_suffix('"')) else {
+        return p.to_string();
+    };
+    let mut out = Vec::new();
+    let b = inner.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            i += 1;
+            match b[i] {
+                b'n' => out.push(b'\n'),
+                b't' => out.push(b'\t'),
+                b'0'..=b'7' if i + 2 < b.len() => {
+                    let oct = std::str::from_utf8(&b[i..i + 3])
+                        .ok()
+                        .and_then(|s| u8::from_str_radix(s, 8).ok());
+                    out.push(oct.unwrap_or(b'?'));
+                    i += 2;
+                }
+                c => out.push(c),
+            }
+        } else {
+            out.push(b[i]);
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub fn scan(repo: &Repo, scanner: &Scanner, sink: &Collector, max_size: u64) -> Result<()> {
+    if repo.top.is_none() {
+        bail!(
+            "{}: a bare repository has no index to check; `nhiscan staged` runs in a working tree",
+            repo.path.display()
+        );
+    }
+    let diff = repo.output(&[
+        "diff",
+        "--cached",
+        "-U0",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--no-renames",
+        "--full-index",
+        "--diff-filter=ACMRT",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+    ])?;
+    let mut changes = parse_diff(&diff);
+    let mut binary = Vec::new();
+    changes.retain(|c| {
+        if c.binary {
+            binary.push(c.path.clone());
+        }
+        !c.binary && !c.added.is_empty()
+    });
+    for p in binary {
+        sink.skip(format!("{p} (staged)"), "binary content");
+    }
+    let oids: Vec<&str> = changes.iter().map(|c| c.blob.as_str()).collect();
+    let by_index: HashMap<usize, &Change> = changes.iter().enumerate().collect();
+    read_blobs(repo, &oids, max_size, |i, read| {
+        let c = by_index[&i];
+        let shown = format!("{} (staged)", c.path);
+        match read {
+            Read::Data(data) => {
+                if super::is_binary(&data) {
+                    return sink.skip(shown, "binary content");
+                }
+                let mut properties = serde_json::Map::new();
+                properties.insert("staged".into(), json!(true));
+                properties.insert("blob".into(), json!(c.blob));
+                let origin = Arc::new(Origin {
+                    artifact: c.path.clone(),
+                    display: shown.clone(),
+                    name: c.path.clone(),
+                    logical: None,
+                    properties,
+                });
+                let res = scanner.scan(&data, &origin);
+                sink.scanned(data.len() as u64);
+                for e in res.errors {
+                    sink.error(shown.clone(), e);
+                }
+                for f in res.findings {
+                    if c.added
+                        .iter()
+                        .any(|&(a, b)| f.line <= b && f.end_line.max(f.line) >= a)
+                    {
+                        sink.push(f);
+                    }
+                }
+            }
+            Read::TooLarge(n) => sink.skip(
+                shown,
+                format!("larger than --max-file-size ({n} > {max_size} bytes)"),
+            ),
+            Read::Missing => sink.error(shown, format!("staged object {} is missing", c.blob)),
+            Read::Failed(why) => sink.error(shown, why),
+        }
+    });
+    Ok(())
+}
+
+/// What the pre-commit check tells a developer whose commit it stops.
+pub const HINT: &str = "\
+nhiscan: this commit would add the secrets listed above.
+  fix:      remove the secret from the file (read it from the environment or a secret manager),
+            `git add` the file again and commit; revoke and rotate the secret if it was ever shared.
+  not a secret / accepted:  put `nhiscan:allow <reason>` on that line, or add an [[allow]] entry
+            with the finding's fingerprint, a reason and an expiry date to .nhiscan.toml.
+  bypass once (the secret still lands in history): git commit --no-verify";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_added_ranges() {
+        let d = b"diff --git a/x b/x\nindex 1111111111111111111111111111111111111111..2222222222222222222222222222222222222222 100644\n--- a/x\n+++ b/x\n@@ -1,0 +2,3 @@\n+a\n+b\n+c\n@@ -9 +12 @@\n-x\n+y\n@@ -20,2 +22,0 @@\n-x\n-y\ndiff --git a/\"t\\tb\" b/\"t\\tb\"\nnew file mode 100644\nindex 0000000000000000000000000000000000000000..3333333333333333333333333333333333333333\n--- /dev/null\n+++ \"b/t\\tb\"\n@@ -0,0 +1 @@\n+z\n";
+        let c = parse_diff(d);
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].added, vec![(2, 4), (12, 12)]);
+        assert_eq!(c[1].path, "t\tb");
+        assert_eq!(c[1].blob, "3333333333333333333333333333333333333333");
+    }
+}
