@@ -20,7 +20,7 @@ pub fn script() -> String {
          \x20 echo 'nhiscan pre-commit hook: nhiscan is not on PATH; install it (cargo install nhiscan) or remove .git/hooks/pre-commit' >&2\n\
          \x20 exit 1\n\
          fi\n\
-         exec nhiscan staged --quiet \"$@\"\n"
+         exec nhiscan staged \"$@\"\n"
     )
 }
 

@@ -299,9 +299,16 @@ fn read_from(
     max_size: u64,
     each: &mut impl FnMut(usize, Read),
 ) -> usize {
+    // Bounded pack windows and delta cache: git otherwise maps the whole pack (RSS = pack size).
     let child = repo
         .git()
-        .args(["cat-file", "--batch"])
+        .args([
+            "-c",
+            "core.packedGitWindowSize=16m",
+            "-c",
+            "core.packedGitLimit=64m",
+        ])
+        .args(["-c", "core.deltaBaseCacheLimit=48m", "cat-file", "--batch"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -317,6 +324,7 @@ fn read_from(
     };
     let mut stdin = child.stdin.take().expect("piped");
     let stdout = child.stdout.take().expect("piped");
+    grow_pipe(&stdout);
     let mut stderr = child.stderr.take().expect("piped");
     let ids: Vec<String> = oids[start..].iter().map(|s| s.to_string()).collect();
     let writer = std::thread::spawn(move || {
@@ -391,6 +399,19 @@ fn read_from(
     }
     oids.len()
 }
+
+/// A 1 MiB pipe instead of 64 KiB: a tenth of the wakeups and context switches for gigabytes of blobs.
+#[cfg(target_os = "linux")]
+fn grow_pipe(p: &std::process::ChildStdout) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: F_SETPIPE_SZ on a pipe fd we own; failure (over /proc/sys/fs/pipe-max-size) is harmless.
+    unsafe {
+        libc::fcntl(p.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn grow_pipe(_: &std::process::ChildStdout) {}
 
 /// Options of a history scan.
 pub struct HistoryOptions {

@@ -1,0 +1,382 @@
+//! `nhiscan git`: history scans on repositories built here with the git CLI.
+
+mod common;
+mod gitutil;
+
+use common::{aws_key_id, github_token, json, triples};
+use gitutil::{stderr, Repo};
+
+fn t(path: &str, line: u64, rule: &str) -> (String, u64, String) {
+    (path.to_string(), line, rule.to_string())
+}
+
+fn props(report: &serde_json::Value, i: usize) -> serde_json::Value {
+    report["findings"][i]["properties"].clone()
+}
+
+#[test]
+fn removed_secret_is_found_with_provenance() {
+    let r = Repo::new();
+    r.write("README", "hello\n");
+    r.commit("init");
+    let key = aws_key_id(1);
+    r.write(
+        "conf/app.ini",
+        &format!("[aws]\nregion = eu-west-1\nkey = {key}\n"),
+    );
+    let added = r.commit("add config");
+    r.advance(9);
+    r.git(&["rm", "-q", "conf/app.ini"]);
+    let removed = r.commit("remove config");
+    let out = r.nhiscan(&["git", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(triples(&rep), vec![t("conf/app.ini", 3, "test-aws-key")]);
+    let p = props(&rep, 0);
+    assert_eq!(p["commit"], added.as_str());
+    assert_eq!(p["author"], "Alice Example");
+    assert_eq!(p["author_email"], "alice@example.com");
+    assert_eq!(p["summary"], "add config");
+    assert_eq!(p["date"], "2020-01-03T00:00:00Z");
+    assert_eq!(p["path"], "conf/app.ini");
+    assert_eq!(p["at_head"], false);
+    assert_eq!(p["removed_in"], removed.as_str());
+    assert_eq!(p["exposure_days"], 10);
+    assert_eq!(p["other_commits"], 0);
+    let f = &rep["findings"][0];
+    assert_eq!(
+        f["display"],
+        format!("conf/app.ini (commit {})", &added[..7])
+    );
+    assert_eq!(f["logical"], format!("{added}:conf/app.ini"));
+    assert_eq!(rep["summary"]["incomplete"], false);
+}
+
+#[test]
+fn one_blob_in_many_commits_is_reported_once_with_first_introduction() {
+    let r = Repo::new();
+    let tok = github_token("ghp_", 7);
+    r.write("a/token.txt", &format!("{tok}\n"));
+    let first = r.commit("first");
+    r.write("b/copy.txt", &format!("{tok}\n"));
+    let second = r.commit("copy");
+    let out = r.nhiscan(&["git", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let rep = json(&out);
+    assert_eq!(
+        rep["findings"].as_array().unwrap().len(),
+        1,
+        "same blob, one finding"
+    );
+    let p = props(&rep, 0);
+    assert_eq!(p["commit"], first.as_str());
+    assert_eq!(p["path"], "a/token.txt");
+    assert_eq!(p["other_commits"], 1);
+    assert_eq!(p["other_paths"], serde_json::json!(["b/copy.txt"]));
+    assert_eq!(p["at_head"], true);
+    assert!(p.get("removed_in").is_none());
+    let _ = second;
+}
+
+#[test]
+fn secret_added_only_by_a_merge_commit_is_attributed_to_the_merge() {
+    let r = Repo::new();
+    r.write("base.txt", "base\n");
+    r.commit("base");
+    r.git(&["checkout", "-q", "-b", "feature"]);
+    r.write("feature.txt", "feature\n");
+    r.commit("feature work");
+    r.git(&["checkout", "-q", "main"]);
+    r.write("main.txt", "main\n");
+    r.commit("main work");
+    r.advance(1);
+    r.git(&["merge", "-q", "--no-ff", "--no-commit", "feature"]);
+    let key = aws_key_id(3);
+    r.write("merged.env", &format!("A=1\nAWS_ACCESS_KEY_ID={key}\n"));
+    r.git(&["add", "merged.env"]);
+    r.git(&["commit", "-q", "-m", "evil merge"]);
+    let merge = r.git(&["rev-parse", "HEAD"]);
+    assert_eq!(
+        r.git(&["rev-list", "--parents", "-n1", "HEAD"])
+            .split(' ')
+            .count(),
+        3
+    );
+    let out = r.nhiscan(&["git", "--format", "json"]);
+    let rep = json(&out);
+    assert_eq!(triples(&rep), vec![t("merged.env", 2, "test-aws-key")]);
+    let p = props(&rep, 0);
+    assert_eq!(p["commit"], merge.as_str());
+    assert_eq!(p["summary"], "evil merge");
+    assert_eq!(p["at_head"], true);
+}
+
+#[test]
+fn tags_are_scanned_and_branch_limits_to_one_ref() {
+    let r = Repo::new();
+    r.write("a.txt", "clean\n");
+    r.commit("init");
+    r.git(&["checkout", "-q", "-b", "tmp"]);
+    let key = aws_key_id(4);
+    r.write("release.cfg", &format!("key={key}\n"));
+    r.commit("release with key");
+    r.git(&["tag", "v1.0"]);
+    r.git(&["checkout", "-q", "main"]);
+    r.git(&["branch", "-q", "-D", "tmp"]);
+    let all = json(&r.nhiscan(&["git", "--format", "json"]));
+    assert_eq!(triples(&all), vec![t("release.cfg", 1, "test-aws-key")]);
+    let main = r.nhiscan(&["git", "--branch", "main", "--format", "json"]);
+    assert_eq!(main.status.code(), Some(0), "{}", stderr(&main));
+    assert_eq!(triples(&json(&main)), vec![]);
+    let tag = json(&r.nhiscan(&["git", "--branch", "v1.0", "--format", "json"]));
+    assert_eq!(triples(&tag), vec![t("release.cfg", 1, "test-aws-key")]);
+}
+
+#[test]
+fn since_and_range_scan_only_what_the_commits_introduce() {
+    let r = Repo::new();
+    r.write("old.txt", &format!("{}\n", aws_key_id(5)));
+    let c1 = r.commit("old secret");
+    r.write("new.txt", &format!("x\n{}\n", github_token("ghp_", 9)));
+    let c2 = r.commit("new secret");
+    let since = json(&r.nhiscan(&["git", "--since", "HEAD~1", "--format", "json"]));
+    assert_eq!(triples(&since), vec![t("new.txt", 2, "test-github-pat")]);
+    let range = json(&r.nhiscan(&["git", "--range", &format!("{c1}..{c2}"), "--format", "json"]));
+    assert_eq!(triples(&range), vec![t("new.txt", 2, "test-github-pat")]);
+    assert_eq!(props(&range, 0)["commit"], c2.as_str());
+}
+
+#[test]
+fn bare_clone_and_linked_worktree_are_scanned() {
+    let r = Repo::new();
+    r.write("s.txt", &format!("{}\n", aws_key_id(6)));
+    r.commit("secret");
+    let bare = r.home().join("bare.git");
+    r.git(&[
+        "clone",
+        "-q",
+        "--bare",
+        r.dir.to_str().unwrap(),
+        bare.to_str().unwrap(),
+    ]);
+    let out = r.nhiscan_in(r.home(), &["git", "bare.git", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(triples(&json(&out)), vec![t("s.txt", 1, "test-aws-key")]);
+    let wt = r.home().join("wt");
+    r.git(&["worktree", "add", "-q", "-b", "other", wt.to_str().unwrap()]);
+    let out = r.nhiscan_in(&wt, &["git", "--format", "json"]);
+    assert_eq!(triples(&json(&out)), vec![t("s.txt", 1, "test-aws-key")]);
+}
+
+#[test]
+fn all_objects_adds_dangling_blobs() {
+    let r = Repo::new();
+    r.write("a.txt", "a\n");
+    r.commit("init");
+    let key = aws_key_id(8);
+    let p = r.home().join("loose.txt");
+    std::fs::write(&p, format!("k={key}\n")).unwrap();
+    r.git(&["hash-object", "-w", p.to_str().unwrap()]);
+    let reach = r.nhiscan(&["git", "--format", "json"]);
+    assert_eq!(reach.status.code(), Some(0));
+    let all = json(&r.nhiscan(&["git", "--all-objects", "--format", "json"]));
+    let f = &all["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["rule_id"], "test-aws-key");
+    assert_eq!(f[0]["line"], 1);
+    assert_eq!(f[0]["properties"]["reachable"], false);
+}
+
+#[test]
+fn missing_object_is_reported_and_the_rest_scanned() {
+    let r = Repo::new();
+    r.write("keep.txt", &format!("{}\n", aws_key_id(10)));
+    r.write("lost.txt", "this blob will be deleted\n");
+    r.commit("two files");
+    let lost = r.git(&["rev-parse", "HEAD:lost.txt"]);
+    let obj = r.dir.join(".git/objects").join(&lost[..2]).join(&lost[2..]);
+    std::fs::remove_file(&obj).expect("loose object");
+    let out = r.nhiscan(&["git", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(triples(&rep), vec![t("keep.txt", 1, "test-aws-key")]);
+    assert_eq!(rep["summary"]["incomplete"], true);
+    let errors = rep["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0]["message"].as_str().unwrap().contains(&lost));
+    assert!(
+        errors[0]["path"].as_str().unwrap().starts_with("lost.txt"),
+        "{errors:?}"
+    );
+    assert!(stderr(&out).contains("incomplete"));
+}
+
+#[test]
+fn corrupt_object_is_reported_and_the_rest_scanned() {
+    let r = Repo::new();
+    r.write("keep.txt", &format!("{}\n", aws_key_id(11)));
+    r.write("bad.txt", "this blob will be corrupted\n");
+    r.commit("two files");
+    let bad = r.git(&["rev-parse", "HEAD:bad.txt"]);
+    let obj = r.dir.join(".git/objects").join(&bad[..2]).join(&bad[2..]);
+    let mut perms = std::fs::metadata(&obj).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&obj, perms).unwrap();
+    std::fs::write(&obj, b"\x78\x01garbage").unwrap();
+    let out = r.nhiscan(&["git", "--format", "json"]);
+    let rep = json(&out);
+    assert_eq!(
+        triples(&rep),
+        vec![t("keep.txt", 1, "test-aws-key")],
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(rep["summary"]["incomplete"], true);
+    let errors = rep["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["message"].as_str().unwrap().contains(&bad)),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn not_a_repository_and_unknown_revision_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::nhiscan()
+        .current_dir(dir.path())
+        .args(["git", "."])
+        .env("GIT_CEILING_DIRECTORIES", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not a git repository"),
+        "{}",
+        stderr(&out)
+    );
+    let r = Repo::new();
+    r.write("a", "a\n");
+    r.commit("a");
+    let out = r.nhiscan(&["git", "--since", "no-such-rev"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown revision `no-such-rev`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = r.nhiscan(&["git", "--branch", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn binary_and_large_blobs_are_skipped() {
+    let r = Repo::new();
+    let key = aws_key_id(12);
+    let mut bin = format!("k={key}\n").into_bytes();
+    bin.push(0);
+    std::fs::write(r.dir.join("blob.bin"), &bin).unwrap();
+    r.write("big.txt", &format!("{}\nk={key}\n", "x".repeat(4000)));
+    r.commit("bin and big");
+    let out = r.nhiscan(&["git", "--max-file-size", "1K", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(rep["summary"]["skipped"], 2);
+    let reasons: Vec<String> = rep["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["reason"].as_str().unwrap().to_string())
+        .collect();
+    assert!(reasons.iter().any(|r| r == "binary content"), "{reasons:?}");
+    assert!(
+        reasons.iter().any(|r| r.contains("max-file-size")),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn sarif_carries_provenance_and_stable_fingerprints() {
+    let r = Repo::new();
+    r.write("k.txt", &format!("{}\n", aws_key_id(13)));
+    let c = r.commit("key");
+    let run = || {
+        let out = r.nhiscan(&["git", "--format", "sarif"]);
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let (a, b) = (run(), run());
+    let ra = &a["runs"][0]["results"][0];
+    assert_eq!(
+        ra["partialFingerprints"],
+        b["runs"][0]["results"][0]["partialFingerprints"]
+    );
+    assert_eq!(ra["properties"]["commit"], c.as_str());
+    assert!(
+        ra["properties"]["exposure_days"].as_i64().unwrap() > 2000,
+        "committed in 2020, still at HEAD"
+    );
+    assert_eq!(
+        ra["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "k.txt"
+    );
+}
+
+#[test]
+fn baseline_from_history_filters_known_findings() {
+    let r = Repo::new();
+    r.write("k.txt", &format!("{}\n", aws_key_id(14)));
+    r.commit("known");
+    let base = r.home().join("baseline.json");
+    let out = r.nhiscan(&[
+        "baseline",
+        "create",
+        "--git",
+        ".",
+        "-o",
+        base.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = r.nhiscan(&[
+        "git",
+        "--baseline",
+        base.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let rep = json(&out);
+    assert_eq!(rep["summary"]["baselined"], 1);
+    assert_eq!(triples(&rep), vec![]);
+    r.write("n.txt", &format!("{}\n", github_token("ghp_", 15)));
+    r.commit("new");
+    let out = r.nhiscan(&[
+        "git",
+        "--baseline",
+        base.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(triples(&json(&out)), vec![t("n.txt", 1, "test-github-pat")]);
+}
+
+#[test]
+fn clean_history_exits_0_and_text_report_shows_provenance() {
+    let r = Repo::new();
+    r.write("a.txt", "nothing here\n");
+    r.commit("clean");
+    let out = r.nhiscan(&["git"]);
+    assert_eq!(out.status.code(), Some(0));
+    r.write("b.txt", &format!("{}\n", aws_key_id(16)));
+    let c = r.commit("oops");
+    let out = r.nhiscan(&["git"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = gitutil::stdout(&out);
+    assert!(
+        text.contains(&format!("b.txt (commit {})", &c[..7])),
+        "{text}"
+    );
+    assert!(text.contains("exposure_days:"), "{text}");
+}

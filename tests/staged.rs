@@ -1,0 +1,157 @@
+//! `nhiscan staged`, `nhiscan scan --staged` and `nhiscan install-hook`: the pre-commit check.
+
+mod common;
+mod gitutil;
+
+use common::{aws_key_id, github_token, json, triples};
+use gitutil::{stderr, Repo};
+
+fn t(path: &str, line: u64, rule: &str) -> (String, u64, String) {
+    (path.to_string(), line, rule.to_string())
+}
+
+#[test]
+fn first_commit_of_a_new_repository_is_checked() {
+    let r = Repo::new();
+    r.write(
+        "src/settings.py",
+        &format!("DEBUG = True\nAWS_KEY = \"{}\"\n", aws_key_id(20)),
+    );
+    r.git(&["add", "-A"]);
+    let out = r.nhiscan(&["staged", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(triples(&rep), vec![t("src/settings.py", 2, "test-aws-key")]);
+    assert_eq!(rep["findings"][0]["properties"]["staged"], true);
+    let err = stderr(&out);
+    assert!(
+        err.contains("nhiscan:allow") && err.contains("[[allow]]") && err.contains("--no-verify"),
+        "{err}"
+    );
+}
+
+#[test]
+fn only_added_lines_report() {
+    let r = Repo::new();
+    let old = aws_key_id(21);
+    r.write("app.env", &format!("OLD={old}\nNAME=app\n"));
+    r.commit("existing secret");
+    // An unrelated edit next to an old secret: nothing new.
+    r.write("app.env", &format!("OLD={old}\nNAME=app2\n"));
+    r.git(&["add", "-A"]);
+    let out = r.nhiscan(&["staged", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(triples(&json(&out)), vec![]);
+    // A new secret on an added line: only it.
+    r.write(
+        "app.env",
+        &format!("OLD={old}\nNAME=app2\nTOKEN={}\n", github_token("ghp_", 22)),
+    );
+    r.git(&["add", "-A"]);
+    let out = r.nhiscan(&["staged", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        triples(&json(&out)),
+        vec![t("app.env", 3, "test-github-pat")]
+    );
+    // Unstaged changes are not the commit's business.
+    r.write("other.txt", &format!("{}\n", aws_key_id(23)));
+    let out = r.nhiscan(&["scan", "--staged", "--format", "json"]);
+    assert_eq!(
+        triples(&json(&out)),
+        vec![t("app.env", 3, "test-github-pat")]
+    );
+}
+
+#[test]
+fn deletions_and_binary_files_do_not_report() {
+    let r = Repo::new();
+    r.write("k.txt", &format!("{}\n", aws_key_id(24)));
+    r.commit("k");
+    r.git(&["rm", "-q", "k.txt"]);
+    let mut bin = format!("{}\n", aws_key_id(25)).into_bytes();
+    bin.push(0);
+    std::fs::write(r.dir.join("x.bin"), bin).unwrap();
+    r.git(&["add", "-A"]);
+    let out = r.nhiscan(&["staged", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(triples(&json(&out)), vec![]);
+}
+
+#[test]
+fn staged_outside_a_repository_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::nhiscan()
+        .current_dir(dir.path())
+        .env("GIT_CEILING_DIRECTORIES", dir.path())
+        .args(["staged"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not a git repository"));
+}
+
+#[test]
+fn install_hook_blocks_a_commit_and_respects_foreign_hooks() {
+    let r = Repo::new();
+    let hooks = r.dir.join(".git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    std::fs::write(hooks.join("pre-commit"), "#!/bin/sh\necho mine\n").unwrap();
+    let out = r.nhiscan(&["install-hook"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("nhiscan did not write it") && stderr(&out).contains("--force"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-commit")).unwrap(),
+        "#!/bin/sh\necho mine\n"
+    );
+    let out = r.nhiscan(&["install-hook", "--force"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Reinstalling our own hook needs no --force.
+    assert_eq!(r.nhiscan(&["install-hook"]).status.code(), Some(0));
+    // The hook runs `nhiscan staged` with the project config (test rules via .nhiscan.toml).
+    let rules = r.rules.to_string_lossy().to_string();
+    r.write(
+        ".nhiscan.toml",
+        &format!("rules = [{rules:?}]\nenable = [\"test-github-pat\", \"test-aws-key\"]\n"),
+    );
+    r.write("leak.txt", &format!("{}\n", aws_key_id(26)));
+    let bin = assert_cmd::cargo::cargo_bin("nhiscan");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap()
+    );
+    r.git(&["add", "-A"]);
+    let commit = gitutil::git_cmd(&r.dir, r.home())
+        .env("PATH", &path)
+        .args(["commit", "-q", "-m", "leak"])
+        .output()
+        .unwrap();
+    assert!(
+        !commit.status.success(),
+        "the hook must stop the commit: {}",
+        String::from_utf8_lossy(&commit.stderr)
+    );
+    let err = String::from_utf8_lossy(&commit.stderr);
+    assert!(
+        err.contains("leak.txt") && err.contains("test-aws-key"),
+        "{err}"
+    );
+    // Fixing the file lets the commit through.
+    r.write("leak.txt", "KEY=from-the-environment\n");
+    r.git(&["add", "-A"]);
+    let commit = gitutil::git_cmd(&r.dir, r.home())
+        .env("PATH", &path)
+        .args(["commit", "-q", "-m", "fixed"])
+        .output()
+        .unwrap();
+    assert!(
+        commit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&commit.stderr)
+    );
+}
