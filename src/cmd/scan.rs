@@ -12,14 +12,8 @@ pub fn run(args: &ScanArgs) -> Result<i32> {
         return super::staged::run_from_scan(args);
     }
     let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
-    let paths: Vec<PathBuf> = args
-        .paths
-        .iter()
-        .filter(|p| p.as_os_str() != "-")
-        .cloned()
-        .collect();
-    let (scanner, suppressor, _) =
-        super::project(&args.rules, &args.project, &source::fs::scan_root(&paths))?;
+    let paths: Vec<PathBuf> = args.paths.iter().filter(|p| p.as_os_str() != "-").cloned().collect();
+    let (scanner, suppressor, _) = super::project(&args.rules, &args.project, &source::fs::scan_root(&paths))?;
     let sink = super::collector(&args.output, suppressor)?;
     let threads = super::threads(args.output.threads);
     crate::progress::while_running(&sink, args.output.quiet, || {
@@ -38,11 +32,6 @@ pub fn run(args: &ScanArgs) -> Result<i32> {
         }
     });
     let root = source::fs::scan_root(&paths);
-    let target = args
-        .paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let target = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
     super::finish(&args.output, &scanner, sink, root, target, |_| {})
 }

@@ -47,9 +47,16 @@ fn check(
 ) -> Result<i32> {
     let repo = Repo::open(path)?;
     let root = repo.top.clone().unwrap_or_else(|| path.to_path_buf());
-    let (scanner, suppressor, _) = super::project(rules, project, &root)?;
+    // git diffs the index while the rules compile: this runs before every commit, so it must be quick.
+    let (changes, project) = std::thread::scope(|s| {
+        let diff = s.spawn(|| staged::changes(&repo));
+        let project = super::project(rules, project, &root);
+        (diff.join().expect("diff thread"), project)
+    });
+    let (scanner, suppressor, _) = project?;
+    let changes = changes?;
     let sink = super::collector(output, suppressor)?;
-    staged::scan(&repo, &scanner, &sink, max_size)?;
+    staged::scan(&repo, changes, &scanner, &sink, max_size);
     let code = super::finish(
         output,
         &scanner,

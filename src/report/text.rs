@@ -49,11 +49,7 @@ fn line(f: &Finding, show: bool) -> String {
     }
     if let Some(l) = &f.lifetime {
         if l.kind == LifetimeKind::LongLived || l.kind == LifetimeKind::Expired {
-            let tag = if l.kind == LifetimeKind::Expired {
-                "expired"
-            } else {
-                "long-lived"
-            };
+            let tag = if l.kind == LifetimeKind::Expired { "expired" } else { "long-lived" };
             s.push_str(&format!("  [{}]", tag.dimmed()));
         }
     }
@@ -62,11 +58,9 @@ fn line(f: &Finding, show: bool) -> String {
         let v = match v {
             serde_json::Value::String(v) => v.clone(),
             serde_json::Value::Number(_) | serde_json::Value::Bool(_) => v.to_string(),
-            serde_json::Value::Array(a) if !a.is_empty() && a.iter().all(|x| x.is_string()) => a
-                .iter()
-                .filter_map(|x| x.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            serde_json::Value::Array(a) if !a.is_empty() && a.iter().all(|x| x.is_string()) => {
+                a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", ")
+            }
             _ => continue,
         };
         s.push_str(&format!("    {} {v}\n", format!("{k}:").dimmed()));
@@ -87,12 +81,7 @@ pub fn summary(cx: &Context) -> String {
         format!("{} findings ({})", s.findings, sev.join(", "))
     };
     parts.push(head);
-    parts.push(format!(
-        "{} files, {} scanned in {:.2}s",
-        s.files,
-        human_bytes(s.bytes),
-        s.seconds
-    ));
+    parts.push(format!("{} files, {} scanned in {:.2}s", s.files, human_bytes(s.bytes), s.seconds));
     if s.long_lived > 0 {
         parts.push(format!("{} long-lived credentials", s.long_lived));
     }

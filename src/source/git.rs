@@ -37,18 +37,26 @@ impl Repo {
         if !path.exists() {
             bail!("{}: no such file or directory", path.display());
         }
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(path)
-            .args([
+        // One git process in the common case (a working tree); a bare repository has no top level.
+        let rev_parse = |with_top: bool| {
+            let mut c = Command::new("git");
+            c.arg("-C").arg(path).args([
                 "rev-parse",
                 "--absolute-git-dir",
                 "--is-bare-repository",
                 "--is-shallow-repository",
-            ])
-            .stdin(Stdio::null())
-            .output()
-            .context("cannot run `git` (is it installed and on PATH?)")?;
+            ]);
+            if with_top {
+                c.arg("--show-toplevel");
+            }
+            c.stdin(Stdio::null())
+                .output()
+                .context("cannot run `git` (is it installed and on PATH?)")
+        };
+        let mut out = rev_parse(true)?;
+        if !out.status.success() {
+            out = rev_parse(false)?;
+        }
         if !out.status.success() {
             bail!(
                 "{}: not a git repository ({})",
@@ -61,18 +69,10 @@ impl Repo {
         let git_dir = PathBuf::from(lines.next().unwrap_or_default());
         let bare = lines.next() == Some("true");
         let shallow = lines.next() == Some("true");
-        let top = if bare {
-            None
-        } else {
-            let out = Command::new("git")
-                .arg("-C")
-                .arg(path)
-                .args(["rev-parse", "--show-toplevel"])
-                .output()?;
-            out.status
-                .success()
-                .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim_end()))
-        };
+        let top = lines
+            .next()
+            .filter(|t| !bare && !t.is_empty())
+            .map(PathBuf::from);
         Ok(Repo {
             path: path.to_path_buf(),
             git_dir,

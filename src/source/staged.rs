@@ -105,7 +105,8 @@ fn unquote(p: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-pub fn scan(repo: &Repo, scanner: &Scanner, sink: &Collector, max_size: u64) -> Result<()> {
+/// The staged changes (`git diff --cached` against HEAD, or the empty tree before the first commit).
+pub fn changes(repo: &Repo) -> Result<Vec<Change>> {
     if repo.top.is_none() {
         bail!(
             "{}: a bare repository has no index to check; `nhiscan staged` runs in a working tree",
@@ -125,7 +126,17 @@ pub fn scan(repo: &Repo, scanner: &Scanner, sink: &Collector, max_size: u64) -> 
         "--src-prefix=a/",
         "--dst-prefix=b/",
     ])?;
-    let mut changes = parse_diff(&diff);
+    Ok(parse_diff(&diff))
+}
+
+/// Scans the staged `changes`, keeping findings on added lines.
+pub fn scan(
+    repo: &Repo,
+    mut changes: Vec<Change>,
+    scanner: &Scanner,
+    sink: &Collector,
+    max_size: u64,
+) {
     let mut binary = Vec::new();
     changes.retain(|c| {
         if c.binary {
@@ -178,7 +189,6 @@ pub fn scan(repo: &Repo, scanner: &Scanner, sink: &Collector, max_size: u64) -> 
             Read::Failed(why) => sink.error(shown, why),
         }
     });
-    Ok(())
 }
 
 /// What the pre-commit check tells a developer whose commit it stops.
