@@ -380,3 +380,97 @@ fn clean_history_exits_0_and_text_report_shows_provenance() {
     );
     assert!(text.contains("exposure_days:"), "{text}");
 }
+
+#[test]
+fn stash_and_remote_tracking_refs_are_scanned() {
+    let r = Repo::new();
+    r.write("app.cfg", "key=none\n");
+    r.commit("init");
+    r.write("app.cfg", &format!("key={}\n", aws_key_id(40)));
+    r.git(&["stash", "-q"]);
+    let rep = json(&r.nhiscan(&["git", "--format", "json"]));
+    assert_eq!(triples(&rep), vec![t("app.cfg", 1, "test-aws-key")]);
+    // A clone sees the origin's branches only as remote-tracking refs.
+    r.git(&["stash", "drop", "-q"]);
+    r.git(&["checkout", "-q", "-b", "topic"]);
+    r.write("topic.txt", &format!("{}\n", github_token("ghp_", 41)));
+    r.commit("topic");
+    r.git(&["checkout", "-q", "main"]);
+    let clone = r.home().join("clone");
+    r.git(&[
+        "clone",
+        "-q",
+        "--no-local",
+        r.dir.to_str().unwrap(),
+        clone.to_str().unwrap(),
+    ]);
+    let out = r.nhiscan_in(&clone, &["git", "--format", "json"]);
+    assert_eq!(
+        triples(&json(&out)),
+        vec![t("topic.txt", 1, "test-github-pat")]
+    );
+}
+
+#[test]
+fn shallow_clone_scans_what_exists_and_warns() {
+    let r = Repo::new();
+    r.write("old.txt", &format!("{}\n", aws_key_id(42)));
+    r.commit("old");
+    r.git(&["rm", "-q", "old.txt"]);
+    r.commit("gone");
+    r.write("new.txt", &format!("{}\n", github_token("ghp_", 43)));
+    r.commit("new");
+    let clone = r.home().join("shallow");
+    let url = format!("file://{}", r.dir.display());
+    r.git(&["clone", "-q", "--depth", "1", &url, clone.to_str().unwrap()]);
+    let out = r.nhiscan_in(&clone, &["git", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("shallow clone"), "{}", stderr(&out));
+    assert_eq!(
+        triples(&json(&out)),
+        vec![t("new.txt", 1, "test-github-pat")]
+    );
+}
+
+#[test]
+fn several_readers_find_the_same_and_report_damage() {
+    let r = Repo::new();
+    let mut expected = Vec::new();
+    for i in 0..7u64 {
+        r.write(
+            &format!("f{i}.txt"),
+            &format!("n={i}\nk={}\n", aws_key_id(50 + i)),
+        );
+        expected.push(t(&format!("f{i}.txt"), 2, "test-aws-key"));
+    }
+    r.write("lost.txt", "to be deleted\n");
+    r.commit("many");
+    let lost = r.git(&["rev-parse", "HEAD:lost.txt"]);
+    std::fs::remove_file(r.dir.join(".git/objects").join(&lost[..2]).join(&lost[2..])).unwrap();
+    for readers in ["1", "3", "16"] {
+        let rules = r.rules.to_string_lossy().to_string();
+        let out = common::nhiscan()
+            .current_dir(&r.dir)
+            .env("NHISCAN_GIT_READERS", readers)
+            .args([
+                "git",
+                "--rules",
+                &rules,
+                "--enable",
+                gitutil::ENABLE,
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        let rep = json(&out);
+        assert_eq!(triples(&rep), expected, "{readers} readers");
+        assert_eq!(rep["summary"]["incomplete"], true);
+        assert_eq!(rep["summary"]["files"], 7, "{readers} readers");
+        assert_eq!(
+            rep["errors"].as_array().unwrap().len(),
+            1,
+            "{readers} readers"
+        );
+    }
+}

@@ -81,12 +81,20 @@ impl Repo {
         })
     }
 
+    /// git with bounded pack windows and delta cache: by default git maps whole packs, and on a large
+    /// history the mapped pages are most of the peak RSS (redis: rev-list 308 MB -> 134 MB, cat-file
+    /// 534 MB -> 113 MB, at no measurable cost in time).
     pub fn git(&self) -> Command {
         let mut c = Command::new("git");
-        c.arg("-C")
-            .arg(&self.path)
-            .arg("-c")
-            .arg("core.quotePath=false");
+        c.arg("-C").arg(&self.path);
+        for opt in [
+            "core.quotePath=false",
+            "core.packedGitWindowSize=16m",
+            "core.packedGitLimit=64m",
+            "core.deltaBaseCacheLimit=48m",
+        ] {
+            c.arg("-c").arg(opt);
+        }
         c
     }
 
@@ -299,16 +307,9 @@ fn read_from(
     max_size: u64,
     each: &mut impl FnMut(usize, Read),
 ) -> usize {
-    // Bounded pack windows and delta cache: git otherwise maps the whole pack (RSS = pack size).
     let child = repo
         .git()
-        .args([
-            "-c",
-            "core.packedGitWindowSize=16m",
-            "-c",
-            "core.packedGitLimit=64m",
-        ])
-        .args(["-c", "core.deltaBaseCacheLimit=48m", "cat-file", "--batch"])
+        .args(["cat-file", "--batch"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -413,6 +414,22 @@ fn grow_pipe(p: &std::process::ChildStdout) {
 #[cfg(not(target_os = "linux"))]
 fn grow_pipe(_: &std::process::ChildStdout) {}
 
+/// How many cat-file processes read the blobs: one per worker thread (at most 4), one for small jobs.
+fn readers(threads: usize, blobs: usize) -> usize {
+    // NHISCAN_GIT_READERS forces the count (tests exercise the split on small repositories).
+    if let Some(n) = std::env::var("NHISCAN_GIT_READERS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        return n.clamp(1, 16);
+    }
+    if blobs < 2_000 {
+        1
+    } else {
+        threads.clamp(1, 4)
+    }
+}
+
 /// Options of a history scan.
 pub struct HistoryOptions {
     pub revs: Revs,
@@ -463,7 +480,7 @@ pub fn scan(
             });
         }
         drop(rx);
-        read_blobs(repo, &oids, opts.max_file_size, |i, read| {
+        let on_blob = |i: usize, read: Read| {
             let b = &blobs[i];
             match read {
                 Read::Data(data) => {
@@ -505,6 +522,23 @@ pub fn scan(
                     complete.store(false, std::sync::atomic::Ordering::Relaxed);
                     sink.error(blob_display(b), why);
                 }
+            }
+        };
+        // Several cat-file processes, each on a contiguous run of the list: git's decompression is
+        // single-threaded and the critical path; split in two it costs the same CPU (each run keeps its
+        // own delta-base cache warm) and finishes in about half the time.
+        let parts = readers(opts.threads, oids.len());
+        let chunk = oids.len().div_ceil(parts.max(1)).max(1);
+        std::thread::scope(|rs| {
+            for (n, part) in oids.chunks(chunk).enumerate() {
+                let on_blob = &on_blob;
+                let tx = tx.clone();
+                rs.spawn(move || {
+                    let _tx = tx;
+                    read_blobs(repo, part, opts.max_file_size, |i, read| {
+                        on_blob(n * chunk + i, read)
+                    });
+                });
             }
         });
         drop(tx);
