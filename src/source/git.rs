@@ -459,7 +459,14 @@ pub fn scan(
     let oids: Vec<&str> = blobs.iter().map(|b| b.oid.as_str()).collect();
     let workers = opts.threads.max(1);
     let (tx, rx) = crossbeam_channel::bounded::<(usize, Vec<u8>)>(workers * 2);
-    std::thread::scope(|s| {
+    let missing_prov = std::thread::scope(|s| {
+        // Names the paths of missing objects while the blobs are read (a history-wide log pass that
+        // would otherwise come after the scan).
+        let missing_prov = (!missing.is_empty()).then(|| {
+            let wanted: Vec<&str> = missing.iter().map(String::as_str).collect();
+            let revs = &revs;
+            s.spawn(move || provenance(repo, revs, &wanted))
+        });
         for _ in 0..workers {
             let rx = rx.clone();
             let held = &held;
@@ -542,12 +549,16 @@ pub fn scan(
             }
         });
         drop(tx);
+        missing_prov.map(|h| h.join().expect("provenance thread"))
     });
+    let missing_prov = match missing_prov {
+        Some(r) => r?,
+        None => HashMap::new(),
+    };
     let mut held = held.into_inner().unwrap();
     held.sort_by_key(|h| h.0);
-    // Provenance, only for what has findings and for the missing objects (to name their paths).
-    let mut wanted: Vec<&str> = held.iter().map(|h| blobs[h.0].oid.as_str()).collect();
-    wanted.extend(missing.iter().map(String::as_str));
+    // Provenance, only for blobs with findings.
+    let wanted: Vec<&str> = held.iter().map(|h| blobs[h.0].oid.as_str()).collect();
     let prov = if wanted.is_empty() {
         HashMap::new()
     } else {
@@ -560,7 +571,7 @@ pub fn scan(
     };
     let now = now_secs();
     for oid in &missing {
-        let path = prov
+        let path = missing_prov
             .get(oid.as_str())
             .and_then(|p| p.first_path())
             .unwrap_or_default();
