@@ -452,6 +452,7 @@ fn several_readers_find_the_same_and_report_damage() {
         let out = common::nhiscan()
             .current_dir(&r.dir)
             .env("NHISCAN_GIT_READERS", readers)
+            .env("NHISCAN_GIT_BATCH", "2")
             .args([
                 "git",
                 "--rules",

@@ -213,13 +213,16 @@ pub struct BlobRef {
     pub path: String,
 }
 
-/// Blobs reachable from `revs` (each once), and the ids of blobs the trees name but the repository
-/// lacks. With `all_objects`, unreachable and dangling blobs are added (with no path).
-pub fn enumerate(
+/// Blobs reachable from `revs`, each once, with the first path each was seen at (`--all-objects` adds
+/// unreachable and dangling blobs, with no path), handed to `batch` in runs of `size` as `git rev-list`
+/// lists them. Returns the ids of objects the trees name but the repository lacks.
+pub fn list_blobs(
     repo: &Repo,
     revs: &[String],
     all_objects: bool,
-) -> Result<(Vec<BlobRef>, Vec<String>)> {
+    size: usize,
+    mut batch: impl FnMut(Vec<BlobRef>),
+) -> Result<Vec<String>> {
     let mut cmd = repo.git();
     cmd.args([
         "rev-list",
@@ -229,36 +232,56 @@ pub fn enumerate(
         "--missing=print",
     ]);
     cmd.args(revs).arg("--");
-    let out = cmd
+    let mut child = cmd
         .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .context("cannot run git rev-list")?;
-    if !out.status.success() {
-        bail!(
-            "cannot list the history of {}: {}",
-            repo.path.display(),
-            first_line(&out.stderr)
-        );
-    }
+    let mut stderr = child.stderr.take().expect("piped");
+    let errs = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = stderr.read_to_end(&mut s);
+        s
+    });
     let mut seen = HashSet::new();
-    let mut blobs = Vec::new();
     let mut missing = Vec::new();
-    for line in out.stdout.split(|&b| b == b'\n') {
-        if line.is_empty() {
+    let mut cur = Vec::with_capacity(size);
+    let mut r = BufReader::with_capacity(1 << 16, child.stdout.take().expect("piped"));
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match r.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let l = String::from_utf8_lossy(line.strip_suffix(b"\n").unwrap_or(&line));
+        if l.is_empty() {
             continue;
         }
-        let line = String::from_utf8_lossy(line);
-        if let Some(oid) = line.strip_prefix('?') {
+        if let Some(oid) = l.strip_prefix('?') {
             missing.push(oid.to_string());
             continue;
         }
-        let (oid, path) = line.split_once(' ').unwrap_or((&line, ""));
+        let (oid, path) = l.split_once(' ').unwrap_or((&l, ""));
         if seen.insert(oid.to_string()) {
-            blobs.push(BlobRef {
+            cur.push(BlobRef {
                 oid: oid.to_string(),
                 path: path.to_string(),
             });
+            if cur.len() >= size {
+                batch(std::mem::replace(&mut cur, Vec::with_capacity(size)));
+            }
         }
+    }
+    let status = child.wait().context("git rev-list")?;
+    let stderr = errs.join().unwrap_or_default();
+    if !status.success() {
+        bail!(
+            "cannot list the history of {}: {}",
+            repo.path.display(),
+            first_line(&stderr)
+        );
     }
     if all_objects {
         let out = repo.output(&[
@@ -270,15 +293,21 @@ pub fn enumerate(
         for line in String::from_utf8_lossy(&out).lines() {
             if let Some(oid) = line.strip_suffix(" blob") {
                 if seen.insert(oid.to_string()) {
-                    blobs.push(BlobRef {
+                    cur.push(BlobRef {
                         oid: oid.to_string(),
                         path: String::new(),
                     });
+                    if cur.len() >= size {
+                        batch(std::mem::replace(&mut cur, Vec::with_capacity(size)));
+                    }
                 }
             }
         }
     }
-    Ok((blobs, missing))
+    if !cur.is_empty() {
+        batch(cur);
+    }
+    Ok(missing)
 }
 
 /// What reading one blob gave.
@@ -415,7 +444,7 @@ fn grow_pipe(p: &std::process::ChildStdout) {
 fn grow_pipe(_: &std::process::ChildStdout) {}
 
 /// How many cat-file processes read the blobs: one per worker thread (at most 4), one for small jobs.
-fn readers(threads: usize, blobs: usize) -> usize {
+fn readers(threads: usize) -> usize {
     // NHISCAN_GIT_READERS forces the count (tests exercise the split on small repositories).
     if let Some(n) = std::env::var("NHISCAN_GIT_READERS")
         .ok()
@@ -423,11 +452,17 @@ fn readers(threads: usize, blobs: usize) -> usize {
     {
         return n.clamp(1, 16);
     }
-    if blobs < 2_000 {
-        1
-    } else {
-        threads.clamp(1, 4)
-    }
+    threads.clamp(1, 4)
+}
+
+/// Blobs per cat-file batch: a contiguous run of history, long enough for git's delta-base cache to
+/// pay off, short enough that reading starts early and the readers stay balanced.
+fn batch_size() -> usize {
+    std::env::var("NHISCAN_GIT_BATCH")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(4096)
+        .max(1)
 }
 
 /// Options of a history scan.
@@ -453,112 +488,117 @@ pub fn scan(
             repo.path.display()
         );
     }
-    let (blobs, missing) = enumerate(repo, &revs, opts.all_objects)?;
-    let complete = std::sync::atomic::AtomicBool::new(missing.is_empty());
-    let held: Mutex<Vec<(usize, Vec<Finding>)>> = Mutex::new(Vec::new());
-    let oids: Vec<&str> = blobs.iter().map(|b| b.oid.as_str()).collect();
+    let complete = std::sync::atomic::AtomicBool::new(true);
+    let held: Mutex<Vec<(BlobRef, Vec<Finding>)>> = Mutex::new(Vec::new());
     let workers = opts.threads.max(1);
-    let (tx, rx) = crossbeam_channel::bounded::<(usize, Vec<u8>)>(workers * 2);
-    let missing_prov = std::thread::scope(|s| {
-        // Names the paths of missing objects while the blobs are read (a history-wide log pass that
-        // would otherwise come after the scan).
-        let missing_prov = (!missing.is_empty()).then(|| {
-            let wanted: Vec<&str> = missing.iter().map(String::as_str).collect();
-            let revs = &revs;
-            s.spawn(move || provenance(repo, revs, &wanted))
-        });
+    let (tx, rx) = crossbeam_channel::bounded::<(BlobRef, Vec<u8>)>(workers * 2);
+    // Batches of blobs go to reader threads (one cat-file each) as rev-list lists them, so reading
+    // starts at once instead of after the whole history has been walked.
+    let (batch_tx, batch_rx) = crossbeam_channel::unbounded::<Vec<BlobRef>>();
+    let on_blob =
+        |tx: &crossbeam_channel::Sender<(BlobRef, Vec<u8>)>, b: &BlobRef, read: Read| match read {
+            Read::Data(data) => {
+                if super::is_binary(&data) {
+                    if opts.verbose {
+                        eprintln!("note: {}: skipped, binary content", blob_display(b));
+                    }
+                    sink.skip(blob_display(b), "binary content");
+                } else {
+                    let _ = tx.send((b.clone(), data));
+                }
+            }
+            Read::TooLarge(n) => {
+                if opts.verbose {
+                    eprintln!(
+                        "note: {}: skipped, {n} bytes is over --max-file-size",
+                        blob_display(b)
+                    );
+                }
+                sink.skip(
+                    blob_display(b),
+                    format!(
+                        "larger than --max-file-size ({n} > {} bytes)",
+                        opts.max_file_size
+                    ),
+                );
+            }
+            Read::Missing => {
+                complete.store(false, std::sync::atomic::Ordering::Relaxed);
+                sink.error(
+                    blob_display(b),
+                    format!(
+                        "object {} is missing from the repository; not scanned",
+                        b.oid
+                    ),
+                );
+            }
+            Read::Failed(why) => {
+                complete.store(false, std::sync::atomic::Ordering::Relaxed);
+                sink.error(blob_display(b), why);
+            }
+        };
+    let (listed, missing_prov) = std::thread::scope(|s| {
         for _ in 0..workers {
             let rx = rx.clone();
             let held = &held;
-            let blobs = &blobs;
             s.spawn(move || {
-                for (i, data) in rx {
-                    let b = &blobs[i];
-                    let origin = Arc::new(blob_origin(b));
+                for (b, data) in rx {
+                    let origin = Arc::new(blob_origin(&b));
                     let res = scanner.scan(&data, &origin);
                     sink.scanned(data.len() as u64);
                     for e in res.errors {
                         sink.error(origin.display.clone(), e);
                     }
                     if !res.findings.is_empty() {
-                        held.lock().unwrap().push((i, res.findings));
+                        held.lock().unwrap().push((b, res.findings));
                     }
                 }
             });
         }
         drop(rx);
-        let on_blob = |i: usize, read: Read| {
-            let b = &blobs[i];
-            match read {
-                Read::Data(data) => {
-                    if super::is_binary(&data) {
-                        if opts.verbose {
-                            eprintln!("note: {}: skipped, binary content", blob_display(b));
-                        }
-                        sink.skip(blob_display(b), "binary content");
-                    } else {
-                        let _ = tx.send((i, data));
-                    }
-                }
-                Read::TooLarge(n) => {
-                    if opts.verbose {
-                        eprintln!(
-                            "note: {}: skipped, {n} bytes is over --max-file-size",
-                            blob_display(b)
-                        );
-                    }
-                    sink.skip(
-                        blob_display(b),
-                        format!(
-                            "larger than --max-file-size ({n} > {} bytes)",
-                            opts.max_file_size
-                        ),
-                    );
-                }
-                Read::Missing => {
-                    complete.store(false, std::sync::atomic::Ordering::Relaxed);
-                    sink.error(
-                        blob_display(b),
-                        format!(
-                            "object {} is missing from the repository; not scanned",
-                            b.oid
-                        ),
-                    );
-                }
-                Read::Failed(why) => {
-                    complete.store(false, std::sync::atomic::Ordering::Relaxed);
-                    sink.error(blob_display(b), why);
-                }
-            }
-        };
-        // Several cat-file processes, each on a contiguous run of the list: git's decompression is
-        // single-threaded and the critical path; split in two it costs the same CPU (each run keeps its
-        // own delta-base cache warm) and finishes in about half the time.
-        let parts = readers(opts.threads, oids.len());
-        let chunk = oids.len().div_ceil(parts.max(1)).max(1);
-        std::thread::scope(|rs| {
-            for (n, part) in oids.chunks(chunk).enumerate() {
-                let on_blob = &on_blob;
-                let tx = tx.clone();
-                rs.spawn(move || {
-                    let _tx = tx;
-                    read_blobs(repo, part, opts.max_file_size, |i, read| {
-                        on_blob(n * chunk + i, read)
+        // Several cat-file processes: git's decompression is single-threaded and the critical path.
+        // Measured on redis, two processes on two halves cost the same CPU as one (each keeps its own
+        // delta-base cache warm on a contiguous run of history) and finish in about half the time.
+        for _ in 0..readers(opts.threads) {
+            let batch_rx = batch_rx.clone();
+            let on_blob = &on_blob;
+            let tx = tx.clone();
+            s.spawn(move || {
+                for batch in batch_rx {
+                    let oids: Vec<&str> = batch.iter().map(|b| b.oid.as_str()).collect();
+                    read_blobs(repo, &oids, opts.max_file_size, |i, read| {
+                        on_blob(&tx, &batch[i], read)
                     });
-                });
-            }
-        });
+                }
+            });
+        }
+        drop(batch_rx);
         drop(tx);
-        missing_prov.map(|h| h.join().expect("provenance thread"))
+        let listed = list_blobs(repo, &revs, opts.all_objects, batch_size(), |batch| {
+            let _ = batch_tx.send(batch);
+        });
+        drop(batch_tx);
+        // Names the paths of missing objects while the blobs are read (a history-wide log pass).
+        let missing_prov = match &listed {
+            Ok(missing) if !missing.is_empty() => {
+                complete.store(false, std::sync::atomic::Ordering::Relaxed);
+                let wanted: Vec<&str> = missing.iter().map(String::as_str).collect();
+                Some(provenance(repo, &revs, &wanted))
+            }
+            _ => None,
+        };
+        // The readers and workers finish when the channels drain; the scope waits for them.
+        (listed, missing_prov)
     });
+    let missing = listed?;
     let missing_prov = match missing_prov {
         Some(r) => r?,
         None => HashMap::new(),
     };
     let mut held = held.into_inner().unwrap();
-    held.sort_by_key(|h| h.0);
+    held.sort_by(|a, b| a.0.oid.cmp(&b.0.oid));
     // Provenance, only for blobs with findings.
-    let wanted: Vec<&str> = held.iter().map(|h| blobs[h.0].oid.as_str()).collect();
+    let wanted: Vec<&str> = held.iter().map(|h| h.0.oid.as_str()).collect();
     let prov = if wanted.is_empty() {
         HashMap::new()
     } else {
@@ -585,8 +625,8 @@ pub fn scan(
             format!("object {oid} is missing from the repository; not scanned"),
         );
     }
-    for (i, findings) in held {
-        let b = &blobs[i];
+    for (b, findings) in held {
+        let b = &b;
         let origin = Arc::new(history_origin(
             b,
             prov.get(b.oid.as_str()),
