@@ -48,6 +48,7 @@ pub fn finish(
     sink.flush_stream()
         .context("cannot write the JSONL report")?;
     let mut outcome = sink.finish();
+    crate::analyze::shared::merge(&mut outcome);
     adjust(&mut outcome);
     let lookup = |id: &str| scanner.rule(id);
     let color = match out.color {
