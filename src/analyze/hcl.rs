@@ -11,9 +11,14 @@ use super::doc::{line_of, Node, Val};
 
 pub fn parse(text: &str) -> Result<Body, String> {
     hcl::parse(text).map_err(|e| {
+        let msg = e.to_string();
+        let words: Vec<&str> = msg
+            .split_whitespace()
+            .filter(|w| !matches!(*w, "-->" | "|" | "=" | "^"))
+            .collect();
         format!(
             "invalid HCL: {}",
-            e.to_string().lines().next().unwrap_or("")
+            words.join(" ").chars().take(200).collect::<String>()
         )
     })
 }
