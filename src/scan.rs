@@ -84,6 +84,10 @@ impl Scanner {
         for h in hits {
             let Some(rule) = self.rule(h.rule_id) else { continue };
             let line = h.line.max(1);
+            // A provider rule that already reported this secret on this line says more than a config-file analyzer.
+            if h.secret.is_some() && res.findings.iter().any(|f| f.line == line && f.secret == h.secret) {
+                continue;
+            }
             let lifetime = h.secret.as_deref().map(|s| crate::lifetime::refine(rule, s));
             let mut severity = h.severity.unwrap_or(rule.spec.severity);
             if lifetime.as_ref().is_some_and(|l| l.kind == finding::LifetimeKind::Expired) {
