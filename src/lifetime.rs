@@ -241,6 +241,30 @@ mod tests {
     }
 
     #[test]
+    fn token_prefixes() {
+        let kind = |s: &str| github(s).map(|l| l.kind);
+        assert_eq!(
+            kind("ghp_0123456789abcdefghijABCDEFGHIJ012345"),
+            Some(LifetimeKind::LongLived)
+        );
+        assert_eq!(
+            kind("github_pat_11ABCDEFG0123456789_abcdef"),
+            Some(LifetimeKind::LongLived)
+        );
+        assert_eq!(
+            kind("ghs_0123456789abcdefghijABCDEFGHIJ012345"),
+            Some(LifetimeKind::ShortLived)
+        );
+        assert_eq!(
+            kind("ghu_0123456789abcdefghijABCDEFGHIJ012345"),
+            Some(LifetimeKind::ShortLived)
+        );
+        assert_eq!(kind("glpat-0123456789abcdefghij"), None);
+        assert!(aws("AKIA0123").is_none(), "too short for a key id");
+        assert!(aws("ASIAY34FZKBOKMUTVV7a").is_none(), "not base32");
+    }
+
+    #[test]
     fn jwt_claims() {
         let h = b64(r#"{"alg":"HS256"}"#);
         let tok = |claims: &str| format!("{h}.{}.c2lnbmF0dXJl", b64(claims));

@@ -454,3 +454,39 @@ fn posture_rule_files_pass_their_examples() {
         assert!(failures.is_empty(), "{f}:\n{}", failures.join("\n"));
     }
 }
+
+#[test]
+fn regex_findings_carry_lifetimes_from_the_token_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let classic = common::github_token("ghp_", 7);
+    let install = common::github_token("ghs_", 8);
+    let key = common::aws_key_id(9);
+    std::fs::write(dir.path().join("env.sh"), format!("export GH_TOKEN={classic}\nexport APP_TOKEN={install}\nexport AWS_ACCESS_KEY_ID={key}\n")).unwrap();
+    let out = nhiscan()
+        .current_dir(dir.path())
+        .args(["scan", ".", "--format", "json", "-q"])
+        .output()
+        .unwrap();
+    let report = json(&out);
+    let lifetime = |line: u64| {
+        let f = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["line"] == line)
+            .unwrap_or_else(|| panic!("line {line}: {report}"));
+        (
+            f["lifetime"]["kind"].as_str().unwrap().to_string(),
+            f["lifetime"]["reason"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(lifetime(1).0, "long-lived");
+    assert_eq!(lifetime(2).0, "short-lived");
+    let (kind, reason) = lifetime(3);
+    assert_eq!(kind, "long-lived");
+    let account = nhiscan::lifetime::aws_account_id(&key).unwrap();
+    assert!(
+        reason.contains(&format!("AWS account {account}")),
+        "{reason}"
+    );
+}
