@@ -103,7 +103,7 @@ fn every_posture_fixture_gives_exactly_these_findings() {
         ("config/.npmrc", 2, "npmrc-auth-token"),
         ("config/.pypirc", 13, "pypirc-password"),
         ("config/charts/shop/values.yaml", 7, "helm-values-secret"),
-        ("config/dotnet/appsettings.json", 4, "appsettings-secret"),
+        ("config/dotnet/appsettings.json", 5, "appsettings-secret"),
         (
             "config/spring/application-prod.yml",
             5,

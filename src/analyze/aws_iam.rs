@@ -19,7 +19,7 @@ pub fn check_docs(docs: &[Node], hits: &mut Vec<Hit>) {
 }
 
 fn is_star(s: &str) -> bool {
-    s.trim() == "*"
+    matches!(s.trim(), "*" | "*:*")
 }
 
 /// Checks one policy's `Statement` (a list, or one statement object).

@@ -5,12 +5,22 @@
 use super::doc::{self, Node, Val};
 
 pub fn parse(text: &str) -> Result<Node, String> {
+    read(text, false)
+}
+
+/// JSON with `//` and `/* */` comments and trailing commas, as .NET configuration files allow.
+pub fn parse_lenient(text: &str) -> Result<Node, String> {
+    read(text, true)
+}
+
+fn read(text: &str, lenient: bool) -> Result<Node, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut p = Reader {
         b: text.as_bytes(),
         i: 0,
         line: 1,
         nodes: 0,
+        lenient,
     };
     p.ws();
     let v = p.value(0)?;
@@ -26,6 +36,7 @@ struct Reader<'a> {
     i: usize,
     line: usize,
     nodes: usize,
+    lenient: bool,
 }
 
 impl Reader<'_> {
@@ -38,6 +49,21 @@ impl Reader<'_> {
             match c {
                 b'\n' => self.line += 1,
                 b' ' | b'\t' | b'\r' => {}
+                b'/' if self.lenient && self.b.get(self.i + 1) == Some(&b'/') => {
+                    while self.b.get(self.i + 1).is_some_and(|&c| c != b'\n') {
+                        self.i += 1;
+                    }
+                }
+                b'/' if self.lenient && self.b.get(self.i + 1) == Some(&b'*') => {
+                    self.i += 2;
+                    while self.i < self.b.len() && !self.b[self.i..].starts_with(b"*/") {
+                        if self.b[self.i] == b'\n' {
+                            self.line += 1;
+                        }
+                        self.i += 1;
+                    }
+                    self.i += 1;
+                }
                 _ => break,
             }
             self.i += 1;
@@ -64,6 +90,10 @@ impl Reader<'_> {
                 }
                 loop {
                     self.ws();
+                    if self.lenient && self.b.get(self.i) == Some(&b'}') {
+                        self.i += 1;
+                        return Ok(Node::new(line, Val::Map(m)));
+                    }
                     let kline = self.line;
                     if self.b.get(self.i) != Some(&b'"') {
                         return Err(self.err("expected a quoted object key"));
@@ -98,6 +128,10 @@ impl Reader<'_> {
                 }
                 loop {
                     self.ws();
+                    if self.lenient && self.b.get(self.i) == Some(&b']') {
+                        self.i += 1;
+                        return Ok(Node::new(line, Val::Seq(v)));
+                    }
                     v.push(self.value(depth + 1)?);
                     self.ws();
                     match self.b.get(self.i) {
@@ -202,6 +236,15 @@ mod tests {
         assert_eq!(n.get("a").unwrap().items()[1].as_str(), Some("xA"));
         assert_eq!(n.get("a").unwrap().items()[1].line, 3);
         assert!(n.at(&["b", "c"]).is_null());
+    }
+
+    #[test]
+    fn lenient_reads_comments_and_trailing_commas() {
+        let t = "{\n  // note\n  \"a\": [1, 2,],\n  /* block\n */ \"b\": 3,\n}";
+        assert!(parse(t).is_err());
+        let n = parse_lenient(t).unwrap();
+        assert_eq!(n.key_line("b"), 5);
+        assert_eq!(n.get("a").unwrap().items().len(), 2);
     }
 
     #[test]

@@ -86,7 +86,7 @@ impl<'a> Input<'a> {
 
     pub fn json(&self) -> Option<&Node> {
         self.json
-            .get_or_init(|| match super::json::parse(self.text) {
+            .get_or_init(|| match self.read_json() {
                 Ok(d) => Some(d),
                 Err(e) => {
                     self.error(e);
@@ -94,6 +94,15 @@ impl<'a> Input<'a> {
                 }
             })
             .as_ref()
+    }
+
+    fn read_json(&self) -> Result<Node, String> {
+        // .NET configuration (appsettings*.json) allows comments and trailing commas.
+        if self.file.starts_with("appsettings") {
+            super::json::parse_lenient(self.text)
+        } else {
+            super::json::parse(self.text)
+        }
     }
 
     /// The documents of a JSON or YAML file, whichever it is.
