@@ -39,7 +39,26 @@ fn every_posture_fixture_gives_exactly_these_findings() {
         "findings exit 1: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let got = triples(&json(&out));
+    let report = json(&out);
+    // Only the deliberately malformed files are errors (not `update_kubeconfig.py`, not Helm templates).
+    let mut errors: Vec<&str> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            "fixtures/posture/bad/alias-bomb.yaml",
+            "fixtures/posture/bad/broken-policy.json",
+            "fixtures/posture/bad/broken-rbac.yaml",
+            "fixtures/posture/bad/broken.tf",
+            "fixtures/posture/bad/deep.json"
+        ]
+    );
+    let got = triples(&report);
     let want = expected(&[
         (".github/workflows/ci.yml", 4, "gha-permissions-missing"),
         (".github/workflows/deploy.yml", 10, "gha-secrets-inherit"),

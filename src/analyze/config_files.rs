@@ -89,7 +89,13 @@ pub fn check(inp: &Input, hits: &mut Vec<Hit>) {
     if f == "config.json" && (p.contains(".docker/") || inp.has("\"auths\"")) {
         return docker(inp, hits);
     }
-    let kube = (f == "config" && p.contains(".kube/")) || f.contains("kubeconfig");
+    // `kubeconfig`, `prod.kubeconfig`, `kubeconfig.yaml`; not `kubeconfig.py` or `update_kubeconfig.rst`.
+    let kube_name = f.contains("kubeconfig")
+        && matches!(
+            inp.ext(),
+            "" | "kubeconfig" | "yaml" | "yml" | "conf" | "config"
+        );
+    let kube = (f == "config" && p.contains(".kube/")) || kube_name;
     if kube || (inp.is_yaml() && inp.has("kind: Config") && inp.has("users:")) {
         return kubeconfig(inp, hits);
     }
