@@ -509,3 +509,35 @@ fn regex_findings_carry_lifetimes_from_the_token_itself() {
         "{reason}"
     );
 }
+
+#[test]
+fn jsonl_output_includes_policy_violations() {
+    let out = scan(&[
+        "fixtures/posture/policy-env",
+        "--policy",
+        "fixtures/posture/policy.toml",
+        "--format",
+        "jsonl",
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let rules: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["rule_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        rules.iter().filter(|r| r.starts_with("policy-")).count(),
+        5,
+        "{rules:?}"
+    );
+    assert_eq!(
+        rules.iter().filter(|r| !r.starts_with("policy-")).count(),
+        5,
+        "{rules:?}"
+    );
+}

@@ -48,6 +48,14 @@ pub fn finish(
     let mut outcome = sink.finish();
     crate::analyze::shared::merge(&mut outcome);
     adjust(&mut outcome);
+    if out.format == Format::Jsonl {
+        // JSONL streamed the scan's findings as they came; policy violations exist only now.
+        let extra: String = outcome.findings.iter().filter(|f| f.kind == "policy")
+            .map(|f| serde_json::to_string(&f.to_json(out.show_secrets)).expect("json") + "\n").collect();
+        if !extra.is_empty() {
+            append_report(out.output.as_ref(), &extra)?;
+        }
+    }
     let lookup = |id: &str| scanner.rule(id);
     let color = match out.color {
         ColorChoice::Always => true,
@@ -86,6 +94,17 @@ fn cx_clone<'a>(cx: &Context<'a>) -> Context<'a> {
         root: cx.root.clone(),
         rule: cx.rule,
         target: cx.target.clone(),
+    }
+}
+
+fn append_report(path: Option<&PathBuf>, text: &str) -> Result<()> {
+    match path {
+        Some(p) => std::fs::OpenOptions::new()
+            .append(true)
+            .open(p)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .with_context(|| format!("{}: cannot write report", p.display())),
+        None => write_report(None, text),
     }
 }
 
