@@ -12,13 +12,12 @@ use super::hcl as tf;
 use super::posture::{hit, Input};
 use super::Hit;
 
-/// True for values that name where a secret lives instead of being one.
-pub fn is_reference(v: &str) -> bool {
-    let t = v.trim();
+/// True for values that name a secret store entry instead of being a secret: Vault, AWS Secrets
+/// Manager / SSM, Azure Key Vault references, SOPS, 1Password, vals, GCP Secret Manager.
+pub fn is_store_reference(v: &str) -> bool {
+    let t = v.trim().trim_matches(['"', '\'']);
     let l = t.to_ascii_lowercase();
-    t.starts_with('$')
-        || t.starts_with('%') && t.ends_with('%')
-        || l.starts_with("vault:")
+    l.starts_with("vault:")
         || l.starts_with("vault/")
         || l.contains("arn:aws:secretsmanager:")
         || l.contains("arn:aws:ssm:")
@@ -28,6 +27,15 @@ pub fn is_reference(v: &str) -> bool {
         || l.starts_with("ref+")
         || l.starts_with("op://")
         || l.starts_with("projects/") && l.contains("/secrets/")
+}
+
+/// True for values that name where a secret lives instead of being one: a store reference, an
+/// environment variable, a template or a placeholder.
+pub fn is_reference(v: &str) -> bool {
+    let t = v.trim();
+    t.starts_with('$')
+        || t.starts_with('%') && t.ends_with('%')
+        || is_store_reference(t)
         || crate::engine::placeholder::is_placeholder(t.as_bytes())
 }
 

@@ -10,7 +10,11 @@ use crate::source;
 use crate::suppress::Suppressor;
 
 pub fn run(args: &ScanArgs) -> Result<i32> {
-    let policy = args.policy.as_deref().map(crate::policy::Policy::from_file).transpose()?;
+    let policy = args
+        .policy
+        .as_deref()
+        .map(crate::policy::Policy::from_file)
+        .transpose()?;
     if let Some(p) = &policy {
         p.prepare();
     }
@@ -19,7 +23,12 @@ pub fn run(args: &ScanArgs) -> Result<i32> {
     let sink = super::collector(&args.output, Suppressor::default())?;
     let threads = super::threads(args.output.threads);
     let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
-    let paths: Vec<PathBuf> = args.paths.iter().filter(|p| p.as_os_str() != "-").cloned().collect();
+    let paths: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .cloned()
+        .collect();
     crate::progress::while_running(&sink, args.output.quiet, || {
         if stdin {
             source::stdin::scan(&scanner, &sink, args.max_file_size);
@@ -36,7 +45,12 @@ pub fn run(args: &ScanArgs) -> Result<i32> {
         }
     });
     let root = source::fs::scan_root(&paths);
-    let target = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
+    let target = args
+        .paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
     super::finish(&args.output, &scanner, sink, root, target, |o| {
         if let Some(p) = &policy {
             p.apply(o);
