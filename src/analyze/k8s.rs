@@ -139,6 +139,11 @@ fn workload(d: &Node, kind: &str, name: &str, template: &Node, hits: &mut Vec<Hi
     let Some(spec) = template.get("spec") else {
         return;
     };
+    // A pod spec without containers is a partial document (a kustomize patch, a Helm fragment):
+    // what it runs as is decided where it is merged.
+    if spec.get("containers").is_none() {
+        return;
+    }
     let sa_key = if spec.get("serviceAccountName").is_some() {
         "serviceAccountName"
     } else {
