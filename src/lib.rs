@@ -11,6 +11,7 @@ pub mod config;
 pub mod engine;
 pub mod finding;
 pub mod lifetime;
+pub mod policy;
 pub mod progress;
 pub mod report;
 pub mod ruleset;

@@ -30,8 +30,15 @@ pub struct UnitResult {
 
 impl Scanner {
     pub fn new(rules: Vec<Rule>) -> Result<Scanner> {
-        let by_id = rules.iter().enumerate().map(|(i, r)| (r.spec.id.clone(), i)).collect();
-        Ok(Scanner { engine: Engine::new(rules)?, by_id })
+        let by_id = rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.spec.id.clone(), i))
+            .collect();
+        Ok(Scanner {
+            engine: Engine::new(rules)?,
+            by_id,
+        })
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {
@@ -48,6 +55,11 @@ impl Scanner {
             let (line, column) = lines().position(data, m.start);
             let (end_line, end_column) = lines().position(data, m.end);
             let secret = String::from_utf8_lossy(&m.secret).into_owned();
+            // `vault:…`, `arn:aws:secretsmanager:…`, `@Microsoft.KeyVault(…)`, SOPS `ENC[…]`: the
+            // right practice, not a secret.
+            if crate::analyze::config_files::is_store_reference(&secret) {
+                continue;
+            }
             let lifetime = crate::lifetime::refine(rule, &secret);
             let mut severity = rule.spec.severity;
             if lifetime.kind == finding::LifetimeKind::Expired {
@@ -70,7 +82,11 @@ impl Scanner {
                 end_column,
                 redacted: Some(finding::redact(&secret)),
                 fingerprint: finding::fingerprint(&rule.spec.id, &m.secret),
-                location_fingerprint: finding::location_fingerprint(&rule.spec.id, &origin.artifact, line),
+                location_fingerprint: finding::location_fingerprint(
+                    &rule.spec.id,
+                    &origin.artifact,
+                    line,
+                ),
                 lifetime: Some(lifetime),
                 entropy: Some((m.entropy * 1000.0).round() / 1000.0),
                 decoded: m.decoded.map(str::to_owned),
@@ -82,8 +98,31 @@ impl Scanner {
         let mut hits = Vec::new();
         analyze::run(&origin.name, data, &mut hits, &mut res.errors);
         for h in hits {
-            let Some(rule) = self.rule(h.rule_id) else { continue };
+            let Some(rule) = self.rule(h.rule_id) else {
+                continue;
+            };
             let line = h.line.max(1);
+            // The same secret on the same line from a regex rule: a provider rule says more than a
+            // config-file analyzer (it is kept, the hit dropped); a generic rule says less (replaced).
+            if h.secret.is_some() {
+                let same = |f: &Finding| f.line == line && f.secret == h.secret;
+                let generic = |f: &Finding| self.rule(&f.rule_id).is_some_and(|r| r.spec.generic);
+                if res.findings.iter().any(|f| same(f) && !generic(f)) {
+                    continue;
+                }
+                res.findings.retain(|f| !same(f));
+            }
+            let lifetime = h
+                .secret
+                .as_deref()
+                .map(|s| crate::lifetime::refine(rule, s));
+            let mut severity = h.severity.unwrap_or(rule.spec.severity);
+            if lifetime
+                .as_ref()
+                .is_some_and(|l| l.kind == finding::LifetimeKind::Expired)
+            {
+                severity = severity.lower();
+            }
             let mut message = rule.spec.title.clone();
             if !h.message.is_empty() {
                 message = format!("{message}: {}", h.message);
@@ -92,7 +131,7 @@ impl Scanner {
                 rule_id: rule.spec.id.clone(),
                 title: rule.spec.title.clone(),
                 kind: rule.spec.kind.clone(),
-                severity: h.severity.unwrap_or(rule.spec.severity),
+                severity,
                 message,
                 origin: origin.clone(),
                 line,
@@ -101,8 +140,12 @@ impl Scanner {
                 end_column: 1,
                 redacted: h.secret.as_deref().map(finding::redact),
                 fingerprint: finding::fingerprint(&rule.spec.id, &h.value),
-                location_fingerprint: finding::location_fingerprint(&rule.spec.id, &origin.artifact, line),
-                lifetime: h.secret.as_deref().map(|s| crate::lifetime::refine(rule, s)),
+                location_fingerprint: finding::location_fingerprint(
+                    &rule.spec.id,
+                    &origin.artifact,
+                    line,
+                ),
+                lifetime,
                 entropy: None,
                 decoded: None,
                 properties: h.properties,
@@ -117,8 +160,16 @@ impl Scanner {
 fn inline_allow(line: &[u8]) -> Option<String> {
     let at = memchr::memmem::find(line, ALLOW_MARKER)?;
     let rest = String::from_utf8_lossy(&line[at + ALLOW_MARKER.len()..]);
-    let reason = rest.trim().trim_end_matches("*/").trim_end_matches("-->").trim();
-    Some(if reason.is_empty() { "inline nhiscan:allow".to_string() } else { format!("inline: {reason}") })
+    let reason = rest
+        .trim()
+        .trim_end_matches("*/")
+        .trim_end_matches("-->")
+        .trim();
+    Some(if reason.is_empty() {
+        "inline nhiscan:allow".to_string()
+    } else {
+        format!("inline: {reason}")
+    })
 }
 
 /// Line starts of a unit, computed once so many findings in one large file stay cheap.
@@ -137,12 +188,17 @@ impl LineIndex {
     fn position(&self, data: &[u8], offset: usize) -> (usize, usize) {
         let line = self.starts.partition_point(|&s| s <= offset);
         let start = self.starts[line - 1];
-        let col = String::from_utf8_lossy(&data[start..offset.min(data.len())]).chars().count() + 1;
+        let col = String::from_utf8_lossy(&data[start..offset.min(data.len())])
+            .chars()
+            .count()
+            + 1;
         (line, col)
     }
 
     fn line_text<'a>(&self, data: &'a [u8], line: usize) -> &'a [u8] {
-        let Some(&s) = self.starts.get(line.saturating_sub(1)) else { return &[] };
+        let Some(&s) = self.starts.get(line.saturating_sub(1)) else {
+            return &[];
+        };
         let e = self.starts.get(line).map_or(data.len(), |&e| e);
         &data[s.min(data.len())..e.min(data.len())]
     }

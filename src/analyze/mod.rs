@@ -5,6 +5,19 @@
 
 use serde_json::{Map, Value};
 
+pub mod aws_iam;
+pub mod azure;
+pub mod config_files;
+pub mod doc;
+pub mod gcp;
+pub mod gha;
+pub mod hcl;
+pub mod json;
+pub mod k8s;
+pub mod posture;
+pub mod shared;
+pub mod yaml;
+
 /// One thing an analyzer flags.
 #[derive(Debug, Clone, Default)]
 pub struct Hit {
@@ -28,5 +41,5 @@ pub struct Hit {
 /// an image, the path there). Malformed documents produce an error message, never a panic; the regex
 /// rules still run on the file.
 pub fn run(name: &str, data: &[u8], hits: &mut Vec<Hit>, errors: &mut Vec<String>) {
-    let _ = (name, data, hits, errors);
+    posture::run(name, data, hits, errors);
 }

@@ -13,7 +13,17 @@ pub fn run(args: &ScanArgs) -> Result<i32> {
     }
     let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
     let paths: Vec<PathBuf> = args.paths.iter().filter(|p| p.as_os_str() != "-").cloned().collect();
-    let (scanner, suppressor, _) = super::project(&args.rules, &args.project, &source::fs::scan_root(&paths))?;
+    let (scanner, suppressor, config) =
+        super::project(&args.rules, &args.project, &source::fs::scan_root(&paths))?;
+    // --policy FILE, else the [policy] table of the project config.
+    let policy = match (&args.policy, &config.policy) {
+        (Some(f), _) => Some(crate::policy::Policy::from_file(f)?),
+        (None, Some(t)) => Some(crate::policy::Policy::from_table(t)?),
+        (None, None) => None,
+    };
+    if let Some(p) = &policy {
+        p.prepare();
+    }
     let sink = super::collector(&args.output, suppressor)?;
     let threads = super::threads(args.output.threads);
     crate::progress::while_running(&sink, args.output.quiet, || {
@@ -32,6 +42,15 @@ pub fn run(args: &ScanArgs) -> Result<i32> {
         }
     });
     let root = source::fs::scan_root(&paths);
-    let target = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
-    super::finish(&args.output, &scanner, sink, root, target, |_| {})
+    let target = args
+        .paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    super::finish(&args.output, &scanner, sink, root, target, |o| {
+        if let Some(p) = &policy {
+            p.apply(o);
+        }
+    })
 }
