@@ -10,6 +10,9 @@ use crate::cli::BaselineArgs;
 use crate::source;
 
 pub fn create(args: &BaselineArgs) -> Result<i32> {
+    if args.git && args.no_ignore {
+        anyhow::bail!("--no-ignore applies to files, not to --git (history has no ignore files)");
+    }
     let (root, repo) = if args.git {
         let repo = source::git::Repo::open(&args.path)?;
         (

@@ -26,6 +26,11 @@ pub fn run_from_scan(args: &ScanArgs) -> Result<i32> {
             anyhow::bail!("--staged takes one repository path (or none for the current directory)")
         }
     };
+    if args.policy.is_some() {
+        anyhow::bail!(
+            "--policy does not apply to --staged yet; run `nhiscan scan --policy FILE` on the tree"
+        );
+    }
     if args.no_ignore || args.follow {
         anyhow::bail!("--no-ignore and --follow do not apply to --staged (it reads the git index)");
     }
