@@ -22,7 +22,9 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan files and directories (a working tree) for secrets and risky permissions.
-    #[command(after_help = "Examples:\n  nhiscan scan\n  nhiscan scan . --format sarif --output nhiscan.sarif\n  nhiscan scan . --report sarif=nhiscan.sarif --report json=nhiscan.json\n  nhiscan scan config/ --min-severity high --fail-on critical\n  printenv | nhiscan scan -")]
+    #[command(
+        after_help = "Examples:\n  nhiscan scan\n  nhiscan scan . --format sarif --output nhiscan.sarif\n  nhiscan scan . --report sarif=nhiscan.sarif --report json=nhiscan.json\n  nhiscan scan config/ --min-severity high --fail-on critical\n  printenv | nhiscan scan -"
+    )]
     Scan(ScanArgs),
     /// List, explain and check rules.
     Rules {
@@ -143,8 +145,11 @@ pub struct ScanArgs {
 }
 
 fn parse_report(s: &str) -> Result<(Format, PathBuf), String> {
-    let (f, path) = s.split_once('=').ok_or("expected FORMAT=FILE, e.g. sarif=out.sarif")?;
-    let format = Format::from_str(f, true).map_err(|_| format!("unknown format `{f}` (text, json, jsonl, sarif)"))?;
+    let (f, path) = s
+        .split_once('=')
+        .ok_or("expected FORMAT=FILE, e.g. sarif=out.sarif")?;
+    let format = Format::from_str(f, true)
+        .map_err(|_| format!("unknown format `{f}` (text, json, jsonl, sarif)"))?;
     if path.is_empty() {
         return Err("empty file name".into());
     }

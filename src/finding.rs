@@ -11,7 +11,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -94,7 +106,12 @@ pub struct Origin {
 impl Origin {
     pub fn file(display: impl Into<String>, artifact: impl Into<String>) -> Origin {
         let display = display.into();
-        Origin { artifact: artifact.into(), name: display.clone(), display, ..Default::default() }
+        Origin {
+            artifact: artifact.into(),
+            name: display.clone(),
+            display,
+            ..Default::default()
+        }
     }
 }
 
@@ -178,7 +195,10 @@ pub fn hash_hex(parts: &[&[u8]]) -> String {
         h.update((p.len() as u64).to_le_bytes());
         h.update(p);
     }
-    h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
+    h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub fn fingerprint(rule_id: &str, value: &[u8]) -> String {
@@ -186,7 +206,11 @@ pub fn fingerprint(rule_id: &str, value: &[u8]) -> String {
 }
 
 pub fn location_fingerprint(rule_id: &str, artifact: &str, line: usize) -> String {
-    hash_hex(&[rule_id.as_bytes(), artifact.as_bytes(), line.to_string().as_bytes()])
+    hash_hex(&[
+        rule_id.as_bytes(),
+        artifact.as_bytes(),
+        line.to_string().as_bytes(),
+    ])
 }
 
 /// A file that could not be scanned (fully): it is reported, and the scan goes on.

@@ -30,8 +30,15 @@ pub struct UnitResult {
 
 impl Scanner {
     pub fn new(rules: Vec<Rule>) -> Result<Scanner> {
-        let by_id = rules.iter().enumerate().map(|(i, r)| (r.spec.id.clone(), i)).collect();
-        Ok(Scanner { engine: Engine::new(rules)?, by_id })
+        let by_id = rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.spec.id.clone(), i))
+            .collect();
+        Ok(Scanner {
+            engine: Engine::new(rules)?,
+            by_id,
+        })
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {
@@ -70,7 +77,11 @@ impl Scanner {
                 end_column,
                 redacted: Some(finding::redact(&secret)),
                 fingerprint: finding::fingerprint(&rule.spec.id, &m.secret),
-                location_fingerprint: finding::location_fingerprint(&rule.spec.id, &origin.artifact, line),
+                location_fingerprint: finding::location_fingerprint(
+                    &rule.spec.id,
+                    &origin.artifact,
+                    line,
+                ),
                 lifetime: Some(lifetime),
                 entropy: Some((m.entropy * 1000.0).round() / 1000.0),
                 decoded: m.decoded.map(str::to_owned),
@@ -82,7 +93,9 @@ impl Scanner {
         let mut hits = Vec::new();
         analyze::run(&origin.name, data, &mut hits, &mut res.errors);
         for h in hits {
-            let Some(rule) = self.rule(h.rule_id) else { continue };
+            let Some(rule) = self.rule(h.rule_id) else {
+                continue;
+            };
             let line = h.line.max(1);
             let mut message = rule.spec.title.clone();
             if !h.message.is_empty() {
@@ -101,8 +114,15 @@ impl Scanner {
                 end_column: 1,
                 redacted: h.secret.as_deref().map(finding::redact),
                 fingerprint: finding::fingerprint(&rule.spec.id, &h.value),
-                location_fingerprint: finding::location_fingerprint(&rule.spec.id, &origin.artifact, line),
-                lifetime: h.secret.as_deref().map(|s| crate::lifetime::refine(rule, s)),
+                location_fingerprint: finding::location_fingerprint(
+                    &rule.spec.id,
+                    &origin.artifact,
+                    line,
+                ),
+                lifetime: h
+                    .secret
+                    .as_deref()
+                    .map(|s| crate::lifetime::refine(rule, s)),
                 entropy: None,
                 decoded: None,
                 properties: h.properties,
@@ -117,8 +137,16 @@ impl Scanner {
 fn inline_allow(line: &[u8]) -> Option<String> {
     let at = memchr::memmem::find(line, ALLOW_MARKER)?;
     let rest = String::from_utf8_lossy(&line[at + ALLOW_MARKER.len()..]);
-    let reason = rest.trim().trim_end_matches("*/").trim_end_matches("-->").trim();
-    Some(if reason.is_empty() { "inline nhiscan:allow".to_string() } else { format!("inline: {reason}") })
+    let reason = rest
+        .trim()
+        .trim_end_matches("*/")
+        .trim_end_matches("-->")
+        .trim();
+    Some(if reason.is_empty() {
+        "inline nhiscan:allow".to_string()
+    } else {
+        format!("inline: {reason}")
+    })
 }
 
 /// Line starts of a unit, computed once so many findings in one large file stay cheap.
@@ -137,12 +165,17 @@ impl LineIndex {
     fn position(&self, data: &[u8], offset: usize) -> (usize, usize) {
         let line = self.starts.partition_point(|&s| s <= offset);
         let start = self.starts[line - 1];
-        let col = String::from_utf8_lossy(&data[start..offset.min(data.len())]).chars().count() + 1;
+        let col = String::from_utf8_lossy(&data[start..offset.min(data.len())])
+            .chars()
+            .count()
+            + 1;
         (line, col)
     }
 
     fn line_text<'a>(&self, data: &'a [u8], line: usize) -> &'a [u8] {
-        let Some(&s) = self.starts.get(line.saturating_sub(1)) else { return &[] };
+        let Some(&s) = self.starts.get(line.saturating_sub(1)) else {
+            return &[];
+        };
         let e = self.starts.get(line).map_or(data.len(), |&e| e);
         &data[s.min(data.len())..e.min(data.len())]
     }

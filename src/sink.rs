@@ -89,11 +89,17 @@ impl Collector {
     }
 
     pub fn error(&self, path: impl Into<String>, message: impl Into<String>) {
-        self.errors.lock().unwrap().push(ScanError { path: path.into(), message: message.into() });
+        self.errors.lock().unwrap().push(ScanError {
+            path: path.into(),
+            message: message.into(),
+        });
     }
 
     pub fn skip(&self, path: impl Into<String>, reason: impl Into<String>) {
-        self.skipped.lock().unwrap().push(Skipped { path: path.into(), reason: reason.into() });
+        self.skipped.lock().unwrap().push(Skipped {
+            path: path.into(),
+            reason: reason.into(),
+        });
     }
 
     pub fn flush_stream(&self) -> std::io::Result<()> {
@@ -107,7 +113,12 @@ impl Collector {
     pub fn finish(self) -> Outcome {
         let mut findings = self.findings.into_inner().unwrap();
         findings.sort_by(|a, b| {
-            (&a.origin.display, a.line, a.column, &a.rule_id).cmp(&(&b.origin.display, b.line, b.column, &b.rule_id))
+            (&a.origin.display, a.line, a.column, &a.rule_id).cmp(&(
+                &b.origin.display,
+                b.line,
+                b.column,
+                &b.rule_id,
+            ))
         });
         let mut errors = self.errors.into_inner().unwrap();
         errors.sort_by(|a, b| a.path.cmp(&b.path));
@@ -125,11 +136,20 @@ impl Collector {
             by_severity: count_by_severity(&findings),
             long_lived: findings
                 .iter()
-                .filter(|f| f.lifetime.as_ref().is_some_and(|l| l.kind == crate::finding::LifetimeKind::LongLived))
+                .filter(|f| {
+                    f.lifetime
+                        .as_ref()
+                        .is_some_and(|l| l.kind == crate::finding::LifetimeKind::LongLived)
+                })
                 .count() as u64,
             incomplete: false,
         };
-        Outcome { findings, errors, skipped, summary }
+        Outcome {
+            findings,
+            errors,
+            skipped,
+            summary,
+        }
     }
 }
 

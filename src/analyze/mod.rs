@@ -3,6 +3,8 @@
 //! through the same finding type as the regex rules: an analyzer returns [`Hit`]s naming a rule id, and
 //! the scanner fills title, severity and remediation from that rule's entry in `rules/*.toml`.
 
+pub mod dockerfile;
+
 use serde_json::{Map, Value};
 
 /// One thing an analyzer flags.
@@ -28,5 +30,6 @@ pub struct Hit {
 /// an image, the path there). Malformed documents produce an error message, never a panic; the regex
 /// rules still run on the file.
 pub fn run(name: &str, data: &[u8], hits: &mut Vec<Hit>, errors: &mut Vec<String>) {
-    let _ = (name, data, hits, errors);
+    dockerfile::run(name, data, hits);
+    let _ = errors;
 }

@@ -26,7 +26,8 @@ pub fn collector(out: &OutputArgs, suppressor: crate::suppress::Suppressor) -> R
     if out.format == Format::Jsonl {
         let w: Box<dyn Write + Send> = match &out.output {
             Some(p) => Box::new(std::io::BufWriter::new(
-                std::fs::File::create(p).with_context(|| format!("{}: cannot create output file", p.display()))?,
+                std::fs::File::create(p)
+                    .with_context(|| format!("{}: cannot create output file", p.display()))?,
             )),
             None => Box::new(std::io::BufWriter::new(std::io::stdout())),
         };
@@ -44,7 +45,8 @@ pub fn finish(
     target: String,
     adjust: impl FnOnce(&mut Outcome),
 ) -> Result<i32> {
-    sink.flush_stream().context("cannot write the JSONL report")?;
+    sink.flush_stream()
+        .context("cannot write the JSONL report")?;
     let mut outcome = sink.finish();
     adjust(&mut outcome);
     let lookup = |id: &str| scanner.rule(id);
@@ -57,13 +59,23 @@ pub fn finish(
                 && std::io::stdout().is_terminal()
         }
     };
-    let cx = Context { outcome: &outcome, show_secrets: out.show_secrets, color, root, rule: &lookup, target };
+    let cx = Context {
+        outcome: &outcome,
+        show_secrets: out.show_secrets,
+        color,
+        root,
+        rule: &lookup,
+        target,
+    };
     if out.format != Format::Jsonl {
         let text = report::render(out.format, &cx);
         write_report(out.output.as_ref(), &text)?;
     }
     for (format, path) in &out.reports {
-        let cx = Context { color: false, ..Context { ..cx_clone(&cx) } };
+        let cx = Context {
+            color: false,
+            ..Context { ..cx_clone(&cx) }
+        };
         write_report(Some(path), &report::render(*format, &cx))?;
     }
     for e in &outcome.errors {
@@ -90,10 +102,15 @@ fn cx_clone<'a>(cx: &Context<'a>) -> Context<'a> {
 
 fn write_report(path: Option<&PathBuf>, text: &str) -> Result<()> {
     match path {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("{}: cannot write report", p.display())),
+        Some(p) => {
+            std::fs::write(p, text).with_context(|| format!("{}: cannot write report", p.display()))
+        }
         None => {
             let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+            {
                 // `nhiscan scan | head` closing the pipe is not an error worth exit 2.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 r => r.context("cannot write to standard output"),

@@ -30,7 +30,12 @@ pub fn list(args: &RuleArgs, format: ListFormat) -> Result<i32> {
         ListFormat::Text => {
             let w = rules.iter().map(|r| r.id().len()).max().unwrap_or(10);
             for r in &rules {
-                println!("{:<w$}  {:<8}  {}", r.id(), r.spec.severity.as_str(), r.spec.title);
+                println!(
+                    "{:<w$}  {:<8}  {}",
+                    r.id(),
+                    r.spec.severity.as_str(),
+                    r.spec.title
+                );
             }
             println!("{} rules", rules.len());
         }
@@ -45,7 +50,10 @@ pub fn explain(args: &RuleArgs, id: &str) -> Result<i32> {
     };
     let s = &r.spec;
     println!("{} — {}\n", s.id, s.title);
-    println!("Severity: {}    Kind: {}    Lifetime: {:?} ({})", s.severity, s.kind, s.lifetime.kind, s.lifetime.reason);
+    println!(
+        "Severity: {}    Kind: {}    Lifetime: {:?} ({})",
+        s.severity, s.kind, s.lifetime.kind, s.lifetime.reason
+    );
     println!("Source:   {}\n", r.source);
     println!("What it finds\n  {}\n", s.description.trim());
     println!("How to fix\n  {}\n", s.remediation.trim());
@@ -73,7 +81,8 @@ pub fn explain(args: &RuleArgs, id: &str) -> Result<i32> {
 pub fn check(files: &[PathBuf]) -> Result<i32> {
     let mut failed = 0;
     for f in files {
-        let text = std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", f.display()))?;
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", f.display()))?;
         let (n_rules, n_examples, failures) = check_file(&f.display().to_string(), &text)?;
         for msg in &failures {
             println!("FAIL {msg}");
@@ -94,7 +103,10 @@ pub fn check_file(source: &str, text: &str) -> Result<(usize, usize, Vec<String>
     let ids: Vec<String> = mine.iter().map(|r| r.spec.id.clone()).collect();
     // Run the file's rules among the built-in ones, as a user would: generic rules must lose to
     // provider rules here exactly as they do in a real scan.
-    let mut rules: Vec<Rule> = rule::builtin()?.into_iter().filter(|r| !ids.contains(&r.spec.id)).collect();
+    let mut rules: Vec<Rule> = rule::builtin()?
+        .into_iter()
+        .filter(|r| !ids.contains(&r.spec.id))
+        .collect();
     let specs: Vec<_> = mine.iter().map(|r| r.spec.clone()).collect();
     rules.extend(mine);
     rule::check_unique(&rules)?;
@@ -106,13 +118,23 @@ pub fn check_file(source: &str, text: &str) -> Result<(usize, usize, Vec<String>
             failures.push(format!("{source}: rule `{}`: has no examples", spec.id));
         }
         if spec.negative_examples.is_empty() {
-            failures.push(format!("{source}: rule `{}`: has no negative_examples", spec.id));
+            failures.push(format!(
+                "{source}: rule `{}`: has no negative_examples",
+                spec.id
+            ));
         }
-        let name = spec.example_path.clone().unwrap_or_else(|| "example.txt".into());
+        let name = spec
+            .example_path
+            .clone()
+            .unwrap_or_else(|| "example.txt".into());
         for (i, ex) in spec.examples.iter().enumerate() {
             n += 1;
             let Some((clean, secret, line)) = unmark(ex) else {
-                failures.push(format!("{source}: rule `{}`: example {}: mark the secret with « »", spec.id, i + 1));
+                failures.push(format!(
+                    "{source}: rule `{}`: example {}: mark the secret with « »",
+                    spec.id,
+                    i + 1
+                ));
                 continue;
             };
             let found = scan_as(&scanner, &name, &clean, &spec.id);
@@ -141,7 +163,11 @@ pub fn check_file(source: &str, text: &str) -> Result<(usize, usize, Vec<String>
             n += 1;
             let found = scan_as(&scanner, &name, ex, &spec.id);
             if let Some((l, _)) = found.first() {
-                failures.push(format!("{source}: rule `{}`: negative example {} matched on line {l}", spec.id, i + 1));
+                failures.push(format!(
+                    "{source}: rule `{}`: negative example {} matched on line {l}",
+                    spec.id,
+                    i + 1
+                ));
             }
         }
     }
@@ -152,7 +178,11 @@ fn scan_as(scanner: &Scanner, name: &str, text: &str, id: &str) -> Vec<(usize, O
     let mut origin = Origin::file(name, name);
     origin.name = name.to_string();
     let res = scanner.scan(text.as_bytes(), &Arc::new(origin));
-    res.findings.into_iter().filter(|f| f.rule_id == id).map(|f| (f.line, f.secret)).collect()
+    res.findings
+        .into_iter()
+        .filter(|f| f.rule_id == id)
+        .map(|f| (f.line, f.secret))
+        .collect()
 }
 
 /// Removes the « » markers: (text, marked text, 1-based line where the mark starts).

@@ -15,7 +15,12 @@ pub fn run(args: &ScanArgs) -> Result<i32> {
     let sink = super::collector(&args.output, Suppressor::default())?;
     let threads = super::threads(args.output.threads);
     let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
-    let paths: Vec<PathBuf> = args.paths.iter().filter(|p| p.as_os_str() != "-").cloned().collect();
+    let paths: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .cloned()
+        .collect();
     crate::progress::while_running(&sink, args.output.quiet, || {
         if stdin {
             source::stdin::scan(&scanner, &sink, args.max_file_size);
@@ -32,6 +37,11 @@ pub fn run(args: &ScanArgs) -> Result<i32> {
         }
     });
     let root = source::fs::scan_root(&paths);
-    let target = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
+    let target = args
+        .paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
     super::finish(&args.output, &scanner, sink, root, target, |_| {})
 }

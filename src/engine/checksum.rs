@@ -48,7 +48,10 @@ mod tests {
     use super::*;
 
     fn make(prefix: &str, body: &str) -> String {
-        format!("{prefix}{body}{}", base62_6(crc32fast::hash(body.as_bytes())))
+        format!(
+            "{prefix}{body}{}",
+            base62_6(crc32fast::hash(body.as_bytes()))
+        )
     }
 
     #[test]

@@ -36,11 +36,13 @@ impl Trigger {
     /// The region a hit at `s..e` asks to decode.
     pub fn window(self, data: &[u8], s: usize, e: usize) -> (usize, usize) {
         let line_start = memchr::memrchr(b'\n', &data[..s]).map_or(0, |i| i + 1);
-        let line_end = |from: usize| memchr::memchr(b'\n', &data[from..]).map_or(data.len(), |i| from + i);
+        let line_end =
+            |from: usize| memchr::memchr(b'\n', &data[from..]).map_or(data.len(), |i| from + i);
         match self {
-            Trigger::Base64Near | Trigger::Url => {
-                (line_start.max(s.saturating_sub(1024)), line_end(e).min(e + 8192))
-            }
+            Trigger::Base64Near | Trigger::Url => (
+                line_start.max(s.saturating_sub(1024)),
+                line_end(e).min(e + 8192),
+            ),
             Trigger::K8sSecret => {
                 // The whole document: back to the previous `---` is not needed, `data:` follows `kind`
                 // or precedes it within a small manifest, so take a generous span both ways.
@@ -50,7 +52,12 @@ impl Trigger {
     }
 
     /// Encoded values in `data[s..e]`: (span in `data`, encoding, decoded bytes).
-    pub fn candidates(self, data: &[u8], s: usize, e: usize) -> Vec<((usize, usize), &'static str, Vec<u8>)> {
+    pub fn candidates(
+        self,
+        data: &[u8],
+        s: usize,
+        e: usize,
+    ) -> Vec<((usize, usize), &'static str, Vec<u8>)> {
         match self {
             Trigger::Base64Near | Trigger::K8sSecret => base64_candidates(data, s, e),
             Trigger::Url => url_candidates(data, s, e),
@@ -62,7 +69,11 @@ fn is_b64(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
 }
 
-fn base64_candidates(data: &[u8], s: usize, e: usize) -> Vec<((usize, usize), &'static str, Vec<u8>)> {
+fn base64_candidates(
+    data: &[u8],
+    s: usize,
+    e: usize,
+) -> Vec<((usize, usize), &'static str, Vec<u8>)> {
     let mut out = Vec::new();
     let mut i = s;
     while i < e {
@@ -103,7 +114,10 @@ fn decode_b64(text: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let text = std::str::from_utf8(&decoded).ok()?;
-    let printable = text.chars().filter(|c| !c.is_control() || c.is_whitespace()).count();
+    let printable = text
+        .chars()
+        .filter(|c| !c.is_control() || c.is_whitespace())
+        .count();
     (printable * 100 >= text.chars().count() * 95).then_some(decoded)
 }
 
@@ -168,7 +182,8 @@ mod tests {
         let c = base64_candidates(line.as_bytes(), 0, line.len());
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].2, b"postgres://u:p@h/db");
-        let bin = base64::engine::general_purpose::STANDARD.encode([0u8, 1, 2, 3, 200, 201, 202, 203, 4, 5, 6, 7]);
+        let bin = base64::engine::general_purpose::STANDARD
+            .encode([0u8, 1, 2, 3, 200, 201, 202, 203, 4, 5, 6, 7]);
         assert!(base64_candidates(bin.as_bytes(), 0, bin.len()).is_empty());
     }
 }

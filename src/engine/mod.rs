@@ -157,7 +157,12 @@ impl Engine {
                 self.scan_depth(&decoded, depth + 1, &mut inner);
                 for m in inner {
                     if seen.insert((m.rule, span.0, span.1 + m.start)) {
-                        out.push(Match { start: span.0, end: span.1, decoded: Some(kind), ..m });
+                        out.push(Match {
+                            start: span.0,
+                            end: span.1,
+                            decoded: Some(kind),
+                            ..m
+                        });
                     }
                 }
             }
@@ -189,9 +194,17 @@ impl Engine {
         let mut locs = re.capture_locations();
         let mut at = 0;
         while at <= hay.len() {
-            let Some(m) = re.captures_read_at(&mut locs, hay, at) else { break };
-            at = if m.end() > m.start() { m.end() } else { m.end() + 1 };
-            let Some((ms, me)) = locs.get(rule.secret_group) else { continue };
+            let Some(m) = re.captures_read_at(&mut locs, hay, at) else {
+                break;
+            };
+            at = if m.end() > m.start() {
+                m.end()
+            } else {
+                m.end() + 1
+            };
+            let Some((ms, me)) = locs.get(rule.secret_group) else {
+                continue;
+            };
             let (abs_s, abs_e) = (s + ms, s + me);
             if !seen.insert((r, abs_s, abs_e)) {
                 continue;
@@ -219,7 +232,12 @@ impl Engine {
         if rule.spec.min_entropy.is_some_and(|min| h < min) {
             return None;
         }
-        if let Some(c) = rule.spec.checksum.as_deref().and_then(checksum::Checksum::by_name) {
+        if let Some(c) = rule
+            .spec
+            .checksum
+            .as_deref()
+            .and_then(checksum::Checksum::by_name)
+        {
             if !c.valid(secret) {
                 return None;
             }

@@ -3,10 +3,38 @@
 
 /// Substrings (compared lowercase) that mark a value as a placeholder.
 const MARKERS: &[&str] = &[
-    "example", "xxxxx", "*****", "your_", "your-", "yourkey", "yourtoken", "yourpassword", "changeme",
-    "change_me", "dummy", "redacted", "placeholder", "replace_me", "replaceme", "insert_", "<your", "${",
-    "{{", "$(", "%s", "os.environ", "process.env", "getenv", "env(", "env[", "secretkeyref", "...",
-    "fake", "notreal", "not_real", "sample",
+    "example",
+    "xxxxx",
+    "*****",
+    "your_",
+    "your-",
+    "yourkey",
+    "yourtoken",
+    "yourpassword",
+    "changeme",
+    "change_me",
+    "dummy",
+    "redacted",
+    "placeholder",
+    "replace_me",
+    "replaceme",
+    "insert_",
+    "<your",
+    "${",
+    "{{",
+    "$(",
+    "%s",
+    "os.environ",
+    "process.env",
+    "getenv",
+    "env(",
+    "env[",
+    "secretkeyref",
+    "...",
+    "fake",
+    "notreal",
+    "not_real",
+    "sample",
 ];
 
 pub fn is_placeholder(secret: &[u8]) -> bool {
@@ -18,7 +46,10 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     if s.first() == Some(&b'<') && s.last() == Some(&b'>') {
         return true;
     }
-    if MARKERS.iter().any(|m| memchr::memmem::find(s, m.as_bytes()).is_some()) {
+    if MARKERS
+        .iter()
+        .any(|m| memchr::memmem::find(s, m.as_bytes()).is_some())
+    {
         return true;
     }
     // A long run of one character (000000..., aaaaaa...) is a mask, not a key.
@@ -55,7 +86,11 @@ mod tests {
 
     #[test]
     fn random_values_are_not_placeholders() {
-        for p in ["q8Zr2LmX0vT4bN7cW1yE5uJ3kH9sPd", "AKIA2E0A8F3B244C9986", "s3cr3t-Pa55w0rd!"] {
+        for p in [
+            "q8Zr2LmX0vT4bN7cW1yE5uJ3kH9sPd",
+            "AKIA2E0A8F3B244C9986",
+            "s3cr3t-Pa55w0rd!",
+        ] {
             assert!(!is_placeholder(p.as_bytes()), "{p}");
         }
     }

@@ -107,9 +107,9 @@ pub fn parse_file(source: &str, text: &str, eager: bool) -> Result<Vec<Rule>> {
             .and_then(|v| v.as_str())
             .map(str::to_owned)
             .unwrap_or_else(|| format!("#{}", i + 1));
-        let spec: RuleSpec = value
-            .try_into()
-            .map_err(|e: toml::de::Error| anyhow::anyhow!("{source}: rule `{id}`: {}", e.message()))?;
+        let spec: RuleSpec = value.try_into().map_err(|e: toml::de::Error| {
+            anyhow::anyhow!("{source}: rule `{id}`: {}", e.message())
+        })?;
         rules.push(validate(source, spec, eager)?);
     }
     Ok(rules)
@@ -131,18 +131,34 @@ pub fn builtin() -> Result<Vec<Rule>> {
 
 fn validate(source: &str, spec: RuleSpec, eager: bool) -> Result<Rule> {
     let id = spec.id.clone();
-    let err = |field: &str, msg: String| anyhow::anyhow!("{source}: rule `{id}`: field `{field}`: {msg}");
-    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-        return Err(err("id", "must be non-empty lowercase letters, digits and '-'".into()));
+    let err =
+        |field: &str, msg: String| anyhow::anyhow!("{source}: rule `{id}`: field `{field}`: {msg}");
+    if id.is_empty()
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(err(
+            "id",
+            "must be non-empty lowercase letters, digits and '-'".into(),
+        ));
     }
     let mut secret_group = 0;
     match (&spec.pattern, &spec.analyzer) {
-        (Some(_), Some(_)) => return Err(err("analyzer", "a rule has a pattern or an analyzer, not both".into())),
+        (Some(_), Some(_)) => {
+            return Err(err(
+                "analyzer",
+                "a rule has a pattern or an analyzer, not both".into(),
+            ))
+        }
         (None, None) => return Err(err("pattern", "missing (or set `analyzer`)".into())),
         (None, Some(_)) => {}
         (Some(pattern), None) => {
             if spec.keywords.is_empty() {
-                return Err(err("keywords", "a pattern rule needs at least one keyword".into()));
+                return Err(err(
+                    "keywords",
+                    "a pattern rule needs at least one keyword".into(),
+                ));
             }
             if let Some(k) = spec.keywords.iter().find(|k| k.len() < 3) {
                 return Err(err("keywords", format!("`{k}` is shorter than 3 bytes")));
@@ -170,13 +186,24 @@ fn validate(source: &str, spec: RuleSpec, eager: bool) -> Result<Rule> {
     }
     if let Some(e) = spec.min_entropy {
         if !(0.0..=8.0).contains(&e) {
-            return Err(err("min_entropy", "must be between 0 and 8 bits per byte".into()));
+            return Err(err(
+                "min_entropy",
+                "must be between 0 and 8 bits per byte".into(),
+            ));
         }
     }
     if spec.remediation.trim().is_empty() {
-        return Err(err("remediation", "must say how to revoke and rotate".into()));
+        return Err(err(
+            "remediation",
+            "must say how to revoke and rotate".into(),
+        ));
     }
-    Ok(Rule { spec, source: source.to_string(), regex: OnceLock::new(), secret_group })
+    Ok(Rule {
+        spec,
+        source: source.to_string(),
+        regex: OnceLock::new(),
+        secret_group,
+    })
 }
 
 /// Capture group names in order (None for unnamed groups), read from the parsed pattern.
@@ -204,7 +231,11 @@ pub fn check_unique(rules: &[Rule]) -> Result<()> {
     let mut seen = std::collections::HashMap::new();
     for r in rules {
         if let Some(prev) = seen.insert(r.id(), &r.source) {
-            bail!("{}: rule `{}`: field `id`: already defined in {prev}", r.source, r.id());
+            bail!(
+                "{}: rule `{}`: field `id`: already defined in {prev}",
+                r.source,
+                r.id()
+            );
         }
     }
     Ok(())

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 use serde_sarif::sarif::{
-    ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString, Notification,
-    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
-    ResultLevel, Run, Sarif, Tool, ToolComponent,
+    ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString,
+    Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
+    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
 };
 
 use super::Context;
@@ -18,9 +18,18 @@ use crate::finding::{Finding, Severity};
 const BASE_ID: &str = "SRCROOT";
 
 pub fn render(cx: &Context) -> String {
-    let ids: BTreeSet<&str> = cx.outcome.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    let ids: BTreeSet<&str> = cx
+        .outcome
+        .findings
+        .iter()
+        .map(|f| f.rule_id.as_str())
+        .collect();
     let ids: Vec<&str> = ids.into_iter().collect();
-    let rules: Vec<ReportingDescriptor> = ids.iter().filter_map(|id| (cx.rule)(id)).map(descriptor).collect();
+    let rules: Vec<ReportingDescriptor> = ids
+        .iter()
+        .filter_map(|id| (cx.rule)(id))
+        .map(descriptor)
+        .collect();
     let results: Vec<SarifResult> = cx
         .outcome
         .findings
@@ -31,7 +40,10 @@ pub fn render(cx: &Context) -> String {
     let mut base = BTreeMap::new();
     base.insert(
         BASE_ID.to_string(),
-        ArtifactLocation { uri: Some(dir_uri(&root)), ..Default::default() },
+        ArtifactLocation {
+            uri: Some(dir_uri(&root)),
+            ..Default::default()
+        },
     );
     let notifications: Vec<Notification> = cx
         .outcome
@@ -72,7 +84,10 @@ pub fn render(cx: &Context) -> String {
 }
 
 fn text(s: impl Into<String>) -> Message {
-    Message { text: Some(s.into()), ..Default::default() }
+    Message {
+        text: Some(s.into()),
+        ..Default::default()
+    }
 }
 
 fn mf(s: impl Into<String>) -> MultiformatMessageString {
@@ -89,8 +104,16 @@ fn level(s: Severity) -> ResultLevel {
 
 fn descriptor(r: &crate::engine::Rule) -> ReportingDescriptor {
     let s = &r.spec;
-    let mut help = format!("{}\n\nRemediation: {}", s.description.trim(), s.remediation.trim());
-    let mut md = format!("{}\n\n**Remediation:** {}", s.description.trim(), s.remediation.trim());
+    let mut help = format!(
+        "{}\n\nRemediation: {}",
+        s.description.trim(),
+        s.remediation.trim()
+    );
+    let mut md = format!(
+        "{}\n\n**Remediation:** {}",
+        s.description.trim(),
+        s.remediation.trim()
+    );
     if !s.references.is_empty() {
         help.push_str("\n\nReferences:");
         md.push_str("\n\n**References:**\n");
@@ -101,18 +124,29 @@ fn descriptor(r: &crate::engine::Rule) -> ReportingDescriptor {
     }
     let mut props = BTreeMap::new();
     props.insert("security-severity".to_string(), json!(s.severity.score()));
-    props.insert("precision".to_string(), json!(if s.generic { "medium" } else { "high" }));
-    props.insert("problem.severity".to_string(), json!(match level(s.severity) {
-        ResultLevel::Error => "error",
-        ResultLevel::Warning => "warning",
-        _ => "recommendation",
-    }));
+    props.insert(
+        "precision".to_string(),
+        json!(if s.generic { "medium" } else { "high" }),
+    );
+    props.insert(
+        "problem.severity".to_string(),
+        json!(match level(s.severity) {
+            ResultLevel::Error => "error",
+            ResultLevel::Warning => "warning",
+            _ => "recommendation",
+        }),
+    );
     let mut d = ReportingDescriptor::builder()
         .id(s.id.clone())
         .name(camel(&s.id))
         .short_description(mf(s.title.clone()))
         .full_description(mf(s.description.trim().to_string()))
-        .help(MultiformatMessageString::builder().text(help).markdown(md).build())
+        .help(
+            MultiformatMessageString::builder()
+                .text(help)
+                .markdown(md)
+                .build(),
+        )
         .default_configuration(ReportingConfiguration {
             level: Some(json!(match level(s.severity) {
                 ResultLevel::Error => "error",
@@ -148,7 +182,11 @@ fn result(f: &Finding, rule_index: Option<usize>, show: bool) -> SarifResult {
     };
     let mut location = Location {
         physical_location: Some(PhysicalLocation {
-            artifact_location: Some(ArtifactLocation { uri: Some(uri), uri_base_id: base, ..Default::default() }),
+            artifact_location: Some(ArtifactLocation {
+                uri: Some(uri),
+                uri_base_id: base,
+                ..Default::default()
+            }),
             region: Some(region),
             ..Default::default()
         }),
@@ -163,7 +201,10 @@ fn result(f: &Finding, rule_index: Option<usize>, show: bool) -> SarifResult {
     }
     let mut fps = BTreeMap::new();
     fps.insert("nhiscan/v1".to_string(), f.fingerprint.clone());
-    fps.insert("nhiscanLocation/v1".to_string(), f.location_fingerprint.clone());
+    fps.insert(
+        "nhiscanLocation/v1".to_string(),
+        f.location_fingerprint.clone(),
+    );
     let mut props: BTreeMap<String, Value> = BTreeMap::new();
     props.insert("severity".into(), json!(f.severity.as_str()));
     if let Some(l) = &f.lifetime {
@@ -189,7 +230,10 @@ fn result(f: &Finding, rule_index: Option<usize>, show: bool) -> SarifResult {
         .message(text(msg))
         .locations(vec![location])
         .partial_fingerprints(fps)
-        .properties(PropertyBag { tags: None, additional_properties: props })
+        .properties(PropertyBag {
+            tags: None,
+            additional_properties: props,
+        })
         .build();
     r.rule_index = rule_index.map(|i| i as i64);
     r
@@ -229,7 +273,9 @@ fn camel(id: &str) -> String {
     id.split('-')
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }

@@ -49,7 +49,11 @@ fn line(f: &Finding, show: bool) -> String {
     }
     if let Some(l) = &f.lifetime {
         if l.kind == LifetimeKind::LongLived || l.kind == LifetimeKind::Expired {
-            let tag = if l.kind == LifetimeKind::Expired { "expired" } else { "long-lived" };
+            let tag = if l.kind == LifetimeKind::Expired {
+                "expired"
+            } else {
+                "long-lived"
+            };
             s.push_str(&format!("  [{}]", tag.dimmed()));
         }
     }
@@ -75,7 +79,12 @@ pub fn summary(cx: &Context) -> String {
         format!("{} findings ({})", s.findings, sev.join(", "))
     };
     parts.push(head);
-    parts.push(format!("{} files, {} scanned in {:.2}s", s.files, human_bytes(s.bytes), s.seconds));
+    parts.push(format!(
+        "{} files, {} scanned in {:.2}s",
+        s.files,
+        human_bytes(s.bytes),
+        s.seconds
+    ));
     if s.long_lived > 0 {
         parts.push(format!("{} long-lived credentials", s.long_lived));
     }

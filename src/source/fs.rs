@@ -65,7 +65,9 @@ pub fn scan(paths: &[PathBuf], opts: &WalkOptions, scanner: &Scanner, sink: &Col
                     return WalkState::Continue;
                 }
             };
-            let Some(ft) = entry.file_type() else { return WalkState::Continue };
+            let Some(ft) = entry.file_type() else {
+                return WalkState::Continue;
+            };
             if !ft.is_file() {
                 return WalkState::Continue;
             }
@@ -80,7 +82,9 @@ fn report_walk_error(err: &ignore::Error, sink: &Collector) {
     fn path_of(e: &ignore::Error) -> Option<String> {
         match e {
             ignore::Error::WithPath { path, .. } => Some(display(path)),
-            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => path_of(err),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                path_of(err)
+            }
             ignore::Error::Loop { child, .. } => Some(display(child)),
             _ => None,
         }
@@ -91,7 +95,10 @@ fn report_walk_error(err: &ignore::Error, sink: &Collector) {
             | ignore::Error::WithDepth { err, .. }
             | ignore::Error::WithLineNumber { err, .. } => inner(err),
             ignore::Error::Loop { ancestor, .. } => {
-                format!("symlink loop (points back to {}); not followed", display(ancestor))
+                format!(
+                    "symlink loop (points back to {}); not followed",
+                    display(ancestor)
+                )
             }
             other => other.to_string(),
         }
@@ -104,7 +111,14 @@ fn display(p: &Path) -> String {
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
-fn scan_file(path: &Path, root: &Path, opts: &WalkOptions, scanner: &Scanner, sink: &Collector, buf: &mut Vec<u8>) {
+fn scan_file(
+    path: &Path,
+    root: &Path,
+    opts: &WalkOptions,
+    scanner: &Scanner,
+    sink: &Collector,
+    buf: &mut Vec<u8>,
+) {
     let shown = display(path);
     let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
@@ -113,9 +127,18 @@ fn scan_file(path: &Path, root: &Path, opts: &WalkOptions, scanner: &Scanner, si
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     if len > opts.max_file_size {
         if opts.verbose {
-            eprintln!("note: {shown}: skipped, {len} bytes is over --max-file-size ({})", opts.max_file_size);
+            eprintln!(
+                "note: {shown}: skipped, {len} bytes is over --max-file-size ({})",
+                opts.max_file_size
+            );
         }
-        return sink.skip(shown, format!("larger than --max-file-size ({len} > {} bytes)", opts.max_file_size));
+        return sink.skip(
+            shown,
+            format!(
+                "larger than --max-file-size ({len} > {} bytes)",
+                opts.max_file_size
+            ),
+        );
     }
     buf.clear();
     if let Err(e) = (&mut file).take(opts.max_file_size + 1).read_to_end(buf) {

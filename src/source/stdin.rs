@@ -9,7 +9,10 @@ use crate::sink::Collector;
 
 pub fn scan(scanner: &Scanner, sink: &Collector, max_size: u64) {
     let mut data = Vec::new();
-    let read = std::io::stdin().lock().take(max_size.saturating_add(1)).read_to_end(&mut data);
+    let read = std::io::stdin()
+        .lock()
+        .take(max_size.saturating_add(1))
+        .read_to_end(&mut data);
     if let Err(e) = read {
         sink.error("<stdin>", format!("cannot read standard input: {e}"));
         return;
