@@ -635,7 +635,7 @@ fn copy_hits(ins: &Instr, ctx: &mut ContextFiles, out: &mut Vec<Hit>) {
             out.push(Hit {
                 rule_id: COPY_CREDENTIAL,
                 message: format!(
-                    "{} {s} puts a {kind} into an image layer, where it stays even if a later layer deletes it (use RUN --mount=type=secret or a runtime secret instead)",
+                    "{} {s}: {kind} copied into an image layer, where it stays even if a later layer deletes it (use RUN --mount=type=secret or a runtime secret instead)",
                     ins.keyword
                 ),
                 value: format!("{} {s}", ins.keyword).into_bytes(),
@@ -732,7 +732,7 @@ fn run_hits(ins: &Instr, out: &mut Vec<Hit>) {
         out.push(Hit {
             rule_id: RUN_CREDENTIAL,
             message: format!(
-                "RUN with a {}; it is stored in the layer or the image history (use a BuildKit secret mount: RUN --mount=type=secret,id=NAME and read /run/secrets/NAME)",
+                "RUN with an inline credential ({}); it is stored in the layer or the image history (use a BuildKit secret mount: RUN --mount=type=secret,id=NAME and read /run/secrets/NAME)",
                 p.what
             ),
             value: format!("RUN {} {cred}", p.what).into_bytes(),

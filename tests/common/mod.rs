@@ -15,13 +15,21 @@ pub fn nhiscan() -> Command {
 
 /// Runs `nhiscan ARGS` in `dir` and returns the output.
 pub fn run_in(dir: &Path, args: &[&str]) -> Output {
-    nhiscan().current_dir(dir).args(args).output().expect("runs")
+    nhiscan()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("runs")
 }
 
 /// Parses `--format json` output.
 pub fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): stdout={} stderr={}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "not JSON ({e}): stdout={} stderr={}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
     })
 }
 
@@ -70,15 +78,26 @@ pub fn base62_6(mut n: u32) -> String {
 /// A fake GitHub token of kind `prefix` (`ghp_`, `ghs_`...) with a valid checksum.
 pub fn github_token(prefix: &str, seed: u64) -> String {
     let body = random(BASE62, 30, seed);
-    format!("{prefix}{body}{}", base62_6(crc32fast::hash(body.as_bytes())))
+    format!(
+        "{prefix}{body}{}",
+        base62_6(crc32fast::hash(body.as_bytes()))
+    )
 }
 
 /// A fake long-lived AWS access key id (AKIA + 16 base32 characters).
 pub fn aws_key_id(seed: u64) -> String {
-    format!("{}{}", "AKIA", random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16, seed))
+    format!(
+        "{}{}",
+        "AKIA",
+        random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16, seed)
+    )
 }
 
 /// A fake AWS secret access key (40 base64 characters).
 pub fn aws_secret(seed: u64) -> String {
-    random(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40, seed)
+    random(
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+        40,
+        seed,
+    )
 }
