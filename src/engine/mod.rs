@@ -10,12 +10,12 @@
 pub mod checksum;
 pub mod decode;
 pub mod entropy;
+pub mod keywords;
 pub mod placeholder;
 pub mod rule;
 
 use std::collections::HashSet;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use anyhow::Result;
 
 pub use rule::Rule;
@@ -37,7 +37,7 @@ enum Target {
 
 pub struct Engine {
     rules: Vec<Rule>,
-    ac: Option<AhoCorasick>,
+    keywords: Option<keywords::Keywords>,
     /// For each automaton pattern, what it triggers.
     targets: Vec<Vec<Target>>,
 }
@@ -80,18 +80,8 @@ impl Engine {
         for (kw, trig) in decode::TRIGGERS {
             add(kw, Target::Decode(*trig));
         }
-        let ac = if keywords.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&keywords)?,
-            )
-        };
-        Ok(Engine { rules, ac, targets })
+        let keywords = if keywords.is_empty() { None } else { Some(keywords::Keywords::new(&keywords)?) };
+        Ok(Engine { rules, keywords, targets })
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -110,19 +100,22 @@ impl Engine {
     }
 
     fn scan_depth(&self, data: &[u8], depth: u8, out: &mut Vec<Match>) {
-        let Some(ac) = &self.ac else { return };
+        let Some(kw) = &self.keywords else { return };
+        let mut hits = Vec::new();
+        kw.find(data, &mut hits);
+        hits.sort_unstable_by_key(|h| (h.start, h.end, h.pattern));
         // Windows per rule, merged while hits overlap; flushed when a hit falls past the open window.
         let mut open: Vec<Option<(usize, usize)>> = vec![None; self.rules.len()];
         let mut touched: Vec<usize> = Vec::new();
         let mut decode_windows: Vec<(decode::Trigger, usize, usize)> = Vec::new();
         let mut seen: HashSet<(usize, usize, usize)> = HashSet::new();
-        for hit in ac.find_overlapping_iter(data) {
-            for t in &self.targets[hit.pattern().as_usize()] {
+        for hit in &hits {
+            for t in &self.targets[hit.pattern as usize] {
                 match *t {
                     Target::Rule(r) => {
                         let after = self.rules[r].spec.window.unwrap_or(AFTER);
-                        let ws = hit.start().saturating_sub(BEFORE);
-                        let we = (hit.end() + after).min(data.len());
+                        let ws = hit.start.saturating_sub(BEFORE);
+                        let we = (hit.end + after).min(data.len());
                         match &mut open[r] {
                             Some((_, e)) if ws <= *e => *e = (*e).max(we),
                             slot => {
@@ -136,7 +129,7 @@ impl Engine {
                         }
                     }
                     Target::Decode(trig) if depth < MAX_DECODE_DEPTH => {
-                        let (s, e) = trig.window(data, hit.start(), hit.end());
+                        let (s, e) = trig.window(data, hit.start, hit.end);
                         match decode_windows.last_mut() {
                             Some((t, _, pe)) if *t == trig && s <= *pe => *pe = (*pe).max(e),
                             _ => decode_windows.push((trig, s, e)),

@@ -1,5 +1,5 @@
-//! The filesystem source: a parallel walk (the `ignore` crate, as ripgrep) that respects .gitignore and
-//! .ignore unless told not to, scans hidden files (secrets live in `.env` and `.npmrc`), never enters
+//! The filesystem source: a parallel walk (the `ignore` crate, as ripgrep) that respects .gitignore (in a
+//! git repository, as ripgrep and git do) and .ignore unless told not to, scans hidden files (secrets live in `.env` and `.npmrc`), never enters
 //! `.git/`, and follows symlinks only with `--follow` (loops are reported, not followed forever).
 //!
 //! Each worker thread reads a file and scans it in place: there is one level of parallelism (files),
@@ -45,7 +45,6 @@ pub fn scan(paths: &[PathBuf], opts: &WalkOptions, scanner: &Scanner, sink: &Col
         .git_global(respect)
         .git_exclude(respect)
         .parents(respect)
-        .require_git(false)
         .follow_links(opts.follow)
         .threads(opts.threads)
         .filter_entry(|e| !(e.file_name() == ".git" && e.file_type().is_some_and(|t| t.is_dir())));
