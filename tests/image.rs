@@ -12,23 +12,9 @@ use sha2::{Digest, Sha256};
 
 use common::{github_token, json as parse_json, nhiscan};
 
-/// A test-local rule for fake GitHub classic tokens (the shipped rule set grows on main; the tests
-/// enable only the rules they assert on, so new rules do not change their results).
-const RULE_FILE: &str = r#"
-[[rule]]
-id = "test-github-pat"
-title = "GitHub token (test rule)"
-description = "test"
-severity = "high"
-keywords = ["ghp_"]
-pattern = '''\b(ghp_[A-Za-z0-9]{36})\b'''
-checksum = "github-crc32"
-lifetime = { kind = "long-lived", reason = "test" }
-remediation = "Revoke it."
-examples = ['''«ghp_x»''']
-negative_examples = ["x"]
-"#;
-const ENABLE: &str = "test-github-pat,dockerfile-env-secret,dockerfile-arg-secret-default,dockerfile-run-inline-credential";
+/// The shipped rules these tests assert on; enabling only them keeps the results exact as the rule
+/// set grows.
+const ENABLE: &str = "github-pat-classic,aws-access-key-id,dockerfile-env-secret,dockerfile-arg-secret-default,dockerfile-run-inline-credential";
 
 enum Entry<'a> {
     File(&'a str, Vec<u8>),
@@ -184,16 +170,11 @@ struct Run {
 }
 
 fn image(dir: &Path, args: &[&str], stdin: Option<Vec<u8>>) -> Run {
-    std::fs::write(dir.join("rules.toml"), RULE_FILE).unwrap();
     let mut c = nhiscan();
-    c.current_dir(dir).arg("image").args(args).args([
-        "--rules",
-        "rules.toml",
-        "--enable",
-        ENABLE,
-        "--format",
-        "json",
-    ]);
+    c.current_dir(dir)
+        .arg("image")
+        .args(args)
+        .args(["--enable", ENABLE, "--format", "json"]);
     if let Some(s) = stdin {
         c.write_stdin(s);
     }
@@ -272,7 +253,11 @@ fn layered(tok: &[String]) -> (Vec<Vec<u8>>, Vec<u8>) {
     )]);
     let build_arg = format!("RUN |1 TOKEN={} /bin/sh -c make # buildkit", tok[4]);
     let cfg = config(
-        &["PATH=/usr/bin", "DB_PASSWORD=Pr0d-db-pw-2024"],
+        &[
+            "PATH=/usr/bin",
+            "DB_PASSWORD=Pr0d-db-pw-2024",
+            &format!("AWS_ACCESS_KEY_ID={}", common::aws_key_id(3)),
+        ],
         &[
             "COPY . / # buildkit",
             "RUN /bin/sh -c rm /app/.env # buildkit",
@@ -291,28 +276,29 @@ fn expected_layered() -> Vec<(String, u64, String, u64, String)> {
         f(
             "/app/.env",
             2,
-            "test-github-pat",
+            "github-pat-classic",
             1,
             "deleted in layer 2, still extractable from layer 1",
         ),
-        f("/app/main.py", 1, "test-github-pat", 3, PRESENT),
+        f("/app/main.py", 1, "github-pat-classic", 3, PRESENT),
         f(
             "/etc/keys/a.txt",
             1,
-            "test-github-pat",
+            "github-pat-classic",
             1,
             "deleted in layer 2, still extractable from layer 1",
         ),
         f(
             "/srv/conf",
             3,
-            "test-github-pat",
+            "github-pat-classic",
             1,
             "overwritten in layer 2, still extractable from layer 1",
         ),
+        f("Env AWS_ACCESS_KEY_ID", 1, "aws-access-key-id", 0, ""),
         f("Env DB_PASSWORD", 1, "dockerfile-env-secret", 0, ""),
         f("history[3]", 1, "dockerfile-arg-secret-default", 3, ""),
-        f("history[3]", 1, "test-github-pat", 3, ""),
+        f("history[3]", 1, "github-pat-classic", 3, ""),
     ]
 }
 
@@ -355,19 +341,9 @@ fn text_report_reads_like_a_location() {
     let dir = tempfile::tempdir().unwrap();
     let (layers, cfg) = layered(&tokens());
     std::fs::write(dir.path().join("app.tar"), docker_save(&layers, &cfg)).unwrap();
-    std::fs::write(dir.path().join("rules.toml"), RULE_FILE).unwrap();
     let out = nhiscan()
         .current_dir(dir.path())
-        .args([
-            "image",
-            "app.tar",
-            "--rules",
-            "rules.toml",
-            "--enable",
-            ENABLE,
-            "--color",
-            "never",
-        ])
+        .args(["image", "app.tar", "--enable", ENABLE, "--color", "never"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -389,19 +365,9 @@ fn sarif_points_at_the_image_with_layer_properties() {
     let dir = tempfile::tempdir().unwrap();
     let (layers, cfg) = layered(&tokens());
     std::fs::write(dir.path().join("app.tar"), docker_save(&layers, &cfg)).unwrap();
-    std::fs::write(dir.path().join("rules.toml"), RULE_FILE).unwrap();
     let out = nhiscan()
         .current_dir(dir.path())
-        .args([
-            "image",
-            "app.tar",
-            "--rules",
-            "rules.toml",
-            "--enable",
-            ENABLE,
-            "--format",
-            "sarif",
-        ])
+        .args(["image", "app.tar", "--enable", ENABLE, "--format", "sarif"])
         .output()
         .unwrap();
     let s = parse_json(&out);
@@ -480,7 +446,7 @@ fn legacy_docker_save_layout_with_diff_ids() {
     let r = image(dir.path(), &["old.tar"], None);
     assert_eq!(
         found(&r.report),
-        vec![f("/root/.npmrc", 1, "test-github-pat", 1, PRESENT)]
+        vec![f("/root/.npmrc", 1, "github-pat-classic", 1, PRESENT)]
     );
     assert_eq!(
         r.report["findings"][0]["properties"]["layer_digest"],
@@ -516,7 +482,7 @@ fn multi_platform_index_every_platform_or_one() {
     let found_arm = found(&arm_only.report);
     assert_eq!(
         found_arm,
-        vec![f("/arm.txt", 1, "test-github-pat", 1, PRESENT)]
+        vec![f("/arm.txt", 1, "github-pat-classic", 1, PRESENT)]
     );
     assert_eq!(
         arm_only.report["findings"][0]["properties"]["platform"],
@@ -532,12 +498,10 @@ fn multi_platform_index_every_platform_or_one() {
 }
 
 fn image_raw(dir: &Path, args: &[&str]) -> (i32, String) {
-    std::fs::write(dir.join("rules.toml"), RULE_FILE).unwrap();
     let out = nhiscan()
         .current_dir(dir)
         .arg("image")
         .args(args)
-        .args(["--rules", "rules.toml"])
         .output()
         .unwrap();
     (
@@ -620,21 +584,21 @@ fn archives_inside_layers_are_opened() {
             f(
                 "/app/bundle.tar.gz!/deploy/creds.txt",
                 1,
-                "test-github-pat",
+                "github-pat-classic",
                 1,
                 PRESENT
             ),
             f(
                 "/app/lib.jar!/config/app.properties",
                 2,
-                "test-github-pat",
+                "github-pat-classic",
                 1,
                 PRESENT
             ),
             f(
                 "/opt/deep.tgz!/lib/inner.jar!/secret.txt",
                 2,
-                "test-github-pat",
+                "github-pat-classic",
                 1,
                 PRESENT
             ),
@@ -675,7 +639,7 @@ fn truncated_gzip_layer_is_an_error_and_other_layers_are_scanned() {
     assert_eq!(r.code, 1, "findings decide the exit code: {}", r.stderr);
     assert_eq!(
         found(&r.report),
-        vec![f("/b/ok.txt", 1, "test-github-pat", 2, PRESENT)]
+        vec![f("/b/ok.txt", 1, "github-pat-classic", 2, PRESENT)]
     );
     let l1_name = format!("app.tar layer 1 (sha256:{}…)", &sha(&truncated)[..12]);
     let l3_name = format!("app.tar layer 3 (sha256:{}…)", &sha(&l3)[..12]);
@@ -718,7 +682,7 @@ fn unsafe_paths_are_reported_not_followed() {
     let r = image(dir.path(), &["app.tar"], None);
     assert_eq!(
         found(&r.report),
-        vec![f("/abs/key.txt", 1, "test-github-pat", 1, PRESENT)]
+        vec![f("/abs/key.txt", 1, "github-pat-classic", 1, PRESENT)]
     );
     assert!(
         r.stderr.contains("app.tar layer 1 (sha256:")
@@ -752,7 +716,7 @@ fn decompression_bomb_stops_at_the_limit() {
     let r = image(dir.path(), &["app.tar", "--max-layer-size", "1M"], None);
     assert_eq!(
         found(&r.report),
-        vec![f("/ok.txt", 1, "test-github-pat", 2, PRESENT)]
+        vec![f("/ok.txt", 1, "github-pat-classic", 2, PRESENT)]
     );
     assert!(
         r.stderr.contains("app.tar layer 1 (sha256:") && r.stderr.contains("--max-layer-size"),
@@ -781,7 +745,7 @@ fn missing_blob_and_malformed_input() {
     assert_eq!(r.code, 1);
     assert_eq!(
         found(&r.report),
-        vec![f("/ok.txt", 1, "test-github-pat", 2, PRESENT)]
+        vec![f("/ok.txt", 1, "github-pat-classic", 2, PRESENT)]
     );
     assert!(
         r.stderr.contains(&format!(

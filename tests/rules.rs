@@ -8,11 +8,20 @@ use nhiscan::engine::rule::{builtin, BUILTIN};
 fn every_builtin_rule_passes_its_examples() {
     let mut all = Vec::new();
     for (name, text) in BUILTIN {
-        let (rules, examples, failures) = check_file(&format!("rules/{name}"), text).expect("valid rule file");
-        assert!(rules > 0 && examples >= rules * 2, "{name}: {rules} rules, {examples} examples");
+        let (rules, examples, failures) =
+            check_file(&format!("rules/{name}"), text).expect("valid rule file");
+        assert!(
+            rules > 0 && examples >= rules * 2,
+            "{name}: {rules} rules, {examples} examples"
+        );
         all.extend(failures);
     }
-    assert!(all.is_empty(), "{} failing examples:\n{}", all.len(), all.join("\n"));
+    assert!(
+        all.is_empty(),
+        "{} failing examples:\n{}",
+        all.len(),
+        all.join("\n")
+    );
 }
 
 #[test]
@@ -22,8 +31,16 @@ fn the_builtin_set_is_large_unique_and_documented() {
     let secret_rules = rules.iter().filter(|r| r.spec.pattern.is_some()).count();
     assert!(secret_rules >= 150, "only {secret_rules} secret rules");
     for r in &rules {
-        assert!(!r.spec.description.trim().is_empty(), "{}: no description", r.id());
-        assert!(r.spec.remediation.len() > 20, "{}: remediation too thin", r.id());
+        assert!(
+            !r.spec.description.trim().is_empty(),
+            "{}: no description",
+            r.id()
+        );
+        assert!(
+            r.spec.remediation.len() > 20,
+            "{}: remediation too thin",
+            r.id()
+        );
     }
 }
 
@@ -40,9 +57,19 @@ pattern = '''(unclosed'''
 lifetime = { kind = "unknown", reason = "r" }
 remediation = "rotate it"
 "#;
-    let err = nhiscan::engine::rule::parse_file("custom.toml", bad, true).unwrap_err().to_string();
-    assert!(err.contains("custom.toml") && err.contains("my-rule") && err.contains("pattern"), "{err}");
-    let unknown = bad.replace("pattern = '''(unclosed'''", "pattern = 'x(y)'\nseverity_level = 1");
-    let err = nhiscan::engine::rule::parse_file("custom.toml", &unknown, true).unwrap_err().to_string();
+    let err = nhiscan::engine::rule::parse_file("custom.toml", bad, true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("custom.toml") && err.contains("my-rule") && err.contains("pattern"),
+        "{err}"
+    );
+    let unknown = bad.replace(
+        "pattern = '''(unclosed'''",
+        "pattern = 'x(y)'\nseverity_level = 1",
+    );
+    let err = nhiscan::engine::rule::parse_file("custom.toml", &unknown, true)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("severity_level"), "{err}");
 }

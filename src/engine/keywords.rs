@@ -66,7 +66,9 @@ impl Keywords {
             }
         }
         // A byte no keyword contains stands for class 0.
-        reps[0] = (0..=255u8).find(|b| !folded.contains_key(&b.to_ascii_lowercase())).unwrap_or(0);
+        reps[0] = (0..=255u8)
+            .find(|b| !folded.contains_key(&b.to_ascii_lowercase()))
+            .unwrap_or(0);
         let nclass = reps.len();
         // Every state reachable from the start, match states last.
         let s0 = d.start_state(Anchored::No)?;
@@ -85,7 +87,11 @@ impl Keywords {
         }
         order.sort_by_key(|&s| d.is_match(s));
         let n_plain = order.iter().filter(|&&s| !d.is_match(s)).count();
-        let id: HashMap<StateID, u32> = order.iter().enumerate().map(|(i, &s)| (s, (i * nclass) as u32)).collect();
+        let id: HashMap<StateID, u32> = order
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| (s, (i * nclass) as u32))
+            .collect();
         let mut table = vec![0u32; order.len() * nclass];
         let mut matches = Vec::new();
         for (i, &s) in order.iter().enumerate() {
@@ -104,25 +110,51 @@ impl Keywords {
             }
         }
         let overlap = keywords.iter().map(|k| k.len()).max().unwrap_or(1);
-        Ok(Keywords { class, nclass, table, start: id[&s0], first_match: (n_plain * nclass) as u32, matches, overlap })
+        Ok(Keywords {
+            class,
+            nclass,
+            table,
+            start: id[&s0],
+            first_match: (n_plain * nclass) as u32,
+            matches,
+            overlap,
+        })
     }
 
     #[inline(always)]
     fn step(&self, sid: u32, b: u8) -> u32 {
         // SAFETY: `class` has 256 entries; every table entry is a premultiplied state id of a row of
         // `nclass` entries and every class is < nclass, so the index is in bounds by construction.
-        unsafe { *self.table.get_unchecked(sid as usize + *self.class.get_unchecked(b as usize) as usize) }
+        unsafe {
+            *self
+                .table
+                .get_unchecked(sid as usize + *self.class.get_unchecked(b as usize) as usize)
+        }
     }
 
     /// Steps `data[from..to]` from `sid`, recording hits that end after `min_end`; returns the state.
-    fn exact(&self, data: &[u8], from: usize, to: usize, mut sid: u32, min_end: usize, out: &mut Vec<Hit>) -> u32 {
+    fn exact(
+        &self,
+        data: &[u8],
+        from: usize,
+        to: usize,
+        mut sid: u32,
+        min_end: usize,
+        out: &mut Vec<Hit>,
+    ) -> u32 {
         for (p, &b) in data[from..to].iter().enumerate() {
             sid = self.step(sid, b);
             if sid >= self.first_match {
                 let end = from + p + 1;
                 if end > min_end {
-                    for &(pattern, len) in &self.matches[(sid - self.first_match) as usize / self.nclass] {
-                        out.push(Hit { start: end - len as usize, end, pattern });
+                    for &(pattern, len) in
+                        &self.matches[(sid - self.first_match) as usize / self.nclass]
+                    {
+                        out.push(Hit {
+                            start: end - len as usize,
+                            end,
+                            pattern,
+                        });
                     }
                 }
             }
@@ -146,7 +178,8 @@ impl Keywords {
         // is right by lo[s].
         let lo: [usize; N] = std::array::from_fn(|s| s * part);
         let hi: [usize; N] = std::array::from_fn(|s| if s == N - 1 { n } else { (s + 1) * part });
-        let mut pos: [usize; N] = std::array::from_fn(|s| lo[s].saturating_sub(if s == 0 { 0 } else { self.overlap }));
+        let mut pos: [usize; N] =
+            std::array::from_fn(|s| lo[s].saturating_sub(if s == 0 { 0 } else { self.overlap }));
         let mut sid = [self.start; N];
         loop {
             if (0..N).any(|s| pos[s] + BLOCK > hi[s]) {
@@ -182,10 +215,17 @@ mod tests {
     use super::*;
 
     fn reference(kws: &[String], data: &[u8]) -> Vec<Hit> {
-        let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(kws).unwrap();
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(kws)
+            .unwrap();
         let mut v: Vec<Hit> = ac
             .find_overlapping_iter(data)
-            .map(|m| Hit { start: m.start(), end: m.end(), pattern: m.pattern().as_u32() })
+            .map(|m| Hit {
+                start: m.start(),
+                end: m.end(),
+                pattern: m.pattern().as_u32(),
+            })
             .collect();
         v.sort_by_key(|h| (h.end, h.pattern));
         v
@@ -193,10 +233,18 @@ mod tests {
 
     #[test]
     fn interleaved_search_finds_exactly_what_aho_corasick_finds() {
-        let kws: Vec<String> = ["ghp_", "password", "pass", "AKIA", "begin rsa private key", "sk-", "://"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let kws: Vec<String> = [
+            "ghp_",
+            "password",
+            "pass",
+            "AKIA",
+            "begin rsa private key",
+            "sk-",
+            "://",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let k = Keywords::new(&kws).unwrap();
         // Large enough for four streams, with keywords straddling every stream and block boundary.
         let mut data = Vec::new();

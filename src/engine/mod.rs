@@ -80,8 +80,16 @@ impl Engine {
         for (kw, trig) in decode::TRIGGERS {
             add(kw, Target::Decode(*trig));
         }
-        let keywords = if keywords.is_empty() { None } else { Some(keywords::Keywords::new(&keywords)?) };
-        Ok(Engine { rules, keywords, targets })
+        let keywords = if keywords.is_empty() {
+            None
+        } else {
+            Some(keywords::Keywords::new(&keywords)?)
+        };
+        Ok(Engine {
+            rules,
+            keywords,
+            targets,
+        })
     }
 
     pub fn rules(&self) -> &[Rule] {
