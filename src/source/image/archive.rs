@@ -75,7 +75,7 @@ fn walk(
         _ => decompress(&unit, k, limits, budget, &mut children),
     };
     if let Err(e) = res {
-        warnings.push(format!("{}: {e}", unit.path));
+        warnings.push(format!("{}: {}", unit.path, super::layer::printable(&e)));
     }
     for c in children {
         walk(c, depth + 1, limits, budget, emit, warnings);

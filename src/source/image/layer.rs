@@ -184,7 +184,8 @@ pub fn read_layer(
             )
         } else {
             format!(
-                "truncated or corrupt {what} layer: {e}; the files before this point were scanned"
+                "truncated or corrupt {what} layer: {}; the files before this point were scanned",
+                printable(&e.to_string())
             )
         }
     };
@@ -297,4 +298,24 @@ fn normalize(raw: &str, warnings: &mut Vec<String>) -> Option<String> {
         }
     }
     Some(parts.join("/"))
+}
+
+/// An error message fit for a terminal: decoders quote the bytes they choke on, which in a corrupt
+/// layer are binary.
+pub fn printable(msg: &str) -> String {
+    let mut out: String = msg
+        .chars()
+        .map(|c| {
+            if c.is_control() || c == '\u{fffd}' {
+                '?'
+            } else {
+                c
+            }
+        })
+        .take(160)
+        .collect();
+    if msg.chars().count() > 160 {
+        out.push('…');
+    }
+    out
 }

@@ -84,7 +84,7 @@ pub fn scan(
             read_full(&mut f, &mut head).with_context(|| format!("{}: cannot read", job.name))?;
         f.seek(SeekFrom::Start(0))?;
         match layer::sniff(&head[..n]) {
-            Some(layer::Compression::None) => job.seekable(f)?,
+            Some(layer::Compression::None) => job.seekable(input, f)?,
             Some(_) => job.stream(Box::new(f))?,
             None => bail!(
                 "{}: not an image: expected a `docker save` or OCI layout tarball (or directory)",
@@ -184,16 +184,16 @@ impl<'a> Job<'a> {
         let plans =
             manifest::plans(&mut get).with_context(|| format!("{}: malformed image", self.name))?;
         let plans = self.selected(plans)?;
-        self.scan_plans_with(&plans, &mut |key| {
+        self.scan_plans_with(&plans, &|key| {
             let f = std::fs::File::open(path_of(key)).map_err(|e| anyhow!("{e}"))?;
-            Ok(Box::new(f) as Box<dyn Read>)
+            Ok(Box::new(f) as Box<dyn Read + Send>)
         });
         self.finish(&plans, &mut get);
         Ok(())
     }
 
     /// A tarball on disk: headers first (metadata kept, blobs located), then layers by offset.
-    fn seekable(&mut self, file: std::fs::File) -> Result<()> {
+    fn seekable(&mut self, path: &Path, file: std::fs::File) -> Result<()> {
         let mut meta: HashMap<String, Vec<u8>> = HashMap::new();
         let mut located: HashMap<String, (u64, u64)> = HashMap::new();
         {
@@ -206,7 +206,8 @@ impl<'a> Job<'a> {
                     Ok(e) => e,
                     Err(err) => {
                         self.error(format!(
-                            "truncated or corrupt image tarball: {err}; reading what came before"
+                            "truncated or corrupt image tarball: {}; reading what came before",
+                            layer::printable(&err.to_string())
                         ));
                         break;
                     }
@@ -230,12 +231,12 @@ impl<'a> Job<'a> {
         let plans =
             manifest::plans(&mut get).with_context(|| format!("{}: malformed image", self.name))?;
         let plans = self.selected(plans)?;
-        let file = &file;
-        self.scan_plans_with(&plans, &mut |key| {
+        self.scan_plans_with(&plans, &|key| {
             let &(off, size) = located.get(key).ok_or_else(|| anyhow!("missing blob"))?;
-            let mut f = file.try_clone()?;
+            // Its own handle: layers are read in parallel, and a cloned handle shares the offset.
+            let mut f = std::fs::File::open(path)?;
             f.seek(SeekFrom::Start(off))?;
-            Ok(Box::new(f.take(size)) as Box<dyn Read>)
+            Ok(Box::new(f.take(size)) as Box<dyn Read + Send>)
         });
         self.finish(&plans, &mut get);
         Ok(())
@@ -271,7 +272,8 @@ impl<'a> Job<'a> {
                 Ok(e) => e,
                 Err(err) => {
                     self.error(format!(
-                        "truncated or corrupt image tarball: {err}; reading what came before"
+                        "truncated or corrupt image tarball: {}; reading what came before",
+                        layer::printable(&err.to_string())
                     ));
                     break;
                 }
@@ -287,7 +289,10 @@ impl<'a> Job<'a> {
             let n = match read_full(&mut e, &mut first) {
                 Ok(n) => n,
                 Err(err) => {
-                    self.error(format!("truncated image tarball at {key}: {err}"));
+                    self.error(format!(
+                        "truncated image tarball at {key}: {}",
+                        layer::printable(&err.to_string())
+                    ));
                     break;
                 }
             };
@@ -317,27 +322,52 @@ impl<'a> Job<'a> {
     }
 
     /// Scans the layers of `plans` (each blob once), opening blobs with `open`.
+    /// Scans the layers of `plans` (each blob once), opening blobs with `open`. Up to `threads`
+    /// layers are read at once, so one large gzip layer does not leave the other cores idle.
     fn scan_plans_with(
         &mut self,
         plans: &[Plan],
-        open: &mut dyn FnMut(&str) -> Result<Box<dyn Read>>,
+        open: &(dyn Fn(&str) -> Result<Box<dyn Read + Send>> + Sync),
     ) {
+        let mut jobs: Vec<(String, Option<String>, String, String)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for p in plans {
             for (i, l) in p.layers.iter().enumerate() {
-                if self.scanned.contains_key(&l.key) {
-                    continue;
+                if !self.scanned.contains_key(&l.key) && seen.insert(l.key.clone()) {
+                    jobs.push((
+                        l.key.clone(),
+                        l.media_type.clone(),
+                        self.layer_label(p, plans.len(), i),
+                        l.digest.clone(),
+                    ));
                 }
-                let label = self.layer_label(p, plans.len(), i);
-                let scanned = match open(&l.key) {
-                    Ok(r) => self.scan_layer(r, l.media_type.as_deref(), &label),
-                    Err(e) => {
-                        let mut s = Scanned::default();
-                        s.report.fatal = Some(format!("missing blob {} ({e})", l.digest));
-                        s
-                    }
-                };
-                self.scanned.insert(l.key.clone(), scanned);
             }
+        }
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let done: Mutex<Vec<(String, Scanned)>> = Mutex::new(Vec::new());
+        let parallel = self.opts.threads.clamp(1, 4).min(jobs.len());
+        let this = &*self;
+        std::thread::scope(|s| {
+            for _ in 0..parallel {
+                s.spawn(|| {
+                    while let Some((key, media_type, label, digest)) =
+                        jobs.get(next.fetch_add(1, Relaxed))
+                    {
+                        let scanned = match open(key) {
+                            Ok(r) => this.scan_layer(r, media_type.as_deref(), label),
+                            Err(e) => {
+                                let mut s = Scanned::default();
+                                s.report.fatal = Some(format!("missing blob {digest} ({e})"));
+                                s
+                            }
+                        };
+                        done.lock().unwrap().push((key.clone(), scanned));
+                    }
+                });
+            }
+        });
+        for (k, s) in done.into_inner().unwrap() {
+            self.scanned.insert(k, s);
         }
     }
 
