@@ -5,6 +5,12 @@ use nhiscan::cli::{Cli, Command, RulesCommand};
 use nhiscan::cmd;
 
 fn main() {
+    // Like other Unix filters: `nhiscan rules list | head` ends quietly when the reader goes away,
+    // instead of panicking on a broken pipe.
+    // SAFETY: setting a signal disposition to its default before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -7,7 +7,7 @@ use nhiscan::engine::rule::{builtin, BUILTIN};
 #[test]
 fn every_builtin_rule_passes_its_examples() {
     let mut all = Vec::new();
-    for (name, text) in BUILTIN {
+    for (name, text, _) in BUILTIN {
         let (rules, examples, failures) =
             check_file(&format!("rules/{name}"), text).expect("valid rule file");
         assert!(

@@ -75,7 +75,7 @@ pub fn finish(
     for (format, path) in &out.reports {
         let cx = Context {
             color: false,
-            ..Context { ..cx_clone(&cx) }
+            ..cx.clone()
         };
         write_report(Some(path), &report::render(*format, &cx))?;
     }
@@ -88,17 +88,6 @@ pub fn finish(
     }
     let failing = outcome.findings.iter().any(|f| f.severity >= out.fail_on);
     Ok(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
-}
-
-fn cx_clone<'a>(cx: &Context<'a>) -> Context<'a> {
-    Context {
-        outcome: cx.outcome,
-        show_secrets: cx.show_secrets,
-        color: cx.color,
-        root: cx.root.clone(),
-        rule: cx.rule,
-        target: cx.target.clone(),
-    }
 }
 
 fn write_report(path: Option<&PathBuf>, text: &str) -> Result<()> {

@@ -46,7 +46,6 @@ impl Keywords {
         let d = dfa::DFA::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
-            .byte_classes(false)
             .build(keywords)?;
         // Our byte classes: one per distinct case-folded keyword byte, one for everything else.
         let mut class = [0u8; 256];
@@ -54,8 +53,8 @@ impl Keywords {
         let mut folded: HashMap<u8, u8> = HashMap::new();
         for b in keywords.iter().flat_map(|k| k.bytes()) {
             let f = b.to_ascii_lowercase();
-            if !folded.contains_key(&f) {
-                folded.insert(f, reps.len() as u8);
+            if let std::collections::hash_map::Entry::Vacant(e) = folded.entry(f) {
+                e.insert(reps.len() as u8);
                 reps.push(f);
             }
         }
@@ -73,14 +72,14 @@ impl Keywords {
         // Every state reachable from the start, match states last.
         let s0 = d.start_state(Anchored::No)?;
         let mut order = vec![s0];
-        let mut seen: HashMap<StateID, ()> = HashMap::from([(s0, ())]);
+        let mut seen: std::collections::HashSet<StateID> = std::collections::HashSet::from([s0]);
         let mut i = 0;
         while i < order.len() {
             let s = order[i];
             i += 1;
             for &b in &reps {
                 let t = d.next_state(Anchored::No, s, b);
-                if seen.insert(t, ()).is_none() {
+                if seen.insert(t) {
                     order.push(t);
                 }
             }

@@ -53,6 +53,9 @@ pub struct Match {
     pub secret: Vec<u8>,
     pub entropy: f64,
     pub decoded: Option<&'static str>,
+    /// A provider rule matched the token's shape but its checksum failed: not a secret, and no generic
+    /// rule may report that span either. Dropped before the engine returns.
+    pub vetoed: bool,
 }
 
 impl Engine {
@@ -190,7 +193,7 @@ impl Engine {
             e += 1;
         }
         let rule = &self.rules[r];
-        let re = rule.regex();
+        let (re, secret_group) = rule.regex();
         let hay = &data[s..e];
         let mut locs = re.capture_locations();
         let mut at = 0;
@@ -203,7 +206,7 @@ impl Engine {
             } else {
                 m.end() + 1
             };
-            let Some((ms, me)) = locs.get(rule.secret_group) else {
+            let Some((ms, me)) = locs.get(secret_group) else {
                 continue;
             };
             let (abs_s, abs_e) = (s + ms, s + me);
@@ -211,27 +214,29 @@ impl Engine {
                 continue;
             }
             let secret = &data[abs_s..abs_e];
-            if let Some(found) = self.accept(rule, secret) {
+            let verdict = self.accept(rule, secret);
+            if verdict.is_some() || verdict == Gate::BadChecksum {
                 out.push(Match {
                     rule: r,
                     start: abs_s,
                     end: abs_e,
                     secret: secret.to_vec(),
-                    entropy: found,
+                    entropy: verdict.entropy(),
                     decoded: None,
+                    vetoed: verdict == Gate::BadChecksum,
                 });
             }
         }
     }
 
-    /// The gates after a regex match; returns the secret's entropy when it passes.
-    fn accept(&self, rule: &Rule, secret: &[u8]) -> Option<f64> {
+    /// The gates after a regex match.
+    fn accept(&self, rule: &Rule, secret: &[u8]) -> Gate {
         if secret.is_empty() || placeholder::is_placeholder(secret) {
-            return None;
+            return Gate::Rejected;
         }
         let h = entropy::shannon(secret);
         if rule.spec.min_entropy.is_some_and(|min| h < min) {
-            return None;
+            return Gate::Rejected;
         }
         if let Some(c) = rule
             .spec
@@ -240,26 +245,62 @@ impl Engine {
             .and_then(checksum::Checksum::by_name)
         {
             if !c.valid(secret) {
-                return None;
+                return Gate::BadChecksum;
             }
         }
-        Some(h)
+        Gate::Pass(h)
     }
 
     /// Where a provider rule and a generic rule report the same (overlapping) span, only the provider
     /// rule reports.
     fn resolve_overlaps(&self, mut ms: Vec<Match>) -> Vec<Match> {
         ms.sort_by_key(|m| (m.start, m.end, m.rule));
+        // The same rule on overlapping spans (a token found as written and again after URL-decoding
+        // its line) is one finding: the one as written.
+        let (plain, decoded): (Vec<Match>, Vec<Match>) =
+            ms.into_iter().partition(|m| m.decoded.is_none());
+        let mut kept = plain;
+        for m in decoded {
+            if !kept
+                .iter()
+                .any(|k| k.rule == m.rule && k.start < m.end && m.start < k.end)
+            {
+                kept.push(m);
+            }
+        }
+        kept.sort_by_key(|m| (m.start, m.end, m.rule));
+        let mut ms = kept;
         let specific: Vec<(usize, usize)> = ms
             .iter()
             .filter(|m| !self.rules[m.rule].spec.generic)
             .map(|m| (m.start, m.end))
             .collect();
         ms.retain(|m| {
-            !self.rules[m.rule].spec.generic
-                || !specific.iter().any(|&(s, e)| s < m.end && m.start < e)
+            !m.vetoed
+                && (!self.rules[m.rule].spec.generic
+                    || !specific.iter().any(|&(s, e)| s < m.end && m.start < e))
         });
         ms
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Gate {
+    Pass(f64),
+    Rejected,
+    BadChecksum,
+}
+
+impl Gate {
+    fn is_some(self) -> bool {
+        matches!(self, Gate::Pass(_))
+    }
+    fn entropy(self) -> f64 {
+        if let Gate::Pass(h) = self {
+            h
+        } else {
+            0.0
+        }
     }
 }
 

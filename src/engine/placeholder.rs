@@ -52,7 +52,11 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     {
         return true;
     }
-    // A long run of one character (000000..., aaaaaa...) is a mask, not a key.
+    // A long run of one character (000000..., aaaaaa...) is a mask, not a key. Multi-line blocks and
+    // long values (key files, whose fixed headers have such runs) are judged by their rules instead.
+    if s.len() > 100 || s.contains(&b'\n') {
+        return false;
+    }
     let mut run = 1;
     for w in s.windows(2) {
         run = if w[0] == w[1] { run + 1 } else { 1 };

@@ -13,6 +13,7 @@ use crate::engine::Rule;
 use crate::sink::Outcome;
 
 /// Everything a report may need besides the findings.
+#[derive(Clone)]
 pub struct Context<'a> {
     pub outcome: &'a Outcome,
     pub show_secrets: bool,

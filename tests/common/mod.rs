@@ -101,3 +101,70 @@ pub fn aws_secret(seed: u64) -> String {
         seed,
     )
 }
+
+pub const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+pub const DIGITS: &[u8] = b"0123456789";
+
+/// Fake Slack bot token.
+pub fn slack_bot(seed: u64) -> String {
+    format!(
+        "xoxb-{}-{}-{}",
+        random(DIGITS, 12, seed),
+        random(DIGITS, 13, seed + 1),
+        random(ALNUM, 24, seed + 2)
+    )
+}
+
+/// Fake Stripe live secret key.
+pub fn stripe_live(seed: u64) -> String {
+    format!("{}{}", "sk_live_", random(ALNUM, 32, seed))
+}
+
+/// Fake SendGrid API key.
+pub fn sendgrid(seed: u64) -> String {
+    format!(
+        "SG.{}.{}",
+        random(ALNUM, 22, seed),
+        random(ALNUM, 43, seed + 1)
+    )
+}
+
+/// A password with letters and digits, as people pick for service accounts.
+pub fn password(seed: u64) -> String {
+    format!("{}7{}", random(ALNUM, 9, seed), random(ALNUM, 6, seed + 1))
+}
+
+/// Copies `fixtures/<dir>` to a temp dir, replacing each `@@NAME@@` by `subst(NAME)`.
+pub fn materialize(dir: &str, subst: &dyn Fn(&str) -> String) -> tempfile::TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(dir);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    copy_tree(&src, tmp.path(), subst);
+    tmp
+}
+
+fn copy_tree(src: &Path, dst: &Path, subst: &dyn Fn(&str) -> String) {
+    std::fs::create_dir_all(dst).unwrap();
+    for e in std::fs::read_dir(src).unwrap() {
+        let e = e.unwrap();
+        let to = dst.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &to, subst);
+            continue;
+        }
+        let text = std::fs::read_to_string(e.path()).unwrap();
+        let mut out = String::new();
+        let mut rest = text.as_str();
+        while let Some(a) = rest.find("@@") {
+            let Some(b) = rest[a + 2..].find("@@") else {
+                break;
+            };
+            out.push_str(&rest[..a]);
+            out.push_str(&subst(&rest[a + 2..a + 2 + b]));
+            rest = &rest[a + 4 + b..];
+        }
+        out.push_str(rest);
+        std::fs::write(to, out).unwrap();
+    }
+}
