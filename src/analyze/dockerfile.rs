@@ -752,46 +752,50 @@ fn secret_mount_re() -> &'static Regex {
 /// excludes. Looked at only when an instruction copies the whole context, and only when `name` is a
 /// file on disk holding exactly the scanned bytes (so a Dockerfile inside an image or a commit never
 /// makes the analyzer read the host's files).
-struct ContextFiles {
-    dir: Option<PathBuf>,
-    dockerfile: String,
+struct ContextFiles<'a> {
+    name: &'a str,
+    data: &'a [u8],
     cached: Option<Vec<String>>,
 }
 
 const CONTEXT_WALK_LIMIT: usize = 50_000;
 
-impl ContextFiles {
-    fn new(name: &str, data: &[u8]) -> ContextFiles {
-        let dir = Some(Path::new(name))
-            .filter(|p| {
-                std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() == data.len() as u64)
-            })
-            .filter(|p| std::fs::read(p).is_ok_and(|d| d == data))
-            .map(|p| p.parent().map(Path::to_path_buf).unwrap_or_default())
-            .map(|d| {
-                if d.as_os_str().is_empty() {
-                    PathBuf::from(".")
-                } else {
-                    d
-                }
-            });
-        let dockerfile = Path::new(name)
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default();
+impl<'a> ContextFiles<'a> {
+    fn new(name: &'a str, data: &'a [u8]) -> ContextFiles<'a> {
         ContextFiles {
-            dir,
-            dockerfile,
+            name,
+            data,
             cached: None,
         }
+    }
+
+    /// The build context directory, when `name` is the scanned file on disk (checked on first use).
+    fn dir(&self) -> Option<PathBuf> {
+        let p = Path::new(self.name);
+        let same = std::fs::metadata(p)
+            .is_ok_and(|m| m.is_file() && m.len() == self.data.len() as u64)
+            && std::fs::read(p).is_ok_and(|d| d == self.data);
+        if !same {
+            return None;
+        }
+        let d = p.parent().map(Path::to_path_buf).unwrap_or_default();
+        Some(if d.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            d
+        })
     }
 
     fn credential_files(&mut self) -> Vec<String> {
         if let Some(c) = &self.cached {
             return c.clone();
         }
-        let found = match &self.dir {
-            Some(d) => walk_context(d, &self.dockerfile),
+        let dockerfile = Path::new(self.name)
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let found = match self.dir() {
+            Some(d) => walk_context(&d, &dockerfile),
             None => Vec::new(),
         };
         self.cached = Some(found.clone());
