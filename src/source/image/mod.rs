@@ -181,8 +181,7 @@ impl<'a> Job<'a> {
             }
             std::fs::read(p).ok()
         };
-        let plans =
-            manifest::plans(&mut get).with_context(|| format!("{}: malformed image", self.name))?;
+        let plans = manifest::plans(&mut get).with_context(|| self.malformed())?;
         let plans = self.selected(plans)?;
         self.scan_plans_with(&plans, &|key| {
             let f = std::fs::File::open(path_of(key)).map_err(|e| anyhow!("{e}"))?;
@@ -228,8 +227,7 @@ impl<'a> Job<'a> {
             }
         }
         let mut get = |key: &str| meta.get(key).cloned();
-        let plans =
-            manifest::plans(&mut get).with_context(|| format!("{}: malformed image", self.name))?;
+        let plans = manifest::plans(&mut get).with_context(|| self.malformed())?;
         let plans = self.selected(plans)?;
         self.scan_plans_with(&plans, &|key| {
             let &(off, size) = located.get(key).ok_or_else(|| anyhow!("missing blob"))?;
@@ -314,8 +312,7 @@ impl<'a> Job<'a> {
             self.scanned.insert(key, scanned);
         }
         let mut get = |key: &str| meta.get(key).cloned();
-        let plans =
-            manifest::plans(&mut get).with_context(|| format!("{}: malformed image", self.name))?;
+        let plans = manifest::plans(&mut get).with_context(|| self.malformed())?;
         let plans = self.selected(plans)?;
         self.finish(&plans, &mut get);
         Ok(())
@@ -487,6 +484,18 @@ impl<'a> Job<'a> {
         }
         if !res.findings.is_empty() {
             held.lock().unwrap().extend(res.findings);
+        }
+    }
+
+    /// Context for a manifest that cannot be read: a tarball cut short is the likely cause.
+    fn malformed(&self) -> String {
+        if self.incomplete.load(Relaxed) {
+            format!(
+                "{}: malformed image (the tarball is truncated or corrupt)",
+                self.name
+            )
+        } else {
+            format!("{}: malformed image", self.name)
         }
     }
 
