@@ -371,6 +371,13 @@ fn sarif_points_at_the_image_with_layer_properties() {
         .output()
         .unwrap();
     let s = parse_json(&out);
+    let schema: Value = serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&s)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
     let results = s["runs"][0]["results"].as_array().unwrap();
     let r = results
         .iter()
@@ -770,4 +777,60 @@ fn missing_blob_and_malformed_input() {
     let (code, err) = image_raw(dir.path(), &["notimage.txt"]);
     assert_eq!(code, 2);
     assert!(err.contains("notimage.txt: not an image"), "{err}");
+}
+
+#[test]
+fn size_limits_skip_large_files_and_stop_archive_bombs() {
+    let dir = tempfile::tempdir().unwrap();
+    let tok = github_token("ghp_", 61);
+    let mut first = format!("{tok}\n").into_bytes();
+    first.resize(600 << 10, b'\n');
+    let big = vec![b'b'; 600 << 10];
+    let jar = zip(&[("a.txt", &first), ("b.txt", &big), ("c.txt", &big)]);
+    let mut large = format!("{}\n", github_token("ghp_", 62)).into_bytes();
+    large.resize(3 << 20, b'\n');
+    let l = gz(&layer(&[
+        Entry::File("app/lib.jar", jar),
+        Entry::File("var/large.log", large),
+    ]));
+    std::fs::write(
+        dir.path().join("app.tar"),
+        docker_save(&[l], &config(&[], &["COPY . /"])),
+    )
+    .unwrap();
+    let r = image(
+        dir.path(),
+        &[
+            "app.tar",
+            "--max-archive-size",
+            "1M",
+            "--max-file-size",
+            "2M",
+        ],
+        None,
+    );
+    // The jar's first entry is within the budget and scanned; the archive stops at the limit.
+    assert_eq!(
+        found(&r.report),
+        vec![f(
+            "/app/lib.jar!/a.txt",
+            1,
+            "github-pat-classic",
+            1,
+            PRESENT
+        )]
+    );
+    assert!(
+        r.stderr
+            .contains("/app/lib.jar: archive expands past --max-archive-size"),
+        "{}",
+        r.stderr
+    );
+    let skipped = r.report["skipped"].as_array().unwrap();
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["path"].as_str().unwrap().ends_with("/var/large.log")),
+        "{skipped:?}"
+    );
 }
