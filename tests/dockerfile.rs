@@ -109,6 +109,9 @@ fn copy_context_respects_dockerignore() {
         .contains(".env"));
     let ignored = scan("fixtures/dockerfile/context-ignored");
     assert_eq!(triples(&ignored), vec![]);
+    // Copying only what the build needs leaves the context's .env out.
+    let scoped = scan("fixtures/dockerfile/context-scoped");
+    assert_eq!(triples(&scoped), vec![]);
 }
 
 #[test]
