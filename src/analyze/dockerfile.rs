@@ -685,7 +685,7 @@ fn run_patterns() -> &'static [RunPattern] {
     P.get_or_init(|| {
         let p = |what, re: &str, group, literal| RunPattern { what, re: Regex::new(re).unwrap(), group, literal };
         vec![
-            p("user:password given to curl/wget", r#"(?:^|\s)(?:-u|--user)(?:\s+|=)?['"]?([^\s'":]*:?[^\s'"]+)"#, 1, true),
+            p("user:password given to curl/wget", r#"\b(?:curl|wget|lftp|http)\b[^;&|\n]*?\s(?:-u|--user)(?:\s+|=)?['"]?([^\s'":]*:?[^\s'"]+)"#, 1, true),
             p(
                 "credential in an HTTP header",
                 r#"(?i)(?:-H|--header)(?:\s+|=)['"]?(?:authorization:\s*(?:bearer|basic|token)\s+|(?:private-token|x-api-key|x-auth-token|api-key|x-vault-token):\s*)([^\s'"]+)"#,
@@ -727,6 +727,25 @@ fn run_hits(ins: &Instr, out: &mut Vec<Hit>) {
         }
         if p.what == "credentials in a URL" && cred == "git" {
             continue;
+        }
+        // A config file written without anything secret in it (`registry=...` into .npmrc) is not a
+        // credential; stores that only ever hold credentials always are.
+        if p.what == "credential file written in a layer" {
+            let always = [
+                ".git-credentials",
+                ".pgpass",
+                ".aws/credentials",
+                ".kube/config",
+            ];
+            let lower = ins.args.to_ascii_lowercase();
+            let secretish = [
+                "auth", "token", "password", "passwd", "secret", "key", "login",
+            ];
+            if !always.iter().any(|a| cred.ends_with(a))
+                && !secretish.iter().any(|w| lower.contains(w))
+            {
+                continue;
+            }
         }
         let secret = (p.group > 0 && literal_value(&cred)).then(|| cred.clone());
         out.push(Hit {
