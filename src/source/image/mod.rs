@@ -44,7 +44,7 @@ pub struct ImageOptions {
 const MAX_META: u64 = 16 << 20;
 /// Files at most this large are handed to worker threads; larger ones are scanned by the reader,
 /// which bounds the bytes queued between them.
-const QUEUE_FILE_MAX: usize = 4 << 20;
+const QUEUE_FILE_MAX: usize = 1 << 20;
 
 /// The result of scanning an image: whether everything could be read.
 pub struct ImageScan {
@@ -395,7 +395,7 @@ impl<'a> Job<'a> {
         let held: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
         let errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
         let workers = self.opts.threads.max(1);
-        let (tx, rx) = crossbeam_channel::bounded::<FileUnit>(workers * 4);
+        let (tx, rx) = crossbeam_channel::bounded::<FileUnit>(workers * 2);
         let report = std::thread::scope(|s| {
             for _ in 0..workers {
                 let rx = rx.clone();
