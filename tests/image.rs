@@ -477,6 +477,7 @@ fn multi_platform_index_every_platform_or_one() {
         c["architecture"] = json!("arm64");
         serde_json::to_vec(&c).unwrap()
     };
+    let arm_digest = sha(&arm);
     let files = oci_layout(&[
         ("linux/amd64", vec![amd], config(&[], &["COPY . /"])),
         ("linux/arm64", vec![arm], cfg_arm),
@@ -494,6 +495,29 @@ fn multi_platform_index_every_platform_or_one() {
     assert_eq!(
         arm_only.report["findings"][0]["properties"]["platform"],
         "linux/arm64"
+    );
+    // `docker save` of a multi-platform image keeps only the local platform's blobs: the others are
+    // noted as skipped, not an error.
+    let partial: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .filter(|(n, d)| {
+            let text = String::from_utf8_lossy(d);
+            !(n.starts_with("blobs/") && text.contains("\"layers\"") && text.contains(&arm_digest))
+        })
+        .cloned()
+        .collect();
+    assert_eq!(partial.len(), files.len() - 1);
+    write_dir(&dir.path().join("partial"), &partial);
+    let r = image(dir.path(), &["partial"], None);
+    assert_eq!(
+        found(&r.report),
+        vec![f("/amd.txt", 1, "github-pat-classic", 1, PRESENT)]
+    );
+    let skipped = r.report["skipped"].to_string();
+    assert!(
+        skipped.contains("platform linux/arm64: manifest sha256:")
+            && skipped.contains("is not in the archive"),
+        "{skipped}"
     );
     let none = image_raw(dir.path(), &["multi", "--platform", "linux/s390x"]);
     assert_eq!(none.0, 2);

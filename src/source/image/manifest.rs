@@ -124,17 +124,28 @@ pub fn blob_key(digest: &str) -> Result<String> {
 }
 
 /// Reads the plans of an image. `get` returns a small blob (manifest, index, config) by key, `None`
-/// when the image has no such entry.
-pub fn plans(get: &mut dyn FnMut(&str) -> Option<Vec<u8>>) -> Result<Vec<Plan>> {
+/// when the image has no such entry. Also returns the platforms an index lists whose manifest is not
+/// in the archive (`docker save` of a multi-platform image keeps only the local platform's blobs).
+pub fn plans(get: &mut dyn FnMut(&str) -> Option<Vec<u8>>) -> Result<(Vec<Plan>, Vec<String>)> {
+    let mut absent = Vec::new();
     if let Some(index) = get("index.json") {
         let mut out = Vec::new();
-        oci_index(&index, None, get, &mut out, 0).context("index.json")?;
+        oci_index(&index, None, get, &mut out, &mut absent, 0).context("index.json")?;
         if !out.is_empty() {
-            return Ok(out);
+            return Ok((out, absent));
         }
     }
     if let Some(m) = get("manifest.json") {
-        return docker_manifest(&m, get).context("manifest.json");
+        return Ok((
+            docker_manifest(&m, get).context("manifest.json")?,
+            Vec::new(),
+        ));
+    }
+    if !absent.is_empty() {
+        bail!(
+            "index.json: no image manifest is in the archive ({})",
+            absent.join("; ")
+        );
     }
     bail!("neither an OCI image layout (index.json) nor a `docker save` archive (manifest.json)")
 }
@@ -149,6 +160,7 @@ fn oci_index(
     platform: Option<String>,
     get: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
     out: &mut Vec<Plan>,
+    absent: &mut Vec<String>,
     depth: usize,
 ) -> Result<()> {
     if depth > 4 {
@@ -179,7 +191,13 @@ fn oci_index(
             continue;
         }
         let key = blob_key(digest)?;
-        let blob = get(&key).ok_or_else(|| anyhow!("missing blob {digest} (manifest)"))?;
+        let Some(blob) = get(&key) else {
+            absent.push(format!(
+                "platform {}: manifest {digest} is not in the archive",
+                p.as_deref().unwrap_or("unknown")
+            ));
+            continue;
+        };
         let mt = d.get("mediaType").and_then(Value::as_str).unwrap_or("");
         let inner: Value = serde_json::from_slice(&blob)
             .with_context(|| format!("manifest {digest} is not valid JSON"))?;
@@ -188,7 +206,7 @@ fn oci_index(
             || INDEX_TYPES.contains(&inner_mt)
             || inner.get("manifests").is_some()
         {
-            oci_index(&blob, p, get, out, depth + 1)?;
+            oci_index(&blob, p, get, out, absent, depth + 1)?;
             continue;
         }
         let config = inner

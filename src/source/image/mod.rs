@@ -181,7 +181,7 @@ impl<'a> Job<'a> {
             }
             std::fs::read(p).ok()
         };
-        let plans = manifest::plans(&mut get).with_context(|| self.malformed())?;
+        let plans = self.plans(&mut get)?;
         let plans = self.selected(plans)?;
         self.scan_plans_with(&plans, &|key| {
             let f = std::fs::File::open(path_of(key)).map_err(|e| anyhow!("{e}"))?;
@@ -227,7 +227,7 @@ impl<'a> Job<'a> {
             }
         }
         let mut get = |key: &str| meta.get(key).cloned();
-        let plans = manifest::plans(&mut get).with_context(|| self.malformed())?;
+        let plans = self.plans(&mut get)?;
         let plans = self.selected(plans)?;
         self.scan_plans_with(&plans, &|key| {
             let &(off, size) = located.get(key).ok_or_else(|| anyhow!("missing blob"))?;
@@ -312,7 +312,7 @@ impl<'a> Job<'a> {
             self.scanned.insert(key, scanned);
         }
         let mut get = |key: &str| meta.get(key).cloned();
-        let plans = manifest::plans(&mut get).with_context(|| self.malformed())?;
+        let plans = self.plans(&mut get)?;
         let plans = self.selected(plans)?;
         self.finish(&plans, &mut get);
         Ok(())
@@ -485,6 +485,18 @@ impl<'a> Job<'a> {
         if !res.findings.is_empty() {
             held.lock().unwrap().extend(res.findings);
         }
+    }
+
+    /// The image's plans; platforms listed but not in the archive are noted as skipped.
+    fn plans(&self, get: &mut dyn FnMut(&str) -> Option<Vec<u8>>) -> Result<Vec<Plan>> {
+        let (plans, absent) = manifest::plans(get).with_context(|| self.malformed())?;
+        for a in absent {
+            if self.opts.verbose {
+                eprintln!("note: {}: {a}; skipped", self.name);
+            }
+            self.sink.skip(self.name.clone(), a);
+        }
+        Ok(plans)
     }
 
     /// Context for a manifest that cannot be read: a tarball cut short is the likely cause.
