@@ -74,6 +74,15 @@ pub fn scan(
     let mut job = Job::new(name, artifact, opts, scanner, sink);
     if stdin {
         job.stream(Box::new(std::io::stdin().lock()))?;
+    } else if !input.exists() {
+        // `nhiscan image alpine:3.20` is a common first try: say how to get an archive.
+        bail!(
+            "{}: no such file or directory (nhiscan reads image archives and OCI layouts, not registries or the \
+             Docker daemon: try `docker save {} | nhiscan image -` or `skopeo copy docker://{} oci:DIR`)",
+            job.name,
+            job.name,
+            job.name
+        );
     } else if input.is_dir() {
         job.directory(input)?;
     } else {
