@@ -334,6 +334,28 @@ fn docker_save_tarball_every_layer_with_visibility() {
     assert_eq!(env["properties"]["visible_in_final"], false);
     assert_eq!(env["properties"]["deleted_in_layer"], 2);
     assert!(!r.report["summary"]["incomplete"].as_bool().unwrap());
+    // No secret in clear anywhere in the report: not in findings, not in the history properties.
+    let raw = r.report.to_string();
+    for secret in tokens()
+        .iter()
+        .map(String::as_str)
+        .chain(["Pr0d-db-pw-2024"])
+    {
+        assert!(!raw.contains(secret), "{secret} in the report");
+    }
+    let hist = r.report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["field"] == "history")
+        .unwrap();
+    assert!(
+        hist["properties"]["created_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("RUN |1 TOKEN=ghp_"),
+        "{hist}"
+    );
 }
 
 #[test]

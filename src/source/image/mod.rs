@@ -616,7 +616,7 @@ impl<'a> Job<'a> {
         let mut props = Map::new();
         props.insert("layer_index".into(), json!(i + 1));
         props.insert("layer_digest".into(), json!(digest));
-        props.insert("created_by".into(), json!(created_by));
+        props.insert("created_by".into(), json!(redact_created_by(created_by)));
         props.insert("path".into(), json!(path));
         if let Some(pl) = &p.platform {
             props.insert("platform".into(), json!(pl));
@@ -720,7 +720,7 @@ impl<'a> Job<'a> {
         let mut layer = 0;
         for (h, (created_by, empty)) in c.history.iter().enumerate() {
             let mut extra = vec![
-                ("created_by", json!(created_by)),
+                ("created_by", json!(redact_created_by(created_by))),
                 ("history_index", json!(h)),
             ];
             if !empty {
@@ -763,6 +763,44 @@ pub fn short(digest: &str) -> String {
         Some((alg, hex)) if hex.len() > 12 => format!("{alg}:{}…", &hex[..12]),
         _ => digest.to_string(),
     }
+}
+
+/// A history `created_by` fit for every report's properties: build-arg values (`RUN |1 TOKEN=...`)
+/// and values of secret-named `ENV`/`ARG` keys are redacted (the finding on that history entry shows
+/// the secret, redacted or not as the user asked; the properties of every finding in the layer must
+/// not carry it in clear).
+pub fn redact_created_by(created_by: &str) -> String {
+    let mut out = Vec::new();
+    let mut args_left = 0usize;
+    let mut after_run = false;
+    let mut nop_kw: Option<String> = None;
+    for (i, w) in created_by.split(' ').enumerate() {
+        if i == 1 && after_run {
+            if let Some(n) = w.strip_prefix('|').and_then(|n| n.parse::<usize>().ok()) {
+                args_left = n;
+                out.push(w.to_string());
+                continue;
+            }
+        }
+        after_run = i == 0 && w == "RUN";
+        let secret_kv = match w.split_once('=') {
+            Some((k, v)) if !v.is_empty() => {
+                let named = crate::analyze::dockerfile::names_secret(k);
+                let env_like = matches!(nop_kw.as_deref(), Some("ENV") | Some("ARG"));
+                (args_left > 0 || (named && env_like))
+                    .then(|| format!("{k}={}", crate::finding::redact(v)))
+            }
+            _ => None,
+        };
+        if args_left > 0 && w.contains('=') {
+            args_left -= 1;
+        }
+        if w == "ENV" || w == "ARG" {
+            nop_kw = Some(w.to_string());
+        }
+        out.push(secret_kv.unwrap_or_else(|| w.to_string()));
+    }
+    out.join(" ")
 }
 
 /// The `created_by` of each layer: history entries that are not `empty_layer`, in order.
@@ -832,6 +870,26 @@ mod tests {
         assert_eq!(
             history_as_dockerfile("COPY .env /app/ # buildkit"),
             "COPY .env /app/\n"
+        );
+    }
+
+    #[test]
+    fn created_by_is_redacted() {
+        assert_eq!(
+            redact_created_by("RUN |2 TOKEN=abcdef0123456789 X=1 /bin/sh -c make # buildkit"),
+            "RUN |2 TOKEN=abcd… X=… /bin/sh -c make # buildkit"
+        );
+        assert_eq!(
+            redact_created_by("ENV DB_PASSWORD=hunter2-long-value"),
+            "ENV DB_PASSWORD=hunt…"
+        );
+        assert_eq!(
+            redact_created_by("/bin/sh -c #(nop)  ENV PATH=/usr/bin"),
+            "/bin/sh -c #(nop)  ENV PATH=/usr/bin"
+        );
+        assert_eq!(
+            redact_created_by("COPY . /app # buildkit"),
+            "COPY . /app # buildkit"
         );
     }
 
