@@ -143,6 +143,10 @@ pub struct ScanArgs {
     /// Skip files larger than this (bytes; K, M, G suffixes).
     #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
     pub max_file_size: u64,
+    /// A TOML file with a `[policy]` table (max token lifetime, forbidden admin/wildcard grants,
+    /// required secret store); violations are findings named after the policy.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
     #[command(flatten)]
     pub rules: RuleArgs,
     #[command(flatten)]

@@ -10,6 +10,7 @@ pub mod cmd;
 pub mod engine;
 pub mod finding;
 pub mod lifetime;
+pub mod policy;
 pub mod progress;
 pub mod report;
 pub mod ruleset;

@@ -55,6 +55,11 @@ impl Scanner {
             let (line, column) = lines().position(data, m.start);
             let (end_line, end_column) = lines().position(data, m.end);
             let secret = String::from_utf8_lossy(&m.secret).into_owned();
+            // `vault:…`, `arn:aws:secretsmanager:…`, `@Microsoft.KeyVault(…)`, SOPS `ENC[…]`: the
+            // right practice, not a secret.
+            if crate::analyze::config_files::is_store_reference(&secret) {
+                continue;
+            }
             let lifetime = crate::lifetime::refine(rule, &secret);
             let mut severity = rule.spec.severity;
             if lifetime.kind == finding::LifetimeKind::Expired {
@@ -97,6 +102,27 @@ impl Scanner {
                 continue;
             };
             let line = h.line.max(1);
+            // The same secret on the same line from a regex rule: a provider rule says more than a
+            // config-file analyzer (it is kept, the hit dropped); a generic rule says less (replaced).
+            if h.secret.is_some() {
+                let same = |f: &Finding| f.line == line && f.secret == h.secret;
+                let generic = |f: &Finding| self.rule(&f.rule_id).is_some_and(|r| r.spec.generic);
+                if res.findings.iter().any(|f| same(f) && !generic(f)) {
+                    continue;
+                }
+                res.findings.retain(|f| !same(f));
+            }
+            let lifetime = h
+                .secret
+                .as_deref()
+                .map(|s| crate::lifetime::refine(rule, s));
+            let mut severity = h.severity.unwrap_or(rule.spec.severity);
+            if lifetime
+                .as_ref()
+                .is_some_and(|l| l.kind == finding::LifetimeKind::Expired)
+            {
+                severity = severity.lower();
+            }
             let mut message = rule.spec.title.clone();
             if !h.message.is_empty() {
                 message = format!("{message}: {}", h.message);
@@ -105,7 +131,7 @@ impl Scanner {
                 rule_id: rule.spec.id.clone(),
                 title: rule.spec.title.clone(),
                 kind: rule.spec.kind.clone(),
-                severity: h.severity.unwrap_or(rule.spec.severity),
+                severity,
                 message,
                 origin: origin.clone(),
                 line,
@@ -119,10 +145,7 @@ impl Scanner {
                     &origin.artifact,
                     line,
                 ),
-                lifetime: h
-                    .secret
-                    .as_deref()
-                    .map(|s| crate::lifetime::refine(rule, s)),
+                lifetime,
                 entropy: None,
                 decoded: None,
                 properties: h.properties,

@@ -253,7 +253,9 @@ fn bad_input_is_named_and_the_scan_goes_on() {
     std::os::unix::fs::symlink(p.join("missing-target"), p.join("dangling")).unwrap();
     // A minified bundle: one long line with the secret near its end.
     let mut bundle = "var a=1;".repeat(400_000);
-    bundle.push_str(&format!("var t=\"{token}\";"));
+    // Another token: one secret in two files would be folded into one shared-credential finding.
+    let bundle_token = github_token("ghp_", 13);
+    bundle.push_str(&format!("var t=\"{bundle_token}\";"));
     std::fs::write(p.join("bundle.min.js"), &bundle).unwrap();
     let out = run_in(p, &["scan", ".", "--follow", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1));

@@ -3,9 +3,21 @@
 //! through the same finding type as the regex rules: an analyzer returns [`Hit`]s naming a rule id, and
 //! the scanner fills title, severity and remediation from that rule's entry in `rules/*.toml`.
 
-pub mod dockerfile;
-
 use serde_json::{Map, Value};
+
+pub mod aws_iam;
+pub mod azure;
+pub mod config_files;
+pub mod doc;
+pub mod dockerfile;
+pub mod gcp;
+pub mod gha;
+pub mod hcl;
+pub mod json;
+pub mod k8s;
+pub mod posture;
+pub mod shared;
+pub mod yaml;
 
 /// One thing an analyzer flags.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +42,6 @@ pub struct Hit {
 /// an image, the path there). Malformed documents produce an error message, never a panic; the regex
 /// rules still run on the file.
 pub fn run(name: &str, data: &[u8], hits: &mut Vec<Hit>, errors: &mut Vec<String>) {
+    posture::run(name, data, hits, errors);
     dockerfile::run(name, data, hits);
-    let _ = errors;
 }

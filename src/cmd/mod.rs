@@ -49,7 +49,20 @@ pub fn finish(
     sink.flush_stream()
         .context("cannot write the JSONL report")?;
     let mut outcome = sink.finish();
+    crate::analyze::shared::merge(&mut outcome);
     adjust(&mut outcome);
+    if out.format == Format::Jsonl {
+        // JSONL streamed the scan's findings as they came; policy violations exist only now.
+        let extra: String = outcome
+            .findings
+            .iter()
+            .filter(|f| f.kind == "policy")
+            .map(|f| serde_json::to_string(&f.to_json(out.show_secrets)).expect("json") + "\n")
+            .collect();
+        if !extra.is_empty() {
+            append_report(out.output.as_ref(), &extra)?;
+        }
+    }
     let lookup = |id: &str| scanner.rule(id);
     let color = match out.color {
         ColorChoice::Always => true,
@@ -88,6 +101,17 @@ pub fn finish(
     }
     let failing = outcome.findings.iter().any(|f| f.severity >= out.fail_on);
     Ok(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+fn append_report(path: Option<&PathBuf>, text: &str) -> Result<()> {
+    match path {
+        Some(p) => std::fs::OpenOptions::new()
+            .append(true)
+            .open(p)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .with_context(|| format!("{}: cannot write report", p.display())),
+        None => write_report(None, text),
+    }
 }
 
 fn write_report(path: Option<&PathBuf>, text: &str) -> Result<()> {

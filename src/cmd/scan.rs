@@ -10,6 +10,14 @@ use crate::source;
 use crate::suppress::Suppressor;
 
 pub fn run(args: &ScanArgs) -> Result<i32> {
+    let policy = args
+        .policy
+        .as_deref()
+        .map(crate::policy::Policy::from_file)
+        .transpose()?;
+    if let Some(p) = &policy {
+        p.prepare();
+    }
     let rules = crate::ruleset::load(&args.rules, &[])?;
     let scanner = Scanner::new(rules)?;
     let sink = super::collector(&args.output, Suppressor::default())?;
@@ -43,5 +51,9 @@ pub fn run(args: &ScanArgs) -> Result<i32> {
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(" ");
-    super::finish(&args.output, &scanner, sink, root, target, |_| {})
+    super::finish(&args.output, &scanner, sink, root, target, |o| {
+        if let Some(p) = &policy {
+            p.apply(o);
+        }
+    })
 }

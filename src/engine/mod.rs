@@ -14,7 +14,12 @@ pub mod keywords;
 pub mod placeholder;
 pub mod rule;
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use regex_automata::util::captures::Captures;
+use regex_automata::{meta, Input};
 
 use anyhow::Result;
 
@@ -22,7 +27,7 @@ pub use rule::Rule;
 
 /// How far before a keyword a match may start (the keyword is usually the variable name before the
 /// value, or the token's own prefix).
-const BEFORE: usize = 256;
+const BEFORE: usize = 128;
 /// Default distance after a keyword the match may end in; a rule can ask for more (`window`).
 const AFTER: usize = 512;
 /// How deep decoded content is decoded again (base64 inside URL-encoding, ...).
@@ -35,7 +40,17 @@ enum Target {
     Decode(decode::Trigger),
 }
 
+/// Distinguishes engines in the per-thread regex caches.
+static NEXT_ENGINE_ID: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// Per thread and (engine, rule): the regex search cache and capture slots, kept for the life of
+    /// the thread so each rule's lazy DFA is built once per thread.
+    static CACHES: RefCell<HashMap<(u64, usize), (meta::Cache, Captures)>> = RefCell::new(HashMap::new());
+}
+
 pub struct Engine {
+    id: u64,
     rules: Vec<Rule>,
     keywords: Option<keywords::Keywords>,
     /// For each automaton pattern, what it triggers.
@@ -89,6 +104,7 @@ impl Engine {
             Some(keywords::Keywords::new(&keywords)?)
         };
         Ok(Engine {
+            id: NEXT_ENGINE_ID.fetch_add(1, Ordering::Relaxed),
             rules,
             keywords,
             targets,
@@ -124,9 +140,7 @@ impl Engine {
             for t in &self.targets[hit.pattern as usize] {
                 match *t {
                     Target::Rule(r) => {
-                        let after = self.rules[r].spec.window.unwrap_or(AFTER);
-                        let ws = hit.start.saturating_sub(BEFORE);
-                        let we = (hit.end + after).min(data.len());
+                        let (ws, we) = self.window(r, data, hit.start, hit.end);
                         match &mut open[r] {
                             Some((_, e)) if ws <= *e => *e = (*e).max(we),
                             slot => {
@@ -173,6 +187,23 @@ impl Engine {
         }
     }
 
+    /// Where rule `r` may match around a keyword hit. A rule without an explicit `window` matches on the
+    /// hit's own line (what almost every secret assignment is): searching a line rather than a fixed
+    /// span cuts the regex work on dense source code by an order of magnitude. Rules whose secrets span
+    /// lines (key blocks, a value on the line after its name) declare how far after the hit to look.
+    fn window(&self, r: usize, data: &[u8], s: usize, e: usize) -> (usize, usize) {
+        let ws = s.saturating_sub(BEFORE);
+        match self.rules[r].spec.window {
+            Some(after) => (ws, (e + after).min(data.len())),
+            None => {
+                let ws = memchr::memrchr(b'\n', &data[ws..s]).map_or(ws, |i| ws + i + 1);
+                let limit = (e + AFTER).min(data.len());
+                let we = memchr::memchr(b'\n', &data[e..limit]).map_or(limit, |i| e + i);
+                (ws, we)
+            }
+        }
+    }
+
     /// Runs one rule's regex over `data[s..e]`, widened to token boundaries so a window edge never cuts
     /// a token in two.
     fn run_rule(
@@ -195,38 +226,41 @@ impl Engine {
         let rule = &self.rules[r];
         let (re, secret_group) = rule.regex();
         let hay = &data[s..e];
-        let mut locs = re.capture_locations();
-        let mut at = 0;
-        while at <= hay.len() {
-            let Some(m) = re.captures_read_at(&mut locs, hay, at) else {
-                break;
-            };
-            at = if m.end() > m.start() {
-                m.end()
-            } else {
-                m.end() + 1
-            };
-            let Some((ms, me)) = locs.get(secret_group) else {
-                continue;
-            };
-            let (abs_s, abs_e) = (s + ms, s + me);
-            if !seen.insert((r, abs_s, abs_e)) {
-                continue;
+        CACHES.with_borrow_mut(|caches| {
+            let (cache, caps) = caches
+                .entry((self.id, r))
+                .or_insert_with(|| (re.create_cache(), re.create_captures()));
+            let mut at = 0;
+            while at <= hay.len() {
+                re.search_captures_with(cache, &Input::new(hay).span(at..hay.len()), caps);
+                let Some(m) = caps.get_match() else { break };
+                at = if m.end() > m.start() {
+                    m.end()
+                } else {
+                    m.end() + 1
+                };
+                let Some(span) = caps.get_group(secret_group) else {
+                    continue;
+                };
+                let (abs_s, abs_e) = (s + span.start, s + span.end);
+                if !seen.insert((r, abs_s, abs_e)) {
+                    continue;
+                }
+                let secret = &data[abs_s..abs_e];
+                let verdict = self.accept(rule, secret);
+                if verdict.is_some() || verdict == Gate::BadChecksum {
+                    out.push(Match {
+                        rule: r,
+                        start: abs_s,
+                        end: abs_e,
+                        secret: secret.to_vec(),
+                        entropy: verdict.entropy(),
+                        decoded: None,
+                        vetoed: verdict == Gate::BadChecksum,
+                    });
+                }
             }
-            let secret = &data[abs_s..abs_e];
-            let verdict = self.accept(rule, secret);
-            if verdict.is_some() || verdict == Gate::BadChecksum {
-                out.push(Match {
-                    rule: r,
-                    start: abs_s,
-                    end: abs_e,
-                    secret: secret.to_vec(),
-                    entropy: verdict.entropy(),
-                    decoded: None,
-                    vetoed: verdict == Gate::BadChecksum,
-                });
-            }
-        }
+        });
     }
 
     /// The gates after a regex match.

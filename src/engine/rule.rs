@@ -7,7 +7,8 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use anyhow::{bail, Context, Result};
-use regex::bytes::Regex;
+use regex_automata::meta::Regex;
+use regex_automata::util::syntax;
 use serde::{Deserialize, Serialize};
 
 use crate::finding::{Lifetime, Severity};
@@ -79,7 +80,10 @@ impl Rule {
         let (re, group) = self.regex.get_or_init(|| {
             let re = compile(self.spec.pattern.as_deref().unwrap_or("$^"))
                 .expect("pattern was validated when the rule was loaded");
-            let names: Vec<Option<&str>> = re.capture_names().collect();
+            let names: Vec<Option<&str>> = re
+                .group_info()
+                .pattern_names(regex_automata::PatternID::ZERO)
+                .collect();
             let group = match names.iter().position(|n| *n == Some("secret")) {
                 Some(i) => i,
                 None if names.len() > 1 => 1,
@@ -92,13 +96,20 @@ impl Rule {
 }
 
 /// Patterns are compiled without Unicode classes: secrets are ASCII, and ASCII `\b`, `\w` and `(?i)` make
-/// the automata an order of magnitude smaller and faster to build than their Unicode forms.
-fn compile(pattern: &str) -> Result<Regex, regex::Error> {
-    regex::bytes::RegexBuilder::new(pattern)
-        .unicode(false)
-        .size_limit(32 << 20)
-        .dfa_size_limit(16 << 20)
-        .build()
+/// the automata an order of magnitude smaller and faster to build than their Unicode forms. The engine
+/// keeps one search cache per thread and rule (see `engine::run_rule`), so the lazy DFA built for a
+/// rule is reused for the whole scan instead of being rebuilt when a shared pool is contended.
+fn compile(pattern: &str) -> Result<Regex, Box<regex_automata::meta::BuildError>> {
+    Regex::builder()
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .configure(
+            Regex::config()
+                .utf8_empty(false)
+                .nfa_size_limit(Some(32 << 20))
+                .hybrid_cache_capacity(16 << 20),
+        )
+        .build(pattern)
+        .map_err(Box::new)
 }
 
 #[derive(Deserialize)]

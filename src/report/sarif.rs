@@ -24,7 +24,11 @@ pub fn render(cx: &Context) -> String {
         .iter()
         .map(|f| f.rule_id.as_str())
         .collect();
-    let ids: Vec<&str> = ids.into_iter().collect();
+    // Only ids with a rule entry (policy violations have none), so rule indexes stay right.
+    let ids: Vec<&str> = ids
+        .into_iter()
+        .filter(|id| (cx.rule)(id).is_some())
+        .collect();
     let rules: Vec<ReportingDescriptor> = ids
         .iter()
         .filter_map(|id| (cx.rule)(id))
