@@ -21,6 +21,7 @@ fn main() {
     };
     let result = match &cli.command {
         Command::Scan(args) => cmd::scan::run(args),
+        Command::Image(args) => cmd::image::run(args),
         Command::Rules { command } => match command {
             RulesCommand::List { format, rules } => cmd::rules::list(rules, *format),
             RulesCommand::Explain { id, rules } => cmd::rules::explain(rules, id),

@@ -2,6 +2,7 @@
 //! and a collector, let one source push into it, then render reports and pick the exit code
 //! ([`finish`]), so `scan`, `git`, `staged` and `image` differ only in their source.
 
+pub mod image;
 pub mod rules;
 pub mod scan;
 

@@ -3,6 +3,7 @@
 //! finds into the [`Collector`](crate::sink::Collector).
 
 pub mod fs;
+pub mod image;
 pub mod stdin;
 
 /// Binary content is sniffed like git and ripgrep do: a NUL byte in the first 8 KiB.
