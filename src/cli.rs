@@ -43,6 +43,11 @@ pub enum Command {
         #[command(subcommand)]
         command: BaselineCommand,
     },
+    /// Scan a container image layer by layer (docker save tarball, OCI layout directory or tarball).
+    #[command(
+        after_help = "Examples:\n  docker save app:1 -o app.tar && nhiscan image app.tar\n  docker save app:1 | nhiscan image -\n  nhiscan image ./oci-layout --platform linux/arm64 --format sarif -o image.sarif\n\nEvery layer is scanned on its own, so files a later layer deletes are still found (and marked\n`deleted in layer N, still extractable`); the image config (Env, Labels, Cmd, Entrypoint, history)\nis scanned too."
+    )]
+    Image(ImageArgs),
     /// List, explain and check rules.
     Rules {
         #[command(subcommand)]
@@ -272,6 +277,33 @@ pub struct ScanArgs {
     pub rules: RuleArgs,
     #[command(flatten)]
     pub project: ProjectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ImageArgs {
+    /// A `docker save` tarball, an OCI image layout directory or tarball; `-` reads a tarball from
+    /// standard input.
+    pub image: PathBuf,
+    /// Scan only the image for this platform of a multi-platform index (e.g. linux/arm64); default:
+    /// every platform.
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+    /// Skip files larger than this (bytes; K, M, G suffixes).
+    #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
+    pub max_file_size: u64,
+    /// Stop reading a layer that expands past this (decompression bomb guard).
+    #[arg(long, value_name = "SIZE", default_value = "16G", value_parser = parse_size)]
+    pub max_layer_size: u64,
+    /// How deep to open archives inside layers (zip, jar, tar, tar.gz); 0 opens none.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_archive_depth: usize,
+    /// Stop opening an archive inside a layer once its contents pass this size (zip bomb guard).
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
+    pub max_archive_size: u64,
+    #[command(flatten)]
+    pub rules: RuleArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }

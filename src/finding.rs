@@ -156,6 +156,15 @@ pub struct Finding {
 impl Finding {
     pub fn to_json(&self, show_secrets: bool) -> Value {
         let mut v = serde_json::to_value(self).expect("finding serializes");
+        // The origin's properties (layer, commit) and the finding's own (analyzer facts) share the
+        // `properties` key: merge them, or the finding's would replace the origin's.
+        if !self.origin.properties.is_empty() && !self.properties.is_empty() {
+            if let Value::Object(m) = &mut v {
+                let mut merged = self.origin.properties.clone();
+                merged.extend(self.properties.clone());
+                m.insert("properties".into(), Value::Object(merged));
+            }
+        }
         if show_secrets {
             if let (Some(s), Value::Object(m)) = (&self.secret, &mut v) {
                 m.insert("secret".into(), Value::String(s.clone()));

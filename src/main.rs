@@ -25,6 +25,7 @@ fn main() {
         Command::Staged(args) => cmd::staged::run(args),
         Command::InstallHook(args) => cmd::hook::run(args),
         Command::Baseline { command: BaselineCommand::Create(args) } => cmd::baseline::create(args),
+        Command::Image(args) => cmd::image::run(args),
         Command::Rules { command } => match command {
             RulesCommand::List { format, rules } => cmd::rules::list(rules, *format),
             RulesCommand::Explain { id, rules } => cmd::rules::explain(rules, id),

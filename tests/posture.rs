@@ -112,7 +112,11 @@ fn every_posture_fixture_gives_exactly_these_findings() {
         ("azure/main.tf", 6, "azure-role-definition-wildcard"),
         ("azure/main.tf", 13, "azure-owner-service-principal"),
         ("azure/role.json", 5, "azure-role-definition-wildcard"),
-        ("azure/role-assignments.json", 2, "azure-owner-service-principal"),
+        (
+            "azure/role-assignments.json",
+            2,
+            "azure-owner-service-principal",
+        ),
         ("config/.docker/config.json", 4, "docker-config-auth"),
         ("config/.git-credentials", 1, "git-credentials-password"),
         ("config/.kube/config", 17, "jwt"),

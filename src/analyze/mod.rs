@@ -9,6 +9,7 @@ pub mod aws_iam;
 pub mod azure;
 pub mod config_files;
 pub mod doc;
+pub mod dockerfile;
 pub mod gcp;
 pub mod gha;
 pub mod hcl;
@@ -42,4 +43,5 @@ pub struct Hit {
 /// rules still run on the file.
 pub fn run(name: &str, data: &[u8], hits: &mut Vec<Hit>, errors: &mut Vec<String>) {
     posture::run(name, data, hits, errors);
+    dockerfile::run(name, data, hits);
 }

@@ -5,6 +5,7 @@
 pub mod baseline;
 pub mod git;
 pub mod hook;
+pub mod image;
 pub mod rules;
 pub mod scan;
 pub mod staged;

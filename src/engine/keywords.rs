@@ -1,7 +1,7 @@
 //! The keyword pass: every byte of every file goes through here, so it is the one loop that decides
 //! throughput.
 //!
-//! A DFA over the case-folded keywords (built by the `aho-corasick` crate) is copied into a flat table
+//! The `aho-corasick` crate's automaton over the case-folded keywords is expanded into a flat DFA table
 //! with our own byte classes and match states numbered last, so one step is one table load and "did
 //! anything match" is one comparison. The stepping is latency-bound (each state depends on the last),
 //! so large inputs are split into four interleaved streams whose loads overlap in the CPU, and each
@@ -12,7 +12,8 @@
 use std::collections::HashMap;
 
 use aho_corasick::automaton::{Automaton, StateID};
-use aho_corasick::{dfa, Anchored, MatchKind};
+use aho_corasick::nfa::noncontiguous;
+use aho_corasick::{Anchored, MatchKind};
 use anyhow::Result;
 
 /// A keyword occurrence: `pattern` indexes the keyword list given to [`Keywords::new`].
@@ -43,7 +44,9 @@ const STREAMS: usize = 4;
 impl Keywords {
     /// `keywords` are matched ASCII-case-insensitively, overlapping (every keyword at every place).
     pub fn new(keywords: &[String]) -> Result<Keywords> {
-        let d = dfa::DFA::builder()
+        // The noncontiguous NFA is the cheapest automaton to build; stepping it from every state on
+        // every byte class below yields the full DFA, which is all the table needs.
+        let d = noncontiguous::NFA::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .build(keywords)?;
@@ -69,39 +72,54 @@ impl Keywords {
             .find(|b| !folded.contains_key(&b.to_ascii_lowercase()))
             .unwrap_or(0);
         let nclass = reps.len();
-        // Every state reachable from the start, match states last.
+        // Every state reachable from the start (state ids are small dense integers: index vectors by
+        // them), with its transitions computed once.
         let s0 = d.start_state(Anchored::No)?;
-        let mut order = vec![s0];
-        let mut seen: std::collections::HashSet<StateID> = std::collections::HashSet::from([s0]);
+        const NONE: u32 = u32::MAX;
+        let mut index: Vec<u32> = Vec::new();
+        let visit = |index: &mut Vec<u32>, order: &mut Vec<StateID>, t: StateID| -> u32 {
+            let k = t.as_usize();
+            if k >= index.len() {
+                index.resize(k + 1, NONE);
+            }
+            if index[k] == NONE {
+                index[k] = order.len() as u32;
+                order.push(t);
+            }
+            index[k]
+        };
+        let mut order = Vec::new();
+        visit(&mut index, &mut order, s0);
+        let mut raw: Vec<u32> = Vec::new();
         let mut i = 0;
         while i < order.len() {
             let s = order[i];
             i += 1;
             for &b in &reps {
                 let t = d.next_state(Anchored::No, s, b);
-                if seen.insert(t) {
-                    order.push(t);
-                }
+                raw.push(visit(&mut index, &mut order, t));
             }
         }
-        order.sort_by_key(|&s| d.is_match(s));
+        // Renumber: match states last, ids premultiplied by the class count.
+        let mut rank: Vec<usize> = (0..order.len()).collect();
+        rank.sort_by_key(|&k| d.is_match(order[k]));
+        let mut new_id = vec![0u32; order.len()];
+        for (pos, &k) in rank.iter().enumerate() {
+            new_id[k] = (pos * nclass) as u32;
+        }
         let n_plain = order.iter().filter(|&&s| !d.is_match(s)).count();
-        let id: HashMap<StateID, u32> = order
-            .iter()
-            .enumerate()
-            .map(|(i, &s)| (s, (i * nclass) as u32))
-            .collect();
         let mut table = vec![0u32; order.len() * nclass];
         let mut matches = Vec::new();
-        for (i, &s) in order.iter().enumerate() {
-            for (c, &b) in reps.iter().enumerate() {
-                table[i * nclass + c] = id[&d.next_state(Anchored::No, s, b)];
+        for (pos, &k) in rank.iter().enumerate() {
+            for c in 0..nclass {
+                table[pos * nclass + c] = new_id[raw[k * nclass + c] as usize];
             }
+            let s = order[k];
             if d.is_match(s) {
                 matches.push(
                     (0..d.match_len(s))
-                        .map(|k| {
-                            let p = d.match_pattern(s, k);
+                        .map(|m| {
+                            let p = d.match_pattern(s, m);
                             (p.as_u32(), d.pattern_len(p) as u32)
                         })
                         .collect(),
@@ -113,7 +131,7 @@ impl Keywords {
             class,
             nclass,
             table,
-            start: id[&s0],
+            start: new_id[0],
             first_match: (n_plain * nclass) as u32,
             matches,
             overlap,

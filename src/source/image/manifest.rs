@@ -1,0 +1,331 @@
+//! What an image is made of, read from its manifests: for each platform, the config blob and the
+//! ordered layer blobs. Both layouts are read from the same key/value view of the image (a tar's
+//! entry names or a directory's files): the OCI layout (`index.json`, `blobs/<alg>/<hex>`, nested
+//! indexes for multi-platform images) and the `docker save` layout (`manifest.json`).
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::Value;
+
+/// One image (one platform) to scan.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// `linux/amd64`, `linux/arm/v7`; None when the image does not say.
+    pub platform: Option<String>,
+    pub config_key: String,
+    pub config_digest: String,
+    pub layers: Vec<LayerRef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LayerRef {
+    /// Where the blob is: a tar entry name or a path under the layout directory.
+    pub key: String,
+    /// `sha256:...` of the blob (OCI) or of the uncompressed tar (docker save's diff_ids).
+    pub digest: String,
+    pub media_type: Option<String>,
+}
+
+/// The parts of an image config nhiscan reads.
+#[derive(Debug, Default)]
+pub struct Config {
+    pub env: Vec<String>,
+    pub labels: Vec<(String, String)>,
+    pub cmd: Vec<String>,
+    pub entrypoint: Vec<String>,
+    /// (created_by, empty_layer) in order.
+    pub history: Vec<(String, bool)>,
+    pub diff_ids: Vec<String>,
+    pub platform: Option<String>,
+}
+
+pub fn parse_config(bytes: &[u8]) -> Result<Config> {
+    let v: Value = serde_json::from_slice(bytes).context("image config is not valid JSON")?;
+    if !v.is_object() {
+        bail!("image config is not a JSON object");
+    }
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let c = v
+        .get("config")
+        .or_else(|| v.get("container_config"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let mut labels: Vec<(String, String)> = c
+        .get("Labels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    labels.sort();
+    let history = v
+        .get("history")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|h| {
+                    (
+                        h.get("created_by")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                        h.get("empty_layer")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Config {
+        env: strings(c.get("Env").unwrap_or(&Value::Null)),
+        labels,
+        cmd: strings(c.get("Cmd").unwrap_or(&Value::Null)),
+        entrypoint: strings(c.get("Entrypoint").unwrap_or(&Value::Null)),
+        history,
+        diff_ids: strings(v.pointer("/rootfs/diff_ids").unwrap_or(&Value::Null)),
+        platform: platform_of(&v),
+    })
+}
+
+fn platform_of(v: &Value) -> Option<String> {
+    let os = v.get("os")?.as_str()?;
+    let arch = v.get("architecture")?.as_str()?;
+    Some(match v.get("variant").and_then(Value::as_str) {
+        Some(var) if !var.is_empty() => format!("{os}/{arch}/{var}"),
+        _ => format!("{os}/{arch}"),
+    })
+}
+
+/// The blob key of a digest in an OCI layout.
+pub fn blob_key(digest: &str) -> Result<String> {
+    let (alg, hex) = digest
+        .split_once(':')
+        .ok_or_else(|| anyhow!("malformed digest `{digest}`"))?;
+    if alg.is_empty()
+        || hex.is_empty()
+        || !hex.bytes().all(|b| b.is_ascii_alphanumeric())
+        || !alg
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'.' || b == b'_' || b == b'-')
+    {
+        bail!("malformed digest `{digest}`");
+    }
+    Ok(format!("blobs/{alg}/{hex}"))
+}
+
+/// Reads the plans of an image. `get` returns a small blob (manifest, index, config) by key, `None`
+/// when the image has no such entry. Also returns the platforms an index lists whose manifest is not
+/// in the archive (`docker save` of a multi-platform image keeps only the local platform's blobs).
+pub fn plans(get: &mut dyn FnMut(&str) -> Option<Vec<u8>>) -> Result<(Vec<Plan>, Vec<String>)> {
+    let mut absent = Vec::new();
+    if let Some(index) = get("index.json") {
+        let mut out = Vec::new();
+        oci_index(&index, None, get, &mut out, &mut absent, 0).context("index.json")?;
+        if !out.is_empty() {
+            return Ok((out, absent));
+        }
+    }
+    if let Some(m) = get("manifest.json") {
+        return Ok((
+            docker_manifest(&m, get).context("manifest.json")?,
+            Vec::new(),
+        ));
+    }
+    if !absent.is_empty() {
+        bail!(
+            "index.json: no image manifest is in the archive ({})",
+            absent.join("; ")
+        );
+    }
+    bail!("neither an OCI image layout (index.json) nor a `docker save` archive (manifest.json)")
+}
+
+const INDEX_TYPES: &[&str] = &[
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+];
+
+fn oci_index(
+    bytes: &[u8],
+    platform: Option<String>,
+    get: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
+    out: &mut Vec<Plan>,
+    absent: &mut Vec<String>,
+    depth: usize,
+) -> Result<()> {
+    if depth > 4 {
+        bail!("image indexes nested too deep");
+    }
+    let v: Value = serde_json::from_slice(bytes).context("not valid JSON")?;
+    let manifests = v
+        .get("manifests")
+        .and_then(Value::as_array)
+        .ok_or_else(|| anyhow!("no `manifests` array"))?;
+    for d in manifests {
+        let digest = d
+            .get("digest")
+            .and_then(Value::as_str)
+            .ok_or_else(|| anyhow!("a manifest descriptor has no digest"))?;
+        // BuildKit attestations (SBOM, provenance) are manifests for platform unknown/unknown.
+        if d.pointer("/annotations/vnd.docker.reference.type")
+            .and_then(Value::as_str)
+            == Some("attestation-manifest")
+        {
+            continue;
+        }
+        let p = d
+            .get("platform")
+            .and_then(platform_of)
+            .or_else(|| platform.clone());
+        if p.as_deref() == Some("unknown/unknown") {
+            continue;
+        }
+        let key = blob_key(digest)?;
+        let Some(blob) = get(&key) else {
+            absent.push(format!(
+                "platform {}: manifest {digest} is not in the archive",
+                p.as_deref().unwrap_or("unknown")
+            ));
+            continue;
+        };
+        let mt = d.get("mediaType").and_then(Value::as_str).unwrap_or("");
+        let inner: Value = serde_json::from_slice(&blob)
+            .with_context(|| format!("manifest {digest} is not valid JSON"))?;
+        let inner_mt = inner.get("mediaType").and_then(Value::as_str).unwrap_or("");
+        if INDEX_TYPES.contains(&mt)
+            || INDEX_TYPES.contains(&inner_mt)
+            || inner.get("manifests").is_some()
+        {
+            oci_index(&blob, p, get, out, absent, depth + 1)?;
+            continue;
+        }
+        let config = inner
+            .get("config")
+            .ok_or_else(|| anyhow!("manifest {digest} has no config"))?;
+        let config_digest = config
+            .get("digest")
+            .and_then(Value::as_str)
+            .ok_or_else(|| anyhow!("manifest {digest}: config has no digest"))?;
+        let layers = inner
+            .get("layers")
+            .and_then(Value::as_array)
+            .ok_or_else(|| anyhow!("manifest {digest} has no layers array"))?
+            .iter()
+            .map(|l| {
+                let dg = l
+                    .get("digest")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| anyhow!("manifest {digest}: a layer has no digest"))?;
+                Ok(LayerRef {
+                    key: blob_key(dg)?,
+                    digest: dg.to_string(),
+                    media_type: l
+                        .get("mediaType")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        out.push(Plan {
+            platform: p,
+            config_key: blob_key(config_digest)?,
+            config_digest: config_digest.to_string(),
+            layers,
+        });
+    }
+    Ok(())
+}
+
+fn docker_manifest(
+    bytes: &[u8],
+    get: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
+) -> Result<Vec<Plan>> {
+    let v: Value = serde_json::from_slice(bytes).context("not valid JSON")?;
+    let arr = v
+        .as_array()
+        .ok_or_else(|| anyhow!("expected a JSON array"))?;
+    let mut out = Vec::new();
+    for m in arr {
+        let config_key = m
+            .get("Config")
+            .and_then(Value::as_str)
+            .ok_or_else(|| anyhow!("an entry has no Config"))?;
+        let config_key = clean_key(config_key);
+        let layers: Vec<String> = m
+            .get("Layers")
+            .and_then(Value::as_array)
+            .ok_or_else(|| anyhow!("an entry has no Layers"))?
+            .iter()
+            .map(|l| {
+                l.as_str()
+                    .map(clean_key)
+                    .ok_or_else(|| anyhow!("a layer is not a string"))
+            })
+            .collect::<Result<_>>()?;
+        // The layer digests: the blob name when it is one, else the config's diff_ids.
+        let cfg = get(&config_key).and_then(|b| parse_config(&b).ok());
+        let config_digest = digest_of_key(&config_key)
+            .unwrap_or_else(|| config_key.trim_end_matches(".json").to_string());
+        let platform = cfg.as_ref().and_then(|c| c.platform.clone());
+        let layers = layers
+            .into_iter()
+            .enumerate()
+            .map(|(i, key)| {
+                let digest = digest_of_key(&key)
+                    .or_else(|| cfg.as_ref().and_then(|c| c.diff_ids.get(i).cloned()))
+                    .unwrap_or_else(|| key.clone());
+                LayerRef {
+                    key,
+                    digest,
+                    media_type: None,
+                }
+            })
+            .collect();
+        out.push(Plan {
+            platform,
+            config_key,
+            config_digest,
+            layers,
+        });
+    }
+    Ok(out)
+}
+
+fn clean_key(k: &str) -> String {
+    k.trim_start_matches("./").to_string()
+}
+
+/// `blobs/sha256/abc` -> `sha256:abc`; `abc.json` (docker save's config name) -> `sha256:abc`.
+fn digest_of_key(key: &str) -> Option<String> {
+    let parts: Vec<&str> = key.split('/').collect();
+    match parts.as_slice() {
+        ["blobs", alg, hex] => Some(format!("{alg}:{hex}")),
+        [name] if name.ends_with(".json") && name.len() == 69 => {
+            Some(format!("sha256:{}", &name[..64]))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `platform` (from the image) matches what the user asked (`linux/arm64`, `linux/arm/v7`,
+/// `arm64`).
+pub fn platform_matches(platform: Option<&str>, wanted: &str) -> bool {
+    let Some(p) = platform else { return false };
+    let w = wanted.trim().to_ascii_lowercase();
+    let p = p.to_ascii_lowercase();
+    if p == w {
+        return true;
+    }
+    // `linux/arm64` matches `linux/arm64/v8`; a bare architecture matches any OS.
+    p.starts_with(&format!("{w}/")) || (!w.contains('/') && p.split('/').nth(1) == Some(w.as_str()))
+}

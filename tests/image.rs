@@ -1,0 +1,883 @@
+//! `nhiscan image` on images built here, in the test (no Docker daemon): `docker save` and OCI
+//! layouts as tarballs, directories and standard input; gzip, zstd and plain layers; whiteouts,
+//! opaque directories and overwrites; config Env/history; nested archives; broken input.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use common::{github_token, json as parse_json, nhiscan};
+
+/// The shipped rules these tests assert on; enabling only them keeps the results exact as the rule
+/// set grows.
+const ENABLE: &str = "github-pat-classic,aws-access-key-id,dockerfile-env-secret,dockerfile-arg-secret-default,dockerfile-run-inline-credential";
+
+enum Entry<'a> {
+    File(&'a str, Vec<u8>),
+    Dir(&'a str),
+}
+
+/// A layer tar. Names are written raw (no path checks), so tests can make `..` and absolute entries.
+fn layer(entries: &[Entry]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for e in entries {
+        let (name, data, kind) = match e {
+            Entry::File(n, d) => (*n, d.as_slice(), tar::EntryType::Regular),
+            Entry::Dir(n) => (*n, &[][..], tar::EntryType::Directory),
+        };
+        let mut h = tar::Header::new_gnu();
+        let raw = &mut h.as_old_mut().name;
+        raw[..name.len()].copy_from_slice(name.as_bytes());
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_entry_type(kind);
+        h.set_cksum();
+        b.append(&h, data).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn zst(data: &[u8]) -> Vec<u8> {
+    zstd::encode_all(data, 1).unwrap()
+}
+
+fn sha(data: &[u8]) -> String {
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// An image config: Env, and one history entry per layer (plus an empty ENV entry first).
+fn config(env: &[&str], created_by: &[&str]) -> Vec<u8> {
+    let mut history = vec![json!({"created_by": "ENV PATH=/usr/bin", "empty_layer": true})];
+    history.extend(created_by.iter().map(|c| json!({ "created_by": c })));
+    serde_json::to_vec(&json!({
+        "architecture": "amd64", "os": "linux",
+        "config": { "Env": env, "Cmd": ["/app/run"], "Labels": {"maintainer": "team"} },
+        "rootfs": { "type": "layers", "diff_ids": [] },
+        "history": history,
+    }))
+    .unwrap()
+}
+
+fn tar_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_path(name).unwrap();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append(&h, data.as_slice()).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+/// A `docker save` tarball (Docker 25+ shape: blobs/sha256/..., manifest.json at the end).
+fn docker_save(layers: &[Vec<u8>], cfg: &[u8]) -> Vec<u8> {
+    let mut files = Vec::new();
+    let mut names = Vec::new();
+    for l in layers {
+        let name = format!("blobs/sha256/{}", sha(l));
+        names.push(name.clone());
+        files.push((name, l.clone()));
+    }
+    let cfg_name = format!("blobs/sha256/{}", sha(cfg));
+    files.push((cfg_name.clone(), cfg.to_vec()));
+    let manifest = json!([{ "Config": cfg_name, "RepoTags": ["app:1"], "Layers": names }]);
+    files.push((
+        "manifest.json".into(),
+        serde_json::to_vec(&manifest).unwrap(),
+    ));
+    tar_of(&files)
+}
+
+/// An OCI image layout: (path, bytes) of every file. `platforms`: one (platform, layers, config)
+/// per image; more than one makes a multi-platform index.
+/// (platform, layer blobs, config) of one image in a layout.
+type Platform<'a> = (&'a str, Vec<Vec<u8>>, Vec<u8>);
+
+fn oci_layout(platforms: &[Platform]) -> Vec<(String, Vec<u8>)> {
+    let mut files = vec![(
+        "oci-layout".to_string(),
+        br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+    )];
+    let mut descs = Vec::new();
+    for (platform, layers, cfg) in platforms {
+        let mut ldescs = Vec::new();
+        for l in layers {
+            let mt = if l.starts_with(&[0x1f, 0x8b]) {
+                "application/vnd.oci.image.layer.v1.tar+gzip"
+            } else if l.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+                "application/vnd.oci.image.layer.v1.tar+zstd"
+            } else {
+                "application/vnd.oci.image.layer.v1.tar"
+            };
+            ldescs.push(
+                json!({"mediaType": mt, "digest": format!("sha256:{}", sha(l)), "size": l.len()}),
+            );
+            files.push((format!("blobs/sha256/{}", sha(l)), l.clone()));
+        }
+        files.push((format!("blobs/sha256/{}", sha(cfg)), cfg.clone()));
+        let m = serde_json::to_vec(&json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": format!("sha256:{}", sha(cfg)), "size": cfg.len()},
+            "layers": ldescs,
+        }))
+        .unwrap();
+        let (os, arch) = platform.split_once('/').unwrap();
+        descs.push(json!({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": format!("sha256:{}", sha(&m)),
+                          "size": m.len(), "platform": {"os": os, "architecture": arch}}));
+        files.push((format!("blobs/sha256/{}", sha(&m)), m));
+    }
+    let index = if descs.len() == 1 {
+        json!({"schemaVersion": 2, "manifests": descs})
+    } else {
+        // A nested index, as `docker buildx` writes: index.json -> image index -> manifests.
+        let inner = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": descs})).unwrap();
+        let d = json!({"mediaType": "application/vnd.oci.image.index.v1+json", "digest": format!("sha256:{}", sha(&inner)), "size": inner.len()});
+        files.push((format!("blobs/sha256/{}", sha(&inner)), inner));
+        json!({"schemaVersion": 2, "manifests": [d]})
+    };
+    files.push(("index.json".into(), serde_json::to_vec(&index).unwrap()));
+    files
+}
+
+fn write_dir(dir: &Path, files: &[(String, Vec<u8>)]) {
+    for (name, data) in files {
+        let p = dir.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, data).unwrap();
+    }
+}
+
+struct Run {
+    code: i32,
+    report: Value,
+    stderr: String,
+}
+
+fn image(dir: &Path, args: &[&str], stdin: Option<Vec<u8>>) -> Run {
+    let mut c = nhiscan();
+    c.current_dir(dir)
+        .arg("image")
+        .args(args)
+        .args(["--enable", ENABLE, "--format", "json"]);
+    if let Some(s) = stdin {
+        c.write_stdin(s);
+    }
+    let out = c.output().unwrap();
+    Run {
+        code: out.status.code().unwrap(),
+        report: parse_json(&out),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// (in-image path, line, rule, layer, status) of every finding from a layer; config findings as
+/// (display suffix, line, rule, 0, "").
+fn found(r: &Value) -> Vec<(String, u64, String, u64, String)> {
+    let mut v: Vec<_> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            let path = match p["path"].as_str() {
+                Some(s) => s.to_string(),
+                None => f["display"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit(") ")
+                    .next()
+                    .unwrap()
+                    .to_string(),
+            };
+            (
+                path,
+                f["line"].as_u64().unwrap(),
+                f["rule_id"].as_str().unwrap().to_string(),
+                p["layer_index"].as_u64().unwrap_or(0),
+                p["status"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn f(
+    path: &str,
+    line: u64,
+    rule: &str,
+    layer: u64,
+    status: &str,
+) -> (String, u64, String, u64, String) {
+    (path.into(), line, rule.into(), layer, status.into())
+}
+
+const PRESENT: &str = "present in the final image";
+
+/// Three layers (gzip, zstd, plain): a token in /app/.env deleted by a whiteout, one in a directory
+/// made opaque, one overwritten, one still present.
+fn layered(tok: &[String]) -> (Vec<Vec<u8>>, Vec<u8>) {
+    let l1 = gz(&layer(&[
+        Entry::Dir("app/"),
+        Entry::File(
+            "app/.env",
+            format!("DEBUG=1\nGITHUB_TOKEN={}\n", tok[0]).into_bytes(),
+        ),
+        Entry::File("etc/keys/a.txt", format!("{}\n", tok[1]).into_bytes()),
+        Entry::File("srv/conf", format!("x\n\ntoken: {}\n", tok[2]).into_bytes()),
+    ]));
+    let l2 = zst(&layer(&[
+        Entry::File("app/.wh..env", vec![]),
+        Entry::File("etc/keys/.wh..wh..opq", vec![]),
+        Entry::File("srv/conf", b"x\n".to_vec()),
+    ]));
+    let l3 = layer(&[Entry::File(
+        "app/main.py",
+        format!("# {}\n", tok[3]).into_bytes(),
+    )]);
+    let build_arg = format!("RUN |1 TOKEN={} /bin/sh -c make # buildkit", tok[4]);
+    let cfg = config(
+        &[
+            "PATH=/usr/bin",
+            "DB_PASSWORD=Pr0d-db-pw-2024",
+            &format!("AWS_ACCESS_KEY_ID={}", common::aws_key_id(3)),
+        ],
+        &[
+            "COPY . / # buildkit",
+            "RUN /bin/sh -c rm /app/.env # buildkit",
+            &build_arg,
+        ],
+    );
+    (vec![l1, l2, l3], cfg)
+}
+
+fn tokens() -> Vec<String> {
+    (1..=5).map(|i| github_token("ghp_", i)).collect()
+}
+
+fn expected_layered() -> Vec<(String, u64, String, u64, String)> {
+    vec![
+        f(
+            "/app/.env",
+            2,
+            "github-pat-classic",
+            1,
+            "deleted in layer 2, still extractable from layer 1",
+        ),
+        f("/app/main.py", 1, "github-pat-classic", 3, PRESENT),
+        f(
+            "/etc/keys/a.txt",
+            1,
+            "github-pat-classic",
+            1,
+            "deleted in layer 2, still extractable from layer 1",
+        ),
+        f(
+            "/srv/conf",
+            3,
+            "github-pat-classic",
+            1,
+            "overwritten in layer 2, still extractable from layer 1",
+        ),
+        f("Env AWS_ACCESS_KEY_ID", 1, "aws-access-key-id", 0, ""),
+        f("Env DB_PASSWORD", 1, "dockerfile-env-secret", 0, ""),
+        // The build arg's value is a GitHub token: the provider rule's finding stands for it (the
+        // scanner drops an analyzer hit on the same secret and line).
+        f("history[3]", 1, "github-pat-classic", 3, ""),
+    ]
+}
+
+#[test]
+fn docker_save_tarball_every_layer_with_visibility() {
+    let dir = tempfile::tempdir().unwrap();
+    let (layers, cfg) = layered(&tokens());
+    std::fs::write(dir.path().join("app.tar"), docker_save(&layers, &cfg)).unwrap();
+    let r = image(dir.path(), &["app.tar"], None);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(found(&r.report), expected_layered());
+    let env = r.report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["path"] == "/app/.env")
+        .unwrap();
+    assert_eq!(env["artifact"], "app.tar");
+    let display = env["display"].as_str().unwrap();
+    assert!(
+        display.starts_with(&format!(
+            "app.tar layer 1 (sha256:{}…) /app/.env",
+            &sha(&layers[0])[..12]
+        )),
+        "{display}"
+    );
+    assert_eq!(env["logical"], "layer 1/app/.env");
+    assert_eq!(
+        env["properties"]["layer_digest"],
+        format!("sha256:{}", sha(&layers[0]))
+    );
+    assert_eq!(env["properties"]["created_by"], "COPY . / # buildkit");
+    assert_eq!(env["properties"]["visible_in_final"], false);
+    assert_eq!(env["properties"]["deleted_in_layer"], 2);
+    assert!(!r.report["summary"]["incomplete"].as_bool().unwrap());
+    // No secret in clear anywhere in the report: not in findings, not in the history properties.
+    let raw = r.report.to_string();
+    for secret in tokens()
+        .iter()
+        .map(String::as_str)
+        .chain(["Pr0d-db-pw-2024"])
+    {
+        assert!(!raw.contains(secret), "{secret} in the report");
+    }
+    let hist = r.report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["field"] == "history")
+        .unwrap();
+    assert!(
+        hist["properties"]["created_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("RUN |1 TOKEN=ghp_"),
+        "{hist}"
+    );
+}
+
+#[test]
+fn text_report_reads_like_a_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let (layers, cfg) = layered(&tokens());
+    std::fs::write(dir.path().join("app.tar"), docker_save(&layers, &cfg)).unwrap();
+    let out = nhiscan()
+        .current_dir(dir.path())
+        .args(["image", "app.tar", "--enable", ENABLE, "--color", "never"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!(
+            "app.tar layer 1 (sha256:{}…) /app/.env\n2:",
+            &sha(&layers[0])[..12]
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("deleted in layer 2, still extractable from layer 1"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sarif_points_at_the_image_with_layer_properties() {
+    let dir = tempfile::tempdir().unwrap();
+    let (layers, cfg) = layered(&tokens());
+    std::fs::write(dir.path().join("app.tar"), docker_save(&layers, &cfg)).unwrap();
+    let out = nhiscan()
+        .current_dir(dir.path())
+        .args(["image", "app.tar", "--enable", ENABLE, "--format", "sarif"])
+        .output()
+        .unwrap();
+    let s = parse_json(&out);
+    let schema: Value = serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&s)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = s["runs"][0]["results"].as_array().unwrap();
+    let r = results
+        .iter()
+        .find(|r| r["properties"]["path"] == "/app/.env")
+        .expect("result for /app/.env");
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "app.tar"
+    );
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        2
+    );
+    assert_eq!(
+        r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "layer 1/app/.env"
+    );
+    assert_eq!(
+        r["properties"]["layer_digest"],
+        format!("sha256:{}", sha(&layers[0]))
+    );
+    assert_eq!(r["properties"]["layer_index"], 1);
+}
+
+#[test]
+fn oci_layout_directory_tarball_and_stdin_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let (layers, cfg) = layered(&tokens());
+    let files = oci_layout(&[("linux/amd64", layers.clone(), cfg.clone())]);
+    write_dir(&dir.path().join("layout"), &files);
+    std::fs::write(dir.path().join("oci.tar"), tar_of(&files)).unwrap();
+    for args in [vec!["layout"], vec!["oci.tar"]] {
+        let r = image(dir.path(), &args, None);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert_eq!(found(&r.report), expected_layered(), "{args:?}");
+    }
+    // Standard input: one pass, OCI layout tar and docker save tar, plain and gzip-compressed.
+    for input in [
+        tar_of(&files),
+        docker_save(&layers, &cfg),
+        gz(&docker_save(&layers, &cfg)),
+    ] {
+        let r = image(dir.path(), &["-"], Some(input));
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert_eq!(found(&r.report), expected_layered());
+        assert_eq!(r.report["findings"][0]["artifact"], "stdin");
+    }
+}
+
+#[test]
+fn legacy_docker_save_layout_with_diff_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let tok = github_token("ghp_", 42);
+    let l = layer(&[Entry::File(
+        "root/.npmrc",
+        format!("//r/:_authToken={tok}\n").into_bytes(),
+    )]);
+    let mut cfg: Value =
+        serde_json::from_slice(&config(&[], &["COPY .npmrc /root/ # buildkit"])).unwrap();
+    cfg["rootfs"]["diff_ids"] = json!([format!("sha256:{}", sha(&l))]);
+    let cfg = serde_json::to_vec(&cfg).unwrap();
+    let cfg_name = format!("{}.json", sha(&cfg));
+    let files = vec![
+        ("abc123/layer.tar".to_string(), l.clone()),
+        (cfg_name.clone(), cfg),
+        (
+            "manifest.json".into(),
+            serde_json::to_vec(&json!([{"Config": cfg_name, "Layers": ["abc123/layer.tar"]}]))
+                .unwrap(),
+        ),
+    ];
+    std::fs::write(dir.path().join("old.tar"), tar_of(&files)).unwrap();
+    let r = image(dir.path(), &["old.tar"], None);
+    assert_eq!(
+        found(&r.report),
+        vec![f("/root/.npmrc", 1, "github-pat-classic", 1, PRESENT)]
+    );
+    assert_eq!(
+        r.report["findings"][0]["properties"]["layer_digest"],
+        format!("sha256:{}", sha(&l))
+    );
+}
+
+#[test]
+fn multi_platform_index_every_platform_or_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let amd = layer(&[Entry::File(
+        "amd.txt",
+        format!("{}\n", github_token("ghp_", 7)).into_bytes(),
+    )]);
+    let arm = gz(&layer(&[Entry::File(
+        "arm.txt",
+        format!("{}\n", github_token("ghp_", 8)).into_bytes(),
+    )]));
+    let cfg_arm = {
+        let mut c: Value = serde_json::from_slice(&config(&[], &["COPY . /"])).unwrap();
+        c["architecture"] = json!("arm64");
+        serde_json::to_vec(&c).unwrap()
+    };
+    let arm_digest = sha(&arm);
+    let files = oci_layout(&[
+        ("linux/amd64", vec![amd], config(&[], &["COPY . /"])),
+        ("linux/arm64", vec![arm], cfg_arm),
+    ]);
+    write_dir(&dir.path().join("multi"), &files);
+    let all = image(dir.path(), &["multi"], None);
+    let paths: Vec<String> = found(&all.report).into_iter().map(|x| x.0).collect();
+    assert_eq!(paths, vec!["/amd.txt", "/arm.txt"]);
+    let arm_only = image(dir.path(), &["multi", "--platform", "linux/arm64"], None);
+    let found_arm = found(&arm_only.report);
+    assert_eq!(
+        found_arm,
+        vec![f("/arm.txt", 1, "github-pat-classic", 1, PRESENT)]
+    );
+    assert_eq!(
+        arm_only.report["findings"][0]["properties"]["platform"],
+        "linux/arm64"
+    );
+    // `docker save` of a multi-platform image keeps only the local platform's blobs: the others are
+    // noted as skipped, not an error.
+    let partial: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .filter(|(n, d)| {
+            let text = String::from_utf8_lossy(d);
+            !(n.starts_with("blobs/") && text.contains("\"layers\"") && text.contains(&arm_digest))
+        })
+        .cloned()
+        .collect();
+    assert_eq!(partial.len(), files.len() - 1);
+    write_dir(&dir.path().join("partial"), &partial);
+    let r = image(dir.path(), &["partial"], None);
+    assert_eq!(
+        found(&r.report),
+        vec![f("/amd.txt", 1, "github-pat-classic", 1, PRESENT)]
+    );
+    let skipped = r.report["skipped"].to_string();
+    assert!(
+        skipped.contains("platform linux/arm64: manifest sha256:")
+            && skipped.contains("is not in the archive"),
+        "{skipped}"
+    );
+    let none = image_raw(dir.path(), &["multi", "--platform", "linux/s390x"]);
+    assert_eq!(none.0, 2);
+    assert!(
+        none.1.contains("no image for platform `linux/s390x`") && none.1.contains("linux/arm64"),
+        "{}",
+        none.1
+    );
+}
+
+fn image_raw(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = nhiscan()
+        .current_dir(dir)
+        .arg("image")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A zip with stored entries, written by hand (the crate reads zips without a zip dependency).
+fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in files {
+        let off = out.len() as u32;
+        let crc = crc32fast::hash(data);
+        let mut local = vec![0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        local.extend(crc.to_le_bytes());
+        local.extend((data.len() as u32).to_le_bytes());
+        local.extend((data.len() as u32).to_le_bytes());
+        local.extend((name.len() as u16).to_le_bytes());
+        local.extend(0u16.to_le_bytes());
+        local.extend(name.as_bytes());
+        out.extend(local);
+        out.extend(*data);
+        let mut c = vec![0x50, 0x4b, 0x01, 0x02, 20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        c.extend(crc.to_le_bytes());
+        c.extend((data.len() as u32).to_le_bytes());
+        c.extend((data.len() as u32).to_le_bytes());
+        c.extend((name.len() as u16).to_le_bytes());
+        c.extend([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        c.extend(off.to_le_bytes());
+        c.extend(name.as_bytes());
+        central.extend(c);
+    }
+    let cd_off = out.len() as u32;
+    out.extend(&central);
+    out.extend([0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0]);
+    out.extend((files.len() as u16).to_le_bytes());
+    out.extend((files.len() as u16).to_le_bytes());
+    out.extend((central.len() as u32).to_le_bytes());
+    out.extend(cd_off.to_le_bytes());
+    out.extend(0u16.to_le_bytes());
+    out
+}
+
+#[test]
+fn archives_inside_layers_are_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let t1 = github_token("ghp_", 11);
+    let t2 = github_token("ghp_", 12);
+    let t3 = github_token("ghp_", 13);
+    let props = format!("db.url=jdbc:x\ngithub.token={t1}\n");
+    let jar = zip(&[
+        ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n"),
+        ("config/app.properties", props.as_bytes()),
+    ]);
+    let inner_tgz = gz(&tar_of(&[(
+        "deploy/creds.txt".into(),
+        format!("{t2}\n").into_bytes(),
+    )]));
+    // A jar inside a tar.gz: two levels.
+    let outer = gz(&tar_of(&[(
+        "lib/inner.jar".into(),
+        zip(&[("secret.txt", format!("\n{t3}\n").as_bytes())]),
+    )]));
+    let l = gz(&layer(&[
+        Entry::File("app/lib.jar", jar),
+        Entry::File("app/bundle.tar.gz", inner_tgz),
+        Entry::File("opt/deep.tgz", outer),
+    ]));
+    std::fs::write(
+        dir.path().join("app.tar"),
+        docker_save(&[l], &config(&[], &["COPY . /"])),
+    )
+    .unwrap();
+    let r = image(dir.path(), &["app.tar"], None);
+    assert_eq!(
+        found(&r.report),
+        vec![
+            f(
+                "/app/bundle.tar.gz!/deploy/creds.txt",
+                1,
+                "github-pat-classic",
+                1,
+                PRESENT
+            ),
+            f(
+                "/app/lib.jar!/config/app.properties",
+                2,
+                "github-pat-classic",
+                1,
+                PRESENT
+            ),
+            f(
+                "/opt/deep.tgz!/lib/inner.jar!/secret.txt",
+                2,
+                "github-pat-classic",
+                1,
+                PRESENT
+            ),
+        ]
+    );
+    // --max-archive-depth 1 opens the tar.gz but not the jar inside it.
+    let r = image(dir.path(), &["app.tar", "--max-archive-depth", "1"], None);
+    assert_eq!(found(&r.report).len(), 2);
+    assert!(r.stderr.contains("--max-archive-depth"), "{}", r.stderr);
+}
+
+#[test]
+fn truncated_gzip_layer_is_an_error_and_other_layers_are_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let big: String = (0..4000)
+        .map(|i| format!("line {i} {}\n", "x".repeat(40)))
+        .collect();
+    let good_tok = github_token("ghp_", 21);
+    let full = gz(&layer(&[
+        Entry::File("a/big.txt", big.into_bytes()),
+        Entry::File("a/tok.txt", format!("{good_tok}\n").into_bytes()),
+    ]));
+    let truncated = full[..full.len() / 2].to_vec();
+    let l2 = zst(&layer(&[Entry::File(
+        "b/ok.txt",
+        format!("{}\n", github_token("ghp_", 22)).into_bytes(),
+    )]));
+    let l3 = zst(&layer(&[Entry::File("c/x.txt", b"fine\n".to_vec())]))[..20].to_vec();
+    std::fs::write(
+        dir.path().join("app.tar"),
+        docker_save(
+            &[truncated.clone(), l2.clone(), l3.clone()],
+            &config(&[], &["COPY a /a", "COPY b /b", "COPY c /c"]),
+        ),
+    )
+    .unwrap();
+    let r = image(dir.path(), &["app.tar"], None);
+    assert_eq!(r.code, 1, "findings decide the exit code: {}", r.stderr);
+    assert_eq!(
+        found(&r.report),
+        vec![f("/b/ok.txt", 1, "github-pat-classic", 2, PRESENT)]
+    );
+    let l1_name = format!("app.tar layer 1 (sha256:{}…)", &sha(&truncated)[..12]);
+    let l3_name = format!("app.tar layer 3 (sha256:{}…)", &sha(&l3)[..12]);
+    assert!(
+        r.stderr.contains(&format!(
+            "error: {l1_name}: truncated or corrupt gzip layer"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(&format!(
+            "error: {l3_name}: truncated or corrupt zstd layer"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(r.report["summary"]["incomplete"].as_bool().unwrap());
+}
+
+#[test]
+fn unsafe_paths_are_reported_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = layer(&[
+        Entry::File(
+            "../../etc/evil",
+            format!("{}\n", github_token("ghp_", 31)).into_bytes(),
+        ),
+        Entry::File(
+            "/abs/key.txt",
+            format!("{}\n", github_token("ghp_", 32)).into_bytes(),
+        ),
+        Entry::File("ok.txt", b"nothing\n".to_vec()),
+    ]);
+    std::fs::write(
+        dir.path().join("app.tar"),
+        docker_save(&[l], &config(&[], &["COPY . /"])),
+    )
+    .unwrap();
+    let r = image(dir.path(), &["app.tar"], None);
+    assert_eq!(
+        found(&r.report),
+        vec![f("/abs/key.txt", 1, "github-pat-classic", 1, PRESENT)]
+    );
+    assert!(
+        r.stderr.contains("app.tar layer 1 (sha256:")
+            && r.stderr.contains("`../../etc/evil` has a `..` path"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("`/abs/key.txt` has an absolute path"),
+        "{}",
+        r.stderr
+    );
+    // Nothing was written next to the image or above it.
+    assert!(!dir.path().join("etc").exists() && !dir.path().join("abs").exists());
+}
+
+#[test]
+fn decompression_bomb_stops_at_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let bomb = gz(&layer(&[Entry::File("zeros.txt", vec![b'a'; 4 << 20])]));
+    assert!(bomb.len() < 64 << 10);
+    let ok = gz(&layer(&[Entry::File(
+        "ok.txt",
+        format!("{}\n", github_token("ghp_", 41)).into_bytes(),
+    )]));
+    std::fs::write(
+        dir.path().join("app.tar"),
+        docker_save(&[bomb, ok], &config(&[], &["COPY a /", "COPY b /"])),
+    )
+    .unwrap();
+    let r = image(dir.path(), &["app.tar", "--max-layer-size", "1M"], None);
+    assert_eq!(
+        found(&r.report),
+        vec![f("/ok.txt", 1, "github-pat-classic", 2, PRESENT)]
+    );
+    assert!(
+        r.stderr.contains("app.tar layer 1 (sha256:") && r.stderr.contains("--max-layer-size"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("decompression bomb"), "{}", r.stderr);
+}
+
+#[test]
+fn missing_blob_and_malformed_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = layer(&[Entry::File(
+        "ok.txt",
+        format!("{}\n", github_token("ghp_", 51)).into_bytes(),
+    )]);
+    let gone = layer(&[Entry::File("gone.txt", b"x\n".to_vec())]);
+    let mut files = oci_layout(&[(
+        "linux/amd64",
+        vec![gone.clone(), ok],
+        config(&[], &["COPY a /", "COPY b /"]),
+    )]);
+    files.retain(|(n, _)| *n != format!("blobs/sha256/{}", sha(&gone)));
+    write_dir(&dir.path().join("layout"), &files);
+    let r = image(dir.path(), &["layout"], None);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        found(&r.report),
+        vec![f("/ok.txt", 1, "github-pat-classic", 2, PRESENT)]
+    );
+    assert!(
+        r.stderr.contains(&format!(
+            "layout layer 1 (sha256:{}…): missing blob",
+            &sha(&gone)[..12]
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(r.report["summary"]["incomplete"].as_bool().unwrap());
+
+    // A malformed manifest stops the image with a clear error.
+    std::fs::write(
+        dir.path().join("bad.tar"),
+        tar_of(&[("manifest.json".into(), b"{not json".to_vec())]),
+    )
+    .unwrap();
+    let (code, err) = image_raw(dir.path(), &["bad.tar"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.tar: malformed image"), "{err}");
+    std::fs::write(dir.path().join("notimage.txt"), "hello\n").unwrap();
+    let (code, err) = image_raw(dir.path(), &["notimage.txt"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("notimage.txt: not an image"), "{err}");
+}
+
+#[test]
+fn size_limits_skip_large_files_and_stop_archive_bombs() {
+    let dir = tempfile::tempdir().unwrap();
+    let tok = github_token("ghp_", 61);
+    let mut first = format!("{tok}\n").into_bytes();
+    first.resize(600 << 10, b'\n');
+    let big = vec![b'b'; 600 << 10];
+    let jar = zip(&[("a.txt", &first), ("b.txt", &big), ("c.txt", &big)]);
+    let mut large = format!("{}\n", github_token("ghp_", 62)).into_bytes();
+    large.resize(3 << 20, b'\n');
+    let l = gz(&layer(&[
+        Entry::File("app/lib.jar", jar),
+        Entry::File("var/large.log", large),
+    ]));
+    std::fs::write(
+        dir.path().join("app.tar"),
+        docker_save(&[l], &config(&[], &["COPY . /"])),
+    )
+    .unwrap();
+    let r = image(
+        dir.path(),
+        &[
+            "app.tar",
+            "--max-archive-size",
+            "1M",
+            "--max-file-size",
+            "2M",
+        ],
+        None,
+    );
+    // The jar's first entry is within the budget and scanned; the archive stops at the limit.
+    assert_eq!(
+        found(&r.report),
+        vec![f(
+            "/app/lib.jar!/a.txt",
+            1,
+            "github-pat-classic",
+            1,
+            PRESENT
+        )]
+    );
+    assert!(
+        r.stderr
+            .contains("/app/lib.jar: archive expands past --max-archive-size"),
+        "{}",
+        r.stderr
+    );
+    let skipped = r.report["skipped"].as_array().unwrap();
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["path"].as_str().unwrap().ends_with("/var/large.log")),
+        "{skipped:?}"
+    );
+}
