@@ -24,7 +24,9 @@ fn main() {
         Command::Git(args) => cmd::git::run(args),
         Command::Staged(args) => cmd::staged::run(args),
         Command::InstallHook(args) => cmd::hook::run(args),
-        Command::Baseline { command: BaselineCommand::Create(args) } => cmd::baseline::create(args),
+        Command::Baseline {
+            command: BaselineCommand::Create(args),
+        } => cmd::baseline::create(args),
         Command::Image(args) => cmd::image::run(args),
         Command::Rules { command } => match command {
             RulesCommand::List { format, rules } => cmd::rules::list(rules, *format),

@@ -12,7 +12,12 @@ pub fn run(args: &ScanArgs) -> Result<i32> {
         return super::staged::run_from_scan(args);
     }
     let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
-    let paths: Vec<PathBuf> = args.paths.iter().filter(|p| p.as_os_str() != "-").cloned().collect();
+    let paths: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .cloned()
+        .collect();
     let (scanner, suppressor, config) =
         super::project(&args.rules, &args.project, &source::fs::scan_root(&paths))?;
     // --policy FILE, else the [policy] table of the project config.

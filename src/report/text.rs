@@ -62,9 +62,11 @@ fn line(f: &Finding, show: bool) -> String {
         let v = match v {
             serde_json::Value::String(v) => v.clone(),
             serde_json::Value::Number(_) | serde_json::Value::Bool(_) => v.to_string(),
-            serde_json::Value::Array(a) if !a.is_empty() && a.iter().all(|x| x.is_string()) => {
-                a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", ")
-            }
+            serde_json::Value::Array(a) if !a.is_empty() && a.iter().all(|x| x.is_string()) => a
+                .iter()
+                .filter_map(|x| x.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             _ => continue,
         };
         s.push_str(&format!("    {} {v}\n", format!("{k}:").dimmed()));

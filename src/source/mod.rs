@@ -4,8 +4,8 @@
 
 pub mod fs;
 pub mod git;
-pub mod staged;
 pub mod image;
+pub mod staged;
 pub mod stdin;
 
 /// Binary content is sniffed like git and ripgrep do: a NUL byte in the first 8 KiB.
