@@ -303,6 +303,8 @@ pub struct ImageArgs {
     #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
     pub max_archive_size: u64,
     #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
     pub rules: RuleArgs,
     #[command(flatten)]
     pub output: OutputArgs,

@@ -89,10 +89,14 @@ impl Collector {
     }
 
     pub fn error(&self, path: impl Into<String>, message: impl Into<String>) {
-        self.errors.lock().unwrap().push(ScanError {
-            path: path.into(),
-            message: message.into(),
-        });
+        let (path, message) = (path.into(), message.into());
+        if self.suppressor.path_allowed(&path) {
+            return self.skip(path, format!("allowlisted path: {message}"));
+        }
+        self.errors
+            .lock()
+            .unwrap()
+            .push(ScanError { path, message });
     }
 
     pub fn skip(&self, path: impl Into<String>, reason: impl Into<String>) {

@@ -122,4 +122,10 @@ impl Suppressor {
         }
         Verdict::Report
     }
+
+    /// True when `path` is under an `allow_paths` glob (and suppressions are on): problems reading such a
+    /// file (malformed fixtures kept on purpose) are noted as skipped, not reported as errors.
+    pub fn path_allowed(&self, path: &str) -> bool {
+        !self.disabled && self.paths.as_ref().is_some_and(|g| g.is_match(path))
+    }
 }

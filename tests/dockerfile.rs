@@ -15,6 +15,7 @@ fn scan(dir: &str) -> serde_json::Value {
     let out = nhiscan()
         .current_dir(root)
         .args(["scan", dir, "--format", "json", "--enable", RULES])
+        .args(["--config", "tests/data/empty.nhiscan.toml"])
         .output()
         .expect("runs");
     json(&out)

@@ -881,3 +881,42 @@ fn size_limits_skip_large_files_and_stop_archive_bombs() {
         "{skipped:?}"
     );
 }
+
+#[test]
+fn image_scans_honour_the_project_config_and_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let (layers, cfg) = layered(&tokens());
+    std::fs::write(dir.path().join("app.tar"), docker_save(&layers, &cfg)).unwrap();
+    let all = image(dir.path(), &["app.tar"], None);
+    let n = all.report["summary"]["findings"].as_u64().unwrap();
+    assert!(n >= 2);
+    // A baseline of the current findings hides them all, and the summary counts them.
+    std::fs::write(
+        dir.path().join("base.json"),
+        serde_json::to_vec(&all.report).unwrap(),
+    )
+    .unwrap();
+    let r = image(dir.path(), &["app.tar", "--baseline", "base.json"], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.report["summary"]["findings"], 0);
+    assert_eq!(r.report["summary"]["baselined"], n);
+    // An [[allow]] entry in .nhiscan.toml suppresses one finding by fingerprint.
+    let fp = all.report["findings"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::fs::write(
+        dir.path().join(".nhiscan.toml"),
+        format!("[[allow]]\nfingerprint = \"{fp}\"\nreason = \"rotated\"\n"),
+    )
+    .unwrap();
+    let r = image(dir.path(), &["app.tar"], None);
+    let fps: Vec<&str> = r.report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    assert!(!fps.contains(&fp.as_str()));
+    assert!(r.report["summary"]["suppressed"].as_u64().unwrap() >= 1);
+}

@@ -15,7 +15,7 @@ fn root() -> PathBuf {
 fn scan(args: &[&str]) -> std::process::Output {
     nhiscan()
         .current_dir(root())
-        .args(["scan"])
+        .args(["scan", "--config", "tests/data/empty.nhiscan.toml"])
         .args(args)
         .output()
         .expect("runs")
@@ -226,7 +226,8 @@ fn malformed_documents_are_reported_per_file_and_the_scan_goes_on() {
     .unwrap();
     let out = nhiscan()
         .current_dir(root())
-        .args(["scan", "--format", "json", "-q", "--rules"])
+        .args(["scan", "--config", "tests/data/empty.nhiscan.toml"])
+        .args(["--format", "json", "-q", "--rules"])
         .arg(&rules)
         .arg(dir.path().join("broken.json"))
         .arg("fixtures/posture/bad")

@@ -6,14 +6,13 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::cli::ImageArgs;
-use crate::scan::Scanner;
 use crate::source::image::{self, ImageOptions};
-use crate::suppress::Suppressor;
 
 pub fn run(args: &ImageArgs) -> Result<i32> {
-    let rules = crate::ruleset::load(&args.rules, &[])?;
-    let scanner = Scanner::new(rules)?;
-    let sink = super::collector(&args.output, Suppressor::default())?;
+    // The project config (.nhiscan.toml) of the current directory: an image has no tree of its own.
+    let (scanner, suppressor, _) =
+        super::project(&args.rules, &args.project, std::path::Path::new("."))?;
+    let sink = super::collector(&args.output, suppressor)?;
     let opts = ImageOptions {
         platform: args.platform.clone(),
         max_file_size: args.max_file_size,
