@@ -39,6 +39,6 @@ fi
 ls -l "$WORK/image.tar"
 cat "$WORK/image.tar" > /dev/null; tar cf - -C "$SRC" . > /dev/null   # warm the page cache
 for i in 1 2 3; do
-  /usr/bin/time -f "scan  (unpacked): %e s wall, %M KB peak RSS" "$BIN" scan "$SRC" --no-ignore -q -o /dev/null
-  /usr/bin/time -f "image (tarball):  %e s wall, %M KB peak RSS" "$BIN" image "$WORK/image.tar" -q -o /dev/null
+  /usr/bin/time -f "scan  (unpacked): %e s wall, %M KB peak RSS" "$BIN" scan "$SRC" --no-ignore -q -o /dev/null || true   # exit 1: the tree has a finding
+  /usr/bin/time -f "image (tarball):  %e s wall, %M KB peak RSS" "$BIN" image "$WORK/image.tar" -q -o /dev/null || true
 done
