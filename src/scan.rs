@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Result;
-use serde_json::Value;
 
 use crate::analyze;
 use crate::engine::{Engine, Rule};
@@ -202,9 +201,4 @@ impl LineIndex {
         let e = self.starts.get(line).map_or(data.len(), |&e| e);
         &data[s.min(data.len())..e.min(data.len())]
     }
-}
-
-/// Turns a finding into the JSON value reports print; kept here so every report shares it.
-pub fn finding_json(f: &Finding, show_secrets: bool) -> Value {
-    f.to_json(show_secrets)
 }

@@ -111,10 +111,6 @@ impl Engine {
         })
     }
 
-    pub fn rules(&self) -> &[Rule] {
-        &self.rules
-    }
-
     pub fn rule(&self, i: usize) -> &Rule {
         &self.rules[i]
     }
