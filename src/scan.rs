@@ -9,7 +9,7 @@ use anyhow::Result;
 
 use crate::analyze;
 use crate::engine::{Engine, Rule};
-use crate::finding::{self, Finding, Origin};
+use crate::finding::{self, Finding, Lifetime, Origin, Severity};
 
 /// Inline suppression marker: on the same line as the finding.
 pub const ALLOW_MARKER: &[u8] = b"nhiscan:allow";
@@ -59,11 +59,7 @@ impl Scanner {
             if crate::analyze::config_files::is_store_reference(&secret) {
                 continue;
             }
-            let lifetime = crate::lifetime::refine(rule, &secret);
-            let mut severity = rule.spec.severity;
-            if lifetime.kind == finding::LifetimeKind::Expired {
-                severity = severity.lower();
-            }
+            let (lifetime, severity) = lifetime_and_severity(rule, &secret, rule.spec.severity);
             let mut message = rule.spec.title.clone();
             if let Some(d) = m.decoded {
                 message.push_str(&format!(" (in {d}-encoded text)"));
@@ -111,17 +107,14 @@ impl Scanner {
                 }
                 res.findings.retain(|f| !same(f));
             }
-            let lifetime = h
-                .secret
-                .as_deref()
-                .map(|s| crate::lifetime::refine(rule, s));
-            let mut severity = h.severity.unwrap_or(rule.spec.severity);
-            if lifetime
-                .as_ref()
-                .is_some_and(|l| l.kind == finding::LifetimeKind::Expired)
-            {
-                severity = severity.lower();
-            }
+            let base = h.severity.unwrap_or(rule.spec.severity);
+            let (lifetime, severity) = match h.secret.as_deref() {
+                Some(secret) => {
+                    let (l, sev) = lifetime_and_severity(rule, secret, base);
+                    (Some(l), sev)
+                }
+                None => (None, base),
+            };
             let mut message = rule.spec.title.clone();
             if !h.message.is_empty() {
                 message = format!("{message}: {}", h.message);
@@ -154,6 +147,17 @@ impl Scanner {
         }
         res
     }
+}
+
+/// A secret's lifetime, and its severity: an already expired credential is one step less severe.
+fn lifetime_and_severity(rule: &Rule, secret: &str, base: Severity) -> (Lifetime, Severity) {
+    let lifetime = crate::lifetime::refine(rule, secret);
+    let severity = if lifetime.kind == finding::LifetimeKind::Expired {
+        base.lower()
+    } else {
+        base
+    };
+    (lifetime, severity)
 }
 
 fn inline_allow(line: &[u8]) -> Option<String> {

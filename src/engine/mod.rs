@@ -243,18 +243,20 @@ impl Engine {
                     continue;
                 }
                 let secret = &data[abs_s..abs_e];
-                let verdict = self.accept(rule, secret);
-                if verdict.is_some() || verdict == Gate::BadChecksum {
-                    out.push(Match {
-                        rule: r,
-                        start: abs_s,
-                        end: abs_e,
-                        secret: secret.to_vec(),
-                        entropy: verdict.entropy(),
-                        decoded: None,
-                        vetoed: verdict == Gate::BadChecksum,
-                    });
-                }
+                let (entropy, vetoed) = match self.accept(rule, secret) {
+                    Gate::Pass(h) => (h, false),
+                    Gate::BadChecksum => (0.0, true),
+                    Gate::Rejected => continue,
+                };
+                out.push(Match {
+                    rule: r,
+                    start: abs_s,
+                    end: abs_e,
+                    secret: secret.to_vec(),
+                    entropy,
+                    decoded: None,
+                    vetoed,
+                });
             }
         });
     }
@@ -283,8 +285,7 @@ impl Engine {
 
     /// Where a provider rule and a generic rule report the same (overlapping) span, only the provider
     /// rule reports.
-    fn resolve_overlaps(&self, mut ms: Vec<Match>) -> Vec<Match> {
-        ms.sort_by_key(|m| (m.start, m.end, m.rule));
+    fn resolve_overlaps(&self, ms: Vec<Match>) -> Vec<Match> {
         // The same rule on overlapping spans (a token found as written and again after URL-decoding
         // its line) is one finding: the one as written.
         let (plain, decoded): (Vec<Match>, Vec<Match>) =
@@ -314,24 +315,12 @@ impl Engine {
     }
 }
 
+/// What the gates after a regex match decide.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Gate {
     Pass(f64),
     Rejected,
     BadChecksum,
-}
-
-impl Gate {
-    fn is_some(self) -> bool {
-        matches!(self, Gate::Pass(_))
-    }
-    fn entropy(self) -> f64 {
-        if let Gate::Pass(h) = self {
-            h
-        } else {
-            0.0
-        }
-    }
 }
 
 fn is_token_byte(b: u8) -> bool {

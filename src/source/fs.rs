@@ -1,6 +1,6 @@
-//! The filesystem source: a parallel walk (the `ignore` crate, as ripgrep) that respects .gitignore (in a
-//! git repository, as ripgrep and git do) and .ignore unless told not to, scans hidden files (secrets live in `.env` and `.npmrc`), never enters
-//! `.git/`, and follows symlinks only with `--follow` (loops are reported, not followed forever).
+//! The filesystem source: a parallel walk (the `ignore` crate, as ripgrep) that respects .gitignore
+//! (in a git repository, as ripgrep and git do) and .ignore unless told not to, scans hidden files
+//! (secrets live in `.env` and `.npmrc`), never enters `.git/`, and follows symlinks only with `--follow` (loops are reported, not followed forever).
 //!
 //! Each worker thread reads a file and scans it in place: there is one level of parallelism (files),
 //! and no queue of file contents, so memory stays at one file per thread.
