@@ -200,6 +200,24 @@ impl<'a> Job<'a> {
         Ok(())
     }
 
+    /// The next entry of the outer tarball, or `None` (after reporting it) when the tarball is
+    /// truncated or corrupt there: what came before is still scanned.
+    fn entry_or_stop<'e, R: Read>(
+        &mut self,
+        e: std::io::Result<tar::Entry<'e, R>>,
+    ) -> Option<tar::Entry<'e, R>> {
+        match e {
+            Ok(e) => Some(e),
+            Err(err) => {
+                self.error(format!(
+                    "truncated or corrupt image tarball: {}; reading what came before",
+                    layer::printable(&err.to_string())
+                ));
+                None
+            }
+        }
+    }
+
     /// A tarball on disk: headers first (metadata kept, blobs located), then layers by offset.
     fn seekable(&mut self, path: &Path, file: std::fs::File) -> Result<()> {
         let mut meta: HashMap<String, Vec<u8>> = HashMap::new();
@@ -210,19 +228,10 @@ impl<'a> Job<'a> {
                 .entries_with_seek()
                 .with_context(|| format!("{}: not a tar archive", self.name))?;
             for e in entries {
-                let mut e = match e {
-                    Ok(e) => e,
-                    Err(err) => {
-                        self.error(format!(
-                            "truncated or corrupt image tarball: {}; reading what came before",
-                            layer::printable(&err.to_string())
-                        ));
-                        break;
-                    }
+                let Some(mut e) = self.entry_or_stop(e) else {
+                    break;
                 };
-                let key = String::from_utf8_lossy(&e.path_bytes())
-                    .trim_start_matches("./")
-                    .to_string();
+                let key = entry_key(&e);
                 let size = e.size();
                 located.insert(key.clone(), (e.raw_file_position(), size));
                 if size <= MAX_META && is_meta_name(&key) {
@@ -275,22 +284,13 @@ impl<'a> Job<'a> {
             .entries()
             .with_context(|| format!("{}: not a tar archive", self.name))?;
         for e in entries {
-            let mut e = match e {
-                Ok(e) => e,
-                Err(err) => {
-                    self.error(format!(
-                        "truncated or corrupt image tarball: {}; reading what came before",
-                        layer::printable(&err.to_string())
-                    ));
-                    break;
-                }
+            let Some(mut e) = self.entry_or_stop(e) else {
+                break;
             };
             if !e.header().entry_type().is_file() {
                 continue;
             }
-            let key = String::from_utf8_lossy(&e.path_bytes())
-                .trim_start_matches("./")
-                .to_string();
+            let key = entry_key(&e);
             let size = e.size();
             let mut first = [0u8; 512];
             let n = match read_full(&mut e, &mut first) {
@@ -847,6 +847,13 @@ fn history_as_dockerfile(created_by: &str) -> String {
         };
     }
     format!("{s}\n")
+}
+
+/// An entry's path as the manifests name it (without a leading `./`).
+fn entry_key<R: Read>(e: &tar::Entry<'_, R>) -> String {
+    String::from_utf8_lossy(&e.path_bytes())
+        .trim_start_matches("./")
+        .to_string()
 }
 
 #[cfg(test)]
