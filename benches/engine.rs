@@ -42,12 +42,12 @@ fn main() {
     );
     data.extend_from_slice(planted.as_bytes());
     let origin = Arc::new(Origin::file("bench.txt", "bench.txt"));
-    let _ = scanner.scan(&data[..1 << 20], &origin); // compile the regexes the corpus triggers
+    let _ = scanner.scan_bytes(&data[..1 << 20], &origin); // compile the regexes the corpus triggers
     let mut best = f64::MAX;
     let mut found = 0;
     for _ in 0..5 {
         let t = Instant::now();
-        found = scanner.scan(&data, &origin).findings.len();
+        found = scanner.scan_bytes(&data, &origin).findings.len();
         best = best.min(t.elapsed().as_secs_f64());
     }
     assert!(found >= 2, "planted secrets not found");

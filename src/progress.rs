@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::sink::Collector;
+use crate::collect::Collector;
 
 /// Runs `work` while a progress line (when wanted) shows the collector's counters.
 pub fn while_running<T>(sink: &Collector, quiet: bool, work: impl FnOnce() -> T) -> T {

@@ -10,6 +10,7 @@ use anyhow::Result;
 use crate::analyze;
 use crate::engine::{Engine, Rule};
 use crate::finding::{self, Finding, Lifetime, Origin, Severity};
+use crate::source::Unit;
 
 /// Inline suppression marker: on the same line as the finding.
 pub const ALLOW_MARKER: &[u8] = b"nhiscan:allow";
@@ -44,7 +45,14 @@ impl Scanner {
         self.by_id.get(id).map(|&i| self.engine.rule(i))
     }
 
-    pub fn scan(&self, data: &[u8], origin: &Arc<Origin>) -> UnitResult {
+    /// Scans bytes with an origin and no build context (sources not yet producing [`Unit`]s).
+    pub fn scan_bytes(&self, data: &[u8], origin: &Arc<Origin>) -> UnitResult {
+        self.scan(&Unit::new(data, origin.clone()))
+    }
+
+    /// Runs the engine and the analyzers on one unit.
+    pub(crate) fn scan(&self, unit: &Unit<'_>) -> UnitResult {
+        let (data, origin) = (unit.data, &unit.origin);
         let mut res = UnitResult::default();
         // Line starts are computed only for units that have something to report.
         let index = std::cell::OnceCell::new();
@@ -91,7 +99,12 @@ impl Scanner {
             });
         }
         let mut hits = Vec::new();
-        analyze::run(&origin.name, data, &mut hits, &mut res.errors);
+        let subject = analyze::Subject {
+            name: &origin.name,
+            data,
+            context: unit.context,
+        };
+        analyze::run(&subject, &mut hits, &mut res.errors);
         for h in hits {
             let Some(rule) = self.rule(h.rule_id) else {
                 continue;

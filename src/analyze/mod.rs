@@ -16,7 +16,6 @@ pub mod hcl;
 pub mod json;
 pub mod k8s;
 pub mod posture;
-pub mod shared;
 pub mod yaml;
 
 /// One thing an analyzer flags.
@@ -38,10 +37,26 @@ pub struct Hit {
     pub properties: Map<String, Value>,
 }
 
-/// Runs every analyzer that claims `name`/`data`. `name` is the path the origin gives (in a commit or
-/// an image, the path there). Malformed documents produce an error message, never a panic; the regex
-/// rules still run on the file.
-pub fn run(name: &str, data: &[u8], hits: &mut Vec<Hit>, errors: &mut Vec<String>) {
-    posture::run(name, data, hits, errors);
-    dockerfile::run(name, data, hits);
+/// The files a Dockerfile's build context holds (paths relative to the context directory, what
+/// `.dockerignore` excludes left out, bounded). Sources that read Dockerfiles from disk provide it;
+/// analyzers never read the host filesystem themselves.
+pub(crate) trait BuildContext: Sync {
+    /// Every file of the context, `/`-separated, sorted.
+    fn files(&self) -> Vec<String>;
+}
+
+/// What analyzers see of one unit.
+pub(crate) struct Subject<'a> {
+    /// The path analyzers choose by (in a commit or an image, the path there).
+    pub name: &'a str,
+    pub data: &'a [u8],
+    /// The build context, for a Dockerfile read from disk.
+    pub context: Option<&'a dyn BuildContext>,
+}
+
+/// Runs every analyzer that claims the subject. Malformed documents produce an error message, never a
+/// panic; the regex rules still run on the file.
+pub(crate) fn run(subject: &Subject<'_>, hits: &mut Vec<Hit>, errors: &mut Vec<String>) {
+    posture::run(subject.name, subject.data, hits, errors);
+    dockerfile::run(subject.name, subject.data, hits);
 }

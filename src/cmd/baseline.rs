@@ -26,7 +26,7 @@ pub fn create(args: &BaselineArgs) -> Result<i32> {
         )
     };
     let (scanner, suppressor, _) = super::project(&args.rules, &args.project, &root)?;
-    let sink = crate::sink::Collector::new(crate::finding::Severity::Info, false, suppressor);
+    let sink = crate::collect::Collector::new(crate::finding::Severity::Info, false, suppressor);
     let threads = super::threads(args.threads);
     let complete = crate::progress::while_running(&sink, args.quiet, || -> Result<bool> {
         match &repo {

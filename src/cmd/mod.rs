@@ -16,9 +16,9 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result};
 
 use crate::cli::{ColorChoice, Format, OutputArgs};
+use crate::collect::{Collector, Outcome};
 use crate::report::{self, Context};
 use crate::scan::Scanner;
-use crate::sink::{Collector, Outcome};
 
 /// The process exit codes: 0 clean, 1 findings at or above --fail-on, 2 error.
 pub const EXIT_CLEAN: i32 = 0;
@@ -32,7 +32,11 @@ pub fn project(
     rule_args: &crate::cli::RuleArgs,
     project: &crate::cli::ProjectArgs,
     root: &std::path::Path,
-) -> Result<(Scanner, crate::suppress::Suppressor, crate::config::Config)> {
+) -> Result<(
+    Scanner,
+    crate::collect::suppress::Suppressor,
+    crate::config::Config,
+)> {
     let config = crate::config::Config::load(project.config.as_deref(), root)?;
     let shown = config.path.as_ref().map_or_else(
         || crate::config::FILE_NAME.into(),
@@ -59,8 +63,9 @@ pub fn project(
             None => {}
         }
     }
-    let mut suppressor = crate::suppress::Suppressor::from_config(&config, project.no_suppress)
-        .with_context(|| format!("{shown}: invalid config"))?;
+    let mut suppressor =
+        crate::collect::suppress::Suppressor::from_config(&config, project.no_suppress)
+            .with_context(|| format!("{shown}: invalid config"))?;
     if let Some(b) = &project.baseline {
         suppressor.load_baseline(b)?;
     }
@@ -68,7 +73,10 @@ pub fn project(
 }
 
 /// Makes the collector for a run, streaming JSONL to stdout/--output at once when that is the format.
-pub fn collector(out: &OutputArgs, suppressor: crate::suppress::Suppressor) -> Result<Collector> {
+pub fn collector(
+    out: &OutputArgs,
+    suppressor: crate::collect::suppress::Suppressor,
+) -> Result<Collector> {
     let mut c = Collector::new(out.min_severity, out.show_secrets, suppressor);
     if out.format == Format::Jsonl {
         let w: Box<dyn Write + Send> = match &out.output {
@@ -95,7 +103,7 @@ pub fn finish(
     sink.flush_stream()
         .context("cannot write the JSONL report")?;
     let mut outcome = sink.finish();
-    crate::analyze::shared::merge(&mut outcome);
+    crate::collect::shared::merge(&mut outcome);
     adjust(&mut outcome);
     if out.format == Format::Jsonl {
         // JSONL streamed the scan's findings as they came; policy violations exist only now.

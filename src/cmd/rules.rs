@@ -177,7 +177,7 @@ pub fn check_file(source: &str, text: &str) -> Result<(usize, usize, Vec<String>
 fn scan_as(scanner: &Scanner, name: &str, text: &str, id: &str) -> Vec<(usize, Option<String>)> {
     let mut origin = Origin::file(name, name);
     origin.name = name.to_string();
-    let res = scanner.scan(text.as_bytes(), &Arc::new(origin));
+    let res = scanner.scan_bytes(text.as_bytes(), &Arc::new(origin));
     res.findings
         .into_iter()
         .filter(|f| f.rule_id == id)

@@ -22,8 +22,8 @@ pub fn run(args: &ScanArgs) -> Result<i32> {
         super::project(&args.rules, &args.project, &source::fs::scan_root(&paths))?;
     // --policy FILE, else the [policy] table of the project config.
     let policy = match (&args.policy, &config.policy) {
-        (Some(f), _) => Some(crate::policy::Policy::from_file(f)?),
-        (None, Some(t)) => Some(crate::policy::Policy::from_table(t)?),
+        (Some(f), _) => Some(crate::collect::policy::Policy::from_file(f)?),
+        (None, Some(t)) => Some(crate::collect::policy::Policy::from_table(t)?),
         (None, None) => None,
     };
     if let Some(p) = &policy {

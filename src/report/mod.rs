@@ -9,8 +9,8 @@ pub mod text;
 use std::path::PathBuf;
 
 use crate::cli::Format;
+use crate::collect::Outcome;
 use crate::engine::Rule;
-use crate::sink::Outcome;
 
 /// Everything a report may need besides the findings.
 #[derive(Clone)]

@@ -11,9 +11,9 @@ use std::sync::Arc;
 
 use ignore::{WalkBuilder, WalkState};
 
+use crate::collect::Collector;
 use crate::finding::Origin;
 use crate::scan::Scanner;
-use crate::sink::Collector;
 
 pub struct WalkOptions {
     pub no_ignore: bool,
@@ -156,7 +156,7 @@ fn scan_file(
         .map(display)
         .unwrap_or_else(|| shown.clone());
     let origin = Arc::new(Origin::file(shown.clone(), artifact));
-    let res = scanner.scan(buf, &origin);
+    let res = scanner.scan_bytes(buf, &origin);
     sink.scanned(buf.len() as u64);
     for e in res.errors {
         sink.error(shown.clone(), e);

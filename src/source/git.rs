@@ -18,9 +18,9 @@ use std::sync::{Arc, Mutex};
 use anyhow::{bail, Context as _, Result};
 use serde_json::{json, Map};
 
+use crate::collect::Collector;
 use crate::finding::{Finding, Origin};
 use crate::scan::Scanner;
-use crate::sink::Collector;
 
 /// A repository as git sees it.
 pub struct Repo {
@@ -545,7 +545,7 @@ pub fn scan(
             s.spawn(move || {
                 for (b, data) in rx {
                     let origin = Arc::new(blob_origin(&b));
-                    let res = scanner.scan(&data, &origin);
+                    let res = scanner.scan_bytes(&data, &origin);
                     sink.scanned(data.len() as u64);
                     for e in res.errors {
                         sink.error(origin.display.clone(), e);

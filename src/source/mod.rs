@@ -1,14 +1,209 @@
-//! Sources know where bytes come from and nothing about secrets: each one hands content units (bytes +
-//! an [`Origin`](crate::finding::Origin)) to the [`Scanner`](crate::scan::Scanner) and pushes what it
-//! finds into the [`Collector`](crate::sink::Collector).
+//! Sources know where bytes come from and nothing about secrets. Each one produces [`Unit`]s (bytes plus
+//! their [`Origin`]) into a [`Feed`]; the feed applies the per-unit gates (size, binary content, the
+//! verbose note), runs the scanner and hands findings and errors to the collector. A source never
+//! prints, gates, builds or patches findings: where its origins are final only after the scan (git
+//! provenance, image whiteouts), it says so ([`Source::defers_origins`]) and the pipeline asks it for
+//! the final origins of the units that produced findings ([`Source::finalize`]).
 
-pub mod fs;
-pub mod git;
-pub mod image;
-pub mod staged;
-pub mod stdin;
+pub(crate) mod fs;
+pub(crate) mod git;
+pub(crate) mod image;
+pub(crate) mod staged;
+pub(crate) mod stdin;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+
+use anyhow::Result;
+
+use crate::analyze::BuildContext;
+use crate::collect::Collector;
+use crate::finding::{Finding, Origin};
+use crate::scan::Scanner;
+use crate::settings::Limits;
+
+/// One piece of content to scan: its bytes and where they come from.
+pub(crate) struct Unit<'a> {
+    pub data: &'a [u8],
+    pub origin: Arc<Origin>,
+    /// The build context of a Dockerfile read from disk, for analyzers that look at what `COPY .`
+    /// would send; None everywhere else (a Dockerfile inside an image or a commit has no context here).
+    pub context: Option<&'a dyn BuildContext>,
+}
+
+impl<'a> Unit<'a> {
+    /// A unit with no build context.
+    pub fn new(data: &'a [u8], origin: Arc<Origin>) -> Unit<'a> {
+        Unit {
+            data,
+            origin,
+            context: None,
+        }
+    }
+}
+
+/// What every source implements. Registered sources are chosen by commands; the pipeline
+/// (`crate::run`) drives them.
+pub(crate) trait Source: Sync {
+    /// What the report names as scanned (`src/ config/`, `repo (staged)`, `app.tar`).
+    fn target(&self) -> String;
+    /// Where the project config (`.nhiscan.toml`) and the repository root are looked for.
+    fn project_dir(&self) -> PathBuf;
+    /// Work that can run while the rules load (the staged diff). Default: none.
+    fn prepare(&self) -> Result<()> {
+        Ok(())
+    }
+    /// Produces every unit into `feed`. An error stops the whole source (not an image, no such
+    /// repository); problems with single units go to [`Feed::error`] and the rest goes on.
+    fn produce(&self, feed: &Feed<'_>) -> Result<()>;
+    /// True when origins are final only after the whole source was read.
+    fn defers_origins(&self) -> bool {
+        false
+    }
+    /// The final origins of `held` (same order): called once, after [`Source::produce`], with the
+    /// origins of the units that produced findings, when [`Source::defers_origins`].
+    fn finalize(&self, held: &[Arc<Origin>], _feed: &Feed<'_>) -> Result<Vec<Arc<Origin>>> {
+        Ok(held.to_vec())
+    }
+    /// A line printed after the report when the scan found something (how to act on it).
+    fn hint(&self) -> Option<&'static str> {
+        None
+    }
+}
 
 /// Binary content is sniffed like git and ripgrep do: a NUL byte in the first 8 KiB.
-pub fn is_binary(data: &[u8]) -> bool {
+pub(crate) fn is_binary(data: &[u8]) -> bool {
     memchr::memchr(0, &data[..data.len().min(8192)]).is_some()
+}
+
+/// Where sources hand their units: the per-unit gates, the scanner and the collector, the same for
+/// every source.
+pub(crate) struct Feed<'a> {
+    scanner: &'a Scanner,
+    collector: &'a Collector,
+    limits: &'a Limits,
+    verbose: bool,
+    quiet: bool,
+    /// Findings of sources whose origins are final only after the scan, by the unit's origin.
+    held: Option<Mutex<Vec<Finding>>>,
+    incomplete: AtomicBool,
+}
+
+impl<'a> Feed<'a> {
+    pub fn new(
+        scanner: &'a Scanner,
+        collector: &'a Collector,
+        limits: &'a Limits,
+        verbose: bool,
+        quiet: bool,
+        hold: bool,
+    ) -> Feed<'a> {
+        Feed {
+            scanner,
+            collector,
+            limits,
+            verbose,
+            quiet,
+            held: hold.then(|| Mutex::new(Vec::new())),
+            incomplete: AtomicBool::new(false),
+        }
+    }
+
+    /// The limits every source reads within.
+    pub fn limits(&self) -> &Limits {
+        self.limits
+    }
+
+    /// Scans one unit, after the gates every source shares: over `--max-file-size` or binary content
+    /// is skipped (noted with `-v`), everything else is scanned and counted.
+    pub fn unit(&self, unit: Unit<'_>) {
+        if !self.admits(&unit.origin.display, unit.data.len() as u64) {
+            return;
+        }
+        if is_binary(unit.data) {
+            return self.skip(&unit.origin.display, "binary content");
+        }
+        let res = self.scanner.scan(&unit);
+        self.collector.scanned(unit.data.len() as u64);
+        for e in res.errors {
+            self.collector.error(unit.origin.display.clone(), e);
+        }
+        match &self.held {
+            Some(h) if !res.findings.is_empty() => h.lock().unwrap().extend(res.findings),
+            Some(_) => {}
+            None => self.collector.push_all(res.findings),
+        }
+    }
+
+    /// The size gate, for sources that know a unit's size before reading it: false (and the unit
+    /// recorded as skipped) when it is over `--max-file-size`.
+    pub fn admits(&self, display: &str, size: u64) -> bool {
+        let max = self.limits.max_file_size;
+        if size <= max {
+            return true;
+        }
+        self.skip(
+            display,
+            &format!("larger than --max-file-size ({size} > {max} bytes)"),
+        );
+        false
+    }
+
+    /// A unit passed over on purpose: listed in reports, and on stderr with `-v`.
+    pub fn skip(&self, display: &str, reason: &str) {
+        if self.verbose {
+            eprintln!("note: {display}: skipped, {reason}");
+        }
+        self.collector.skip(display, reason);
+    }
+
+    /// A unit that could not be read: reported, and the scan marked incomplete.
+    pub fn error(&self, display: impl Into<String>, message: impl Into<String>) {
+        self.incomplete.store(true, Relaxed);
+        self.collector.error(display, message);
+    }
+
+    /// A problem that is not about one unit (a shallow clone, a platform not in the archive):
+    /// printed unless `-q`.
+    pub fn warn(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("warning: {message}");
+        }
+    }
+
+    /// Marks the scan incomplete without naming a unit (the reason was reported already).
+    pub fn mark_incomplete(&self) {
+        self.incomplete.store(true, Relaxed);
+    }
+
+    /// True when some content could not be read.
+    pub fn incomplete(&self) -> bool {
+        self.incomplete.load(Relaxed)
+    }
+
+    /// The held findings (sources that defer origins), grouped by their unit's origin.
+    pub(crate) fn take_held(&self) -> Vec<(Arc<Origin>, Vec<Finding>)> {
+        let Some(h) = &self.held else {
+            return Vec::new();
+        };
+        let all = std::mem::take(&mut *h.lock().unwrap());
+        let mut groups: Vec<(Arc<Origin>, Vec<Finding>)> = Vec::new();
+        let mut index: HashMap<*const Origin, usize> = HashMap::new();
+        for f in all {
+            let key = Arc::as_ptr(&f.origin);
+            let i = *index.entry(key).or_insert_with(|| {
+                groups.push((f.origin.clone(), Vec::new()));
+                groups.len() - 1
+            });
+            groups[i].1.push(f);
+        }
+        groups
+    }
+
+    /// Hands findings to the collector (after their origins were finalized).
+    pub(crate) fn push(&self, findings: Vec<Finding>) {
+        self.collector.push_all(findings);
+    }
 }

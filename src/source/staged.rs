@@ -10,9 +10,9 @@ use anyhow::{bail, Result};
 use serde_json::json;
 
 use super::git::{read_blobs, Read, Repo};
+use crate::collect::Collector;
 use crate::finding::Origin;
 use crate::scan::Scanner;
-use crate::sink::Collector;
 
 /// One staged file: its new blob and the line ranges (1-based, inclusive) the change adds.
 #[derive(Debug, Default)]
@@ -167,7 +167,7 @@ pub fn scan(
                     logical: None,
                     properties,
                 });
-                let res = scanner.scan(&data, &origin);
+                let res = scanner.scan_bytes(&data, &origin);
                 sink.scanned(data.len() as u64);
                 for e in res.errors {
                     sink.error(shown.clone(), e);

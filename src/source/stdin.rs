@@ -3,9 +3,9 @@
 use std::io::Read;
 use std::sync::Arc;
 
+use crate::collect::Collector;
 use crate::finding::Origin;
 use crate::scan::Scanner;
-use crate::sink::Collector;
 
 pub fn scan(scanner: &Scanner, sink: &Collector, max_size: u64) {
     let mut data = Vec::new();
@@ -22,7 +22,7 @@ pub fn scan(scanner: &Scanner, sink: &Collector, max_size: u64) {
         data.truncate(max_size as usize);
     }
     let origin = Arc::new(Origin::file("<stdin>", "stdin"));
-    let res = scanner.scan(&data, &origin);
+    let res = scanner.scan_bytes(&data, &origin);
     sink.scanned(data.len() as u64);
     for e in res.errors {
         sink.error("<stdin>", e);

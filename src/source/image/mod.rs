@@ -26,9 +26,9 @@ use serde_json::{json, Map, Value};
 
 use self::layer::{FileUnit, LayerIndex, LayerLimits, LayerReport};
 use self::manifest::{Config, Plan};
+use crate::collect::Collector;
 use crate::finding::{Finding, Origin};
 use crate::scan::Scanner;
-use crate::sink::Collector;
 
 pub struct ImageOptions {
     pub platform: Option<String>,
@@ -483,7 +483,7 @@ impl<'a> Job<'a> {
             name: inner,
             ..Default::default()
         });
-        let res = self.scanner.scan(&u.data, &origin);
+        let res = self.scanner.scan_bytes(&u.data, &origin);
         self.sink.scanned(u.data.len() as u64);
         if !res.errors.is_empty() {
             errors
@@ -743,7 +743,7 @@ impl<'a> Job<'a> {
                 logical: Some(logical),
                 properties: props,
             });
-            let res = self.scanner.scan(text.as_bytes(), &origin);
+            let res = self.scanner.scan_bytes(text.as_bytes(), &origin);
             self.sink.scanned(text.len() as u64);
             for e in res.errors {
                 self.sink.error(origin.display.clone(), e);

@@ -3,13 +3,17 @@
 //! SARIF are the same code path); it applies the user's filters and suppressions as findings arrive,
 //! streams JSONL at once, and keeps the rest for the reports rendered at the end.
 
+pub mod policy;
+pub mod shared;
+pub mod suppress;
+
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
 use std::time::Instant;
 
+use crate::collect::suppress::Suppressor;
 use crate::finding::{Finding, ScanError, Severity, Skipped};
-use crate::suppress::Suppressor;
 
 pub struct Collector {
     pub min_severity: Severity,
@@ -62,12 +66,12 @@ impl Collector {
             return;
         }
         match self.suppressor.check(&mut f) {
-            crate::suppress::Verdict::Report => {}
-            crate::suppress::Verdict::Suppressed => {
+            crate::collect::suppress::Verdict::Report => {}
+            crate::collect::suppress::Verdict::Suppressed => {
                 self.suppressed.fetch_add(1, Relaxed);
                 return;
             }
-            crate::suppress::Verdict::Baselined => {
+            crate::collect::suppress::Verdict::Baselined => {
                 self.baselined.fetch_add(1, Relaxed);
                 return;
             }

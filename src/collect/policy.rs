@@ -18,8 +18,8 @@ use anyhow::{bail, Context as _, Result};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::Value;
 
+use crate::collect::Outcome;
 use crate::finding::{self, Finding, LifetimeKind, Severity};
-use crate::sink::Outcome;
 
 const KEYS: &[&str] = &[
     "name",
@@ -294,7 +294,7 @@ impl Policy {
                 &b.rule_id,
             ))
         });
-        crate::analyze::shared::recount(outcome);
+        crate::collect::shared::recount(outcome);
     }
 }
 

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
+use crate::collect::Outcome;
 use crate::finding::{Finding, LifetimeKind};
-use crate::sink::Outcome;
 
 /// Folds findings of one secret seen in more than one place into one; returns how many were folded.
 pub fn merge(outcome: &mut Outcome) -> usize {
