@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::finding::Severity;
+use crate::report::Format;
+use crate::settings::{Limits, OutputOptions, ProjectOptions, RuleSelection, Settings};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -98,12 +100,10 @@ pub struct BaselineArgs {
     /// Take the findings from the git history of PATH instead of its files.
     #[arg(long)]
     pub git: bool,
-    /// Do not respect .gitignore, .ignore and git excludes.
-    #[arg(long)]
-    pub no_ignore: bool,
-    /// Skip files larger than this (bytes; K, M, G suffixes).
-    #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
-    pub max_file_size: u64,
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     #[command(flatten)]
     pub rules: RuleArgs,
     #[command(flatten)]
@@ -114,6 +114,39 @@ pub struct BaselineArgs {
     /// No progress line and no summary on standard error.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+/// How the filesystem is walked (`scan`, `baseline create`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct WalkArgs {
+    /// Do not respect .gitignore, .ignore and git excludes.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Follow symbolic links.
+    #[arg(long, short = 'L')]
+    pub follow: bool,
+}
+
+/// The size limit every source reads within.
+#[derive(Args, Debug, Clone)]
+pub struct LimitArgs {
+    /// Skip files (blobs, image files) larger than this (bytes; K, M, G suffixes).
+    #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
+    pub max_file_size: u64,
+}
+
+/// Limits of the image reader.
+#[derive(Args, Debug, Clone)]
+pub struct ImageLimitArgs {
+    /// Stop reading a layer that expands past this (decompression bomb guard).
+    #[arg(long, value_name = "SIZE", default_value = "16G", value_parser = parse_size)]
+    pub max_layer_size: u64,
+    /// How deep to open archives inside layers (zip, jar, tar, tar.gz); 0 opens none.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_archive_depth: usize,
+    /// Stop opening an archive inside a layer once its contents pass this size (zip bomb guard).
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
+    pub max_archive_size: u64,
 }
 
 /// The project's own settings, shared by every scanning command.
@@ -128,6 +161,11 @@ pub struct ProjectArgs {
     /// Report only findings whose fingerprint is not in FILE (from `nhiscan baseline create` or a JSON report).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// A TOML file with a `[policy]` table (max token lifetime, forbidden admin/wildcard grants,
+    /// required secret store); default: the `[policy]` table of the project config. A finding that
+    /// breaks the policy lists the policies it violates and takes the policy's severity.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -147,9 +185,8 @@ pub struct GitArgs {
     /// Scan only the history of one ref (branch, tag or commit).
     #[arg(long, value_name = "REF", conflicts_with = "all_objects")]
     pub branch: Option<String>,
-    /// Skip blobs larger than this (bytes; K, M, G suffixes).
-    #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
-    pub max_file_size: u64,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     #[command(flatten)]
     pub rules: RuleArgs,
     #[command(flatten)]
@@ -163,9 +200,8 @@ pub struct StagedArgs {
     /// The repository whose index to check.
     #[arg(default_value = ".")]
     pub repo: PathBuf,
-    /// Skip staged files larger than this (bytes; K, M, G suffixes).
-    #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
-    pub max_file_size: u64,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     #[command(flatten)]
     pub rules: RuleArgs,
     #[command(flatten)]
@@ -191,14 +227,6 @@ pub enum ListFormat {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-    Jsonl,
-    Sarif,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ColorChoice {
     Auto,
     Always,
@@ -218,10 +246,11 @@ pub struct RuleArgs {
     pub disable: Vec<String>,
 }
 
+/// Report options, shared by every scanning command.
 #[derive(Args, Debug, Clone)]
 pub struct OutputArgs {
-    /// Report format on standard output (or --output).
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    /// Report format on standard output (or --output): text, json, jsonl, sarif.
+    #[arg(long, short = 'f', value_name = "FORMAT", default_value = "text", value_parser = parse_format)]
     pub format: Format,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -229,11 +258,11 @@ pub struct OutputArgs {
     /// Also write FORMAT to FILE (repeatable), e.g. --report sarif=out.sarif.
     #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = parse_report)]
     pub reports: Vec<(Format, PathBuf)>,
-    /// Report only findings at or above this severity.
-    #[arg(long, value_enum, default_value_t = Severity::Info)]
+    /// Report only findings at or above this severity (info, low, medium, high, critical).
+    #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = parse_severity)]
     pub min_severity: Severity,
     /// Exit 1 only for findings at or above this severity.
-    #[arg(long, value_enum, default_value_t = Severity::Info)]
+    #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = parse_severity)]
     pub fail_on: Severity,
     /// Print found secrets in full (they are redacted by default).
     #[arg(long)]
@@ -257,22 +286,13 @@ pub struct ScanArgs {
     /// Files or directories to scan; `-` reads standard input.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Do not respect .gitignore, .ignore and git excludes.
-    #[arg(long)]
-    pub no_ignore: bool,
-    /// Follow symbolic links.
-    #[arg(long, short = 'L')]
-    pub follow: bool,
-    /// Skip files larger than this (bytes; K, M, G suffixes).
-    #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
-    pub max_file_size: u64,
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Scan what is staged in the repository at PATH instead (same as `nhiscan staged PATH`).
     #[arg(long)]
     pub staged: bool,
-    /// A TOML file with a `[policy]` table (max token lifetime, forbidden admin/wildcard grants,
-    /// required secret store); violations are findings named after the policy.
-    #[arg(long, value_name = "FILE")]
-    pub policy: Option<PathBuf>,
     #[command(flatten)]
     pub rules: RuleArgs,
     #[command(flatten)]
@@ -290,18 +310,10 @@ pub struct ImageArgs {
     /// every platform.
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
     pub platform: Option<String>,
-    /// Skip files larger than this (bytes; K, M, G suffixes).
-    #[arg(long, value_name = "SIZE", default_value = "50M", value_parser = parse_size)]
-    pub max_file_size: u64,
-    /// Stop reading a layer that expands past this (decompression bomb guard).
-    #[arg(long, value_name = "SIZE", default_value = "16G", value_parser = parse_size)]
-    pub max_layer_size: u64,
-    /// How deep to open archives inside layers (zip, jar, tar, tar.gz); 0 opens none.
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    pub max_archive_depth: usize,
-    /// Stop opening an archive inside a layer once its contents pass this size (zip bomb guard).
-    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
-    pub max_archive_size: u64,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub image_limits: ImageLimitArgs,
     #[command(flatten)]
     pub project: ProjectArgs,
     #[command(flatten)]
@@ -314,14 +326,22 @@ fn parse_report(s: &str) -> Result<(Format, PathBuf), String> {
     let (f, path) = s
         .split_once('=')
         .ok_or("expected FORMAT=FILE, e.g. sarif=out.sarif")?;
-    let format = Format::from_str(f, true)
-        .map_err(|_| format!("unknown format `{f}` (text, json, jsonl, sarif)"))?;
+    let format = parse_format(f)?;
     if path.is_empty() {
         return Err("empty file name".into());
     }
     Ok((format, PathBuf::from(path)))
 }
 
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+/// `50M`, `512K`, `1G` or a plain byte count.
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let (num, mult) = match s.chars().last().map(|c| c.to_ascii_uppercase()) {
@@ -334,4 +354,101 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .parse::<u64>()
         .map(|n| n.saturating_mul(mult))
         .map_err(|_| format!("`{s}` is not a size (e.g. 1048576, 512K, 50M, 1G)"))
+}
+
+impl OutputArgs {
+    /// The output options, colour resolved (`auto`: a terminal on standard output and no `NO_COLOR`).
+    pub fn resolve(&self) -> OutputOptions {
+        use std::io::IsTerminal;
+        let color = match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && self.output.is_none()
+                    && std::io::stdout().is_terminal()
+            }
+        };
+        OutputOptions {
+            format: self.format,
+            output: self.output.clone(),
+            reports: self.reports.clone(),
+            min_severity: self.min_severity,
+            fail_on: self.fail_on,
+            show_secrets: self.show_secrets,
+            color,
+            quiet: self.quiet,
+            verbose: self.verbose,
+        }
+    }
+}
+
+impl RuleArgs {
+    /// The rule selection these flags make.
+    pub fn resolve(&self) -> RuleSelection {
+        RuleSelection {
+            files: self.rule_files.clone(),
+            enable: self.enable.clone(),
+            disable: self.disable.clone(),
+        }
+    }
+}
+
+impl ProjectArgs {
+    /// The project options these flags make.
+    pub fn resolve(&self) -> ProjectOptions {
+        ProjectOptions {
+            config: self.config.clone(),
+            no_suppress: self.no_suppress,
+            baseline: self.baseline.clone(),
+            policy: self.policy.clone(),
+        }
+    }
+}
+
+/// The settings of a scanning command, from its option groups. `image` carries the image reader's
+/// limits where the command has them (elsewhere the defaults stand, unused).
+pub fn settings(
+    rules: &RuleArgs,
+    project: &ProjectArgs,
+    limits: &LimitArgs,
+    image: Option<&ImageLimitArgs>,
+    output: &OutputArgs,
+) -> Settings {
+    let mut l = Limits {
+        max_file_size: limits.max_file_size,
+        ..Limits::default()
+    };
+    if let Some(i) = image {
+        l.max_layer_size = i.max_layer_size;
+        l.max_archive_depth = i.max_archive_depth;
+        l.max_archive_size = i.max_archive_size;
+    }
+    Settings {
+        rules: rules.resolve(),
+        project: project.resolve(),
+        output: output.resolve(),
+        limits: l,
+        threads: output
+            .threads
+            .filter(|&n| n > 0)
+            .unwrap_or_else(crate::settings::default_threads),
+    }
+}
+
+impl Default for OutputArgs {
+    fn default() -> OutputArgs {
+        OutputArgs {
+            format: Format::Text,
+            output: None,
+            reports: Vec::new(),
+            min_severity: Severity::Info,
+            fail_on: Severity::Info,
+            show_secrets: false,
+            color: ColorChoice::Never,
+            quiet: false,
+            verbose: false,
+            threads: None,
+        }
+    }
 }

@@ -69,16 +69,22 @@ pub struct Allow {
 }
 
 impl Config {
-    /// `explicit` (from `--config`) must exist; otherwise `<root>/.nhiscan.toml` is read if present.
-    pub fn load(explicit: Option<&Path>, root: &Path) -> Result<Config> {
+    /// `explicit` (from `--config`) must exist; otherwise the nearest `.nhiscan.toml` from `start` up
+    /// to `root` (the repository root) is read, if there is one, as ruff and ripgrep find theirs.
+    pub fn load(explicit: Option<&Path>, start: &Path, root: &Path) -> Result<Config> {
         let path = match explicit {
             Some(p) => p.to_path_buf(),
             None => {
-                let p = root.join(FILE_NAME);
-                if !p.is_file() {
-                    return Ok(Config::default());
+                let found = start
+                    .ancestors()
+                    .take_while(|d| d.starts_with(root))
+                    .map(|d| d.join(FILE_NAME))
+                    .find(|p| p.is_file())
+                    .or_else(|| Some(root.join(FILE_NAME)).filter(|p| p.is_file()));
+                match found {
+                    Some(p) => p,
+                    None => return Ok(Config::default()),
                 }
-                p
             }
         };
         let text = std::fs::read_to_string(&path)
@@ -120,32 +126,7 @@ impl Config {
 
 /// `YYYY-MM-DD` to days since 1970-01-01.
 pub fn parse_date(s: &str) -> Result<i64> {
-    let p: Vec<&str> = s.split('-').collect();
-    if p.len() != 3 || p[0].len() != 4 || p[1].len() != 2 || p[2].len() != 2 {
-        bail!("expected YYYY-MM-DD");
-    }
-    let y: i64 = p[0].parse()?;
-    let m: u32 = p[1].parse()?;
-    let d: u32 = p[2].parse()?;
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days_in = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&m) || d == 0 || d > days_in[m as usize - 1] {
-        bail!("no such day");
-    }
-    Ok(crate::source::git::days_from_civil(y, m, d))
+    crate::dates::parse_day(s)
 }
 
 /// Today (UTC) as days since 1970-01-01; `NHISCAN_TODAY=YYYY-MM-DD` overrides it for reproducible runs.
@@ -156,7 +137,7 @@ pub fn today() -> i64 {
     {
         return d;
     }
-    crate::source::git::now_secs().div_euclid(86_400)
+    crate::dates::today()
 }
 
 #[cfg(test)]

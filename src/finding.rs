@@ -11,19 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
-)]
+/// How bad a finding is, from `info` to `critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -34,6 +23,16 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// Every severity, lowest first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    /// The lowercase name used in reports and config files.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -61,6 +60,49 @@ impl Severity {
             Severity::Medium => Severity::Low,
             _ => Severity::Info,
         }
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Severity, String> {
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("`{s}` is not one of info, low, medium, high, critical"))
+    }
+}
+
+/// What a finding is about. Rules declare it (`kind` in the rule file); reports and gates branch on
+/// it, never on rule ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    /// A credential: key, token, password, private key.
+    Secret,
+    /// A permission grant: wildcard, admin, escalation.
+    Permission,
+    /// How an identity is set up (default service accounts, mounted tokens).
+    Identity,
+    /// A policy of the project's `[policy]` table (attached to the findings it judges).
+    Policy,
+}
+
+impl Category {
+    /// The lowercase name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Secret => "secret",
+            Category::Permission => "permission",
+            Category::Identity => "identity",
+            Category::Policy => "policy",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -119,7 +161,7 @@ impl Origin {
 pub struct Finding {
     pub rule_id: String,
     pub title: String,
-    pub kind: String,
+    pub kind: Category,
     pub severity: Severity,
     pub message: String,
     #[serde(flatten)]
@@ -135,8 +177,6 @@ pub struct Finding {
     pub redacted: Option<String>,
     /// Hash of (rule id, secret), or of (rule id, what the analyzer flagged): stable when lines move.
     pub fingerprint: String,
-    /// Hash of (rule id, artifact, line): for tools that track a place rather than a value.
-    pub location_fingerprint: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lifetime: Option<Lifetime>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -147,6 +187,9 @@ pub struct Finding {
     /// Anything an analyzer or source adds (policy names, provenance, ...).
     #[serde(skip_serializing_if = "Map::is_empty")]
     pub properties: Map<String, Value>,
+    /// The `[policy]` rules this finding violates (`policy-forbid-admin`, ...), each with a rule entry.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<String>,
     /// Why the finding is suppressed (inline `nhiscan:allow`, a config entry), if it is. Suppressed
     /// findings are dropped before reports unless `--no-suppress`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -154,8 +197,21 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Hash of (rule id, repository-relative path, line): for tools that track a place rather than a
+    /// value. Derived from the final origin, so it never needs recomputing.
+    pub fn location_fingerprint(&self) -> String {
+        location_fingerprint(&self.rule_id, &self.origin.artifact, self.line)
+    }
+
+    /// The finding as a JSON object (the secret only with `show_secrets`).
     pub fn to_json(&self, show_secrets: bool) -> Value {
         let mut v = serde_json::to_value(self).expect("finding serializes");
+        if let Value::Object(m) = &mut v {
+            m.insert(
+                "location_fingerprint".into(),
+                Value::String(self.location_fingerprint()),
+            );
+        }
         // The origin's properties (layer, commit) and the finding's own (analyzer facts) share the
         // `properties` key: merge them, or the finding's would replace the origin's.
         if !self.origin.properties.is_empty() && !self.properties.is_empty() {

@@ -3,26 +3,16 @@
 //! from the rule's declared lifetime.
 //!
 //! A JWT counts as long-lived when it has no `exp`, or when it stays valid for longer than the maximum
-//! token lifetime: 1 day by default, or the policy's `max_token_lifetime_days` when one is loaded
-//! ([`set_max_lifetime_days`]).
-
-use std::sync::atomic::{AtomicU64, Ordering};
+//! token lifetime: 1 day by default ([`DEFAULT_MAX_SECONDS`]), or the policy's
+//! `max_token_lifetime_days` when one is loaded (the scanner is built with it).
 
 use base64::Engine as _;
 
 use crate::engine::Rule;
 use crate::finding::{Lifetime, LifetimeKind};
 
-static MAX_SECONDS: AtomicU64 = AtomicU64::new(86_400);
-
-/// Sets the longest lifetime a token may have and still count as short-lived.
-pub fn set_max_lifetime_days(days: u64) {
-    MAX_SECONDS.store(days.saturating_mul(86_400).max(1), Ordering::Relaxed);
-}
-
-pub fn max_lifetime_seconds() -> u64 {
-    MAX_SECONDS.load(Ordering::Relaxed)
-}
+/// The longest a token may live and still count as short-lived, when no policy says otherwise.
+pub const DEFAULT_MAX_SECONDS: u64 = 86_400;
 
 fn lt(kind: LifetimeKind, reason: impl Into<String>) -> Lifetime {
     Lifetime {
@@ -31,9 +21,10 @@ fn lt(kind: LifetimeKind, reason: impl Into<String>) -> Lifetime {
     }
 }
 
-pub fn refine(rule: &Rule, secret: &str) -> Lifetime {
+/// The lifetime of `secret` found by `rule`: what the token itself says, else what the rule declares.
+/// `max_seconds`: the longest a token may live and still count as short-lived.
+pub fn refine(rule: &Rule, secret: &str, max_seconds: u64) -> Lifetime {
     let s = secret.trim();
-    let id = rule.spec.id.as_str();
     if let Some(l) = aws(s) {
         return l;
     }
@@ -46,21 +37,7 @@ pub fn refine(rule: &Rule, secret: &str) -> Lifetime {
             "Google OAuth access token (ya29.): expires after about an hour",
         );
     }
-    if (id.contains("gcp") || id.contains("google"))
-        && (s.contains("PRIVATE KEY") || s.contains("\"service_account\""))
-    {
-        return lt(
-            LifetimeKind::LongLived,
-            "Google service-account JSON key: user-managed keys do not expire unless an org policy sets an expiry",
-        );
-    }
-    if id.contains("azure") && id.contains("storage") {
-        return lt(
-            LifetimeKind::LongLived,
-            "Azure storage account key: valid until the key is regenerated",
-        );
-    }
-    if let Some(l) = jwt(s, now()) {
+    if let Some(l) = jwt(s, now(), max_seconds) {
         return l;
     }
     rule.spec.lifetime.clone()
@@ -153,7 +130,7 @@ fn github(s: &str) -> Option<Lifetime> {
 }
 
 /// A JWT's lifetime from its `exp` (and `iat`) claims; None if `s` is not a decodable JWT.
-pub fn jwt(s: &str, now: u64) -> Option<Lifetime> {
+pub fn jwt(s: &str, now: u64, max: u64) -> Option<Lifetime> {
     let mut parts = s.split('.');
     let (h, p) = (parts.next()?, parts.next()?);
     if !h.starts_with("eyJ") || parts.next().is_none() {
@@ -163,7 +140,6 @@ pub fn jwt(s: &str, now: u64) -> Option<Lifetime> {
         .decode(p.trim_end_matches('='))
         .ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&payload).ok()?;
-    let max = max_lifetime_seconds();
     let Some(exp) = claims.get("exp").and_then(|e| e.as_f64()).map(|e| e as u64) else {
         return Some(lt(
             LifetimeKind::LongLived,
@@ -199,16 +175,7 @@ pub fn jwt(s: &str, now: u64) -> Option<Lifetime> {
 
 /// `YYYY-MM-DD` (UTC) of a Unix time.
 fn date(t: u64) -> String {
-    let z = (t / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    crate::dates::iso_date(t as i64)
 }
 
 #[cfg(test)]
@@ -270,27 +237,39 @@ mod tests {
         let tok = |claims: &str| format!("{h}.{}.c2lnbmF0dXJl", b64(claims));
         let now = 1_800_000_000;
         assert_eq!(
-            jwt(&tok(r#"{"sub":"x"}"#), now).unwrap().kind,
+            jwt(&tok(r#"{"sub":"x"}"#), now, DEFAULT_MAX_SECONDS)
+                .unwrap()
+                .kind,
             LifetimeKind::LongLived
         );
         assert_eq!(
-            jwt(&tok(r#"{"exp":1700000000}"#), now).unwrap().kind,
+            jwt(&tok(r#"{"exp":1700000000}"#), now, DEFAULT_MAX_SECONDS)
+                .unwrap()
+                .kind,
             LifetimeKind::Expired
         );
         assert_eq!(
-            jwt(&tok(r#"{"iat":1800000000,"exp":1800003600}"#), now)
-                .unwrap()
-                .kind,
+            jwt(
+                &tok(r#"{"iat":1800000000,"exp":1800003600}"#),
+                now,
+                DEFAULT_MAX_SECONDS
+            )
+            .unwrap()
+            .kind,
             LifetimeKind::ShortLived
         );
         assert_eq!(
-            jwt(&tok(r#"{"iat":1800000000,"exp":1900000000}"#), now)
-                .unwrap()
-                .kind,
+            jwt(
+                &tok(r#"{"iat":1800000000,"exp":1900000000}"#),
+                now,
+                DEFAULT_MAX_SECONDS
+            )
+            .unwrap()
+            .kind,
             LifetimeKind::LongLived
         );
         assert_eq!(date(0), "1970-01-01");
         assert_eq!(date(1_718_000_000), "2024-06-10");
-        assert!(jwt("not.a.jwt", now).is_none());
+        assert!(jwt("not.a.jwt", now, DEFAULT_MAX_SECONDS).is_none());
     }
 }

@@ -3,12 +3,13 @@
 
 use anyhow::{bail, Result};
 
-use crate::cli::RuleArgs;
 use crate::engine::rule::{self, Rule};
+use crate::settings::RuleSelection;
 
-pub fn load(args: &RuleArgs, extra_files: &[std::path::PathBuf]) -> Result<Vec<Rule>> {
+/// The rules `args` select, with the project's extra rule files.
+pub fn load(args: &RuleSelection, extra_files: &[std::path::PathBuf]) -> Result<Vec<Rule>> {
     let mut rules = rule::builtin()?;
-    for f in args.rule_files.iter().chain(extra_files) {
+    for f in args.files.iter().chain(extra_files) {
         rules.extend(rule::load_path(f)?);
     }
     rule::check_unique(&rules)?;

@@ -15,10 +15,13 @@ use crate::source::Unit;
 /// Inline suppression marker: on the same line as the finding.
 pub const ALLOW_MARKER: &[u8] = b"nhiscan:allow";
 
+/// The engine and the analyzers, ready to scan units.
 pub struct Scanner {
-    pub engine: Engine,
+    pub(crate) engine: Engine,
     /// Rule index by id, for analyzer hits.
     by_id: HashMap<String, usize>,
+    /// The longest a token may live and still count as short-lived (the policy's, or a day).
+    max_token_seconds: u64,
 }
 
 /// What scanning one unit produced: findings, plus messages about the unit (malformed YAML, ...).
@@ -29,7 +32,8 @@ pub struct UnitResult {
 }
 
 impl Scanner {
-    pub fn new(rules: Vec<Rule>) -> Result<Scanner> {
+    /// Compiles the keyword table of `rules`; `max_token_seconds` decides when a JWT is long-lived.
+    pub fn new(rules: Vec<Rule>, max_token_seconds: u64) -> Result<Scanner> {
         let by_id = rules
             .iter()
             .enumerate()
@@ -38,9 +42,11 @@ impl Scanner {
         Ok(Scanner {
             engine: Engine::new(rules)?,
             by_id,
+            max_token_seconds,
         })
     }
 
+    /// The rule with this id, if it runs.
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.by_id.get(id).map(|&i| self.engine.rule(i))
     }
@@ -67,7 +73,8 @@ impl Scanner {
             if crate::analyze::config_files::is_store_reference(&secret) {
                 continue;
             }
-            let (lifetime, severity) = lifetime_and_severity(rule, &secret, rule.spec.severity);
+            let (lifetime, severity) =
+                lifetime_and_severity(rule, &secret, rule.spec.severity, self.max_token_seconds);
             let mut message = rule.spec.title.clone();
             if let Some(d) = m.decoded {
                 message.push_str(&format!(" (in {d}-encoded text)"));
@@ -75,7 +82,7 @@ impl Scanner {
             res.findings.push(Finding {
                 rule_id: rule.spec.id.clone(),
                 title: rule.spec.title.clone(),
-                kind: rule.spec.kind.clone(),
+                kind: rule.spec.kind,
                 severity,
                 message,
                 origin: origin.clone(),
@@ -85,15 +92,11 @@ impl Scanner {
                 end_column,
                 redacted: Some(finding::redact(&secret)),
                 fingerprint: finding::fingerprint(&rule.spec.id, &m.secret),
-                location_fingerprint: finding::location_fingerprint(
-                    &rule.spec.id,
-                    &origin.artifact,
-                    line,
-                ),
                 lifetime: Some(lifetime),
                 entropy: Some((m.entropy * 1000.0).round() / 1000.0),
                 decoded: m.decoded.map(str::to_owned),
                 properties: Default::default(),
+                policies: Vec::new(),
                 suppressed: inline_allow(lines().line_text(data, line)),
                 secret: Some(secret),
             });
@@ -123,7 +126,8 @@ impl Scanner {
             let base = h.severity.unwrap_or(rule.spec.severity);
             let (lifetime, severity) = match h.secret.as_deref() {
                 Some(secret) => {
-                    let (l, sev) = lifetime_and_severity(rule, secret, base);
+                    let (l, sev) =
+                        lifetime_and_severity(rule, secret, base, self.max_token_seconds);
                     (Some(l), sev)
                 }
                 None => (None, base),
@@ -135,7 +139,7 @@ impl Scanner {
             res.findings.push(Finding {
                 rule_id: rule.spec.id.clone(),
                 title: rule.spec.title.clone(),
-                kind: rule.spec.kind.clone(),
+                kind: rule.spec.kind,
                 severity,
                 message,
                 origin: origin.clone(),
@@ -145,15 +149,11 @@ impl Scanner {
                 end_column: 1,
                 redacted: h.secret.as_deref().map(finding::redact),
                 fingerprint: finding::fingerprint(&rule.spec.id, &h.value),
-                location_fingerprint: finding::location_fingerprint(
-                    &rule.spec.id,
-                    &origin.artifact,
-                    line,
-                ),
                 lifetime,
                 entropy: None,
                 decoded: None,
                 properties: h.properties,
+                policies: Vec::new(),
                 suppressed: inline_allow(lines().line_text(data, line)),
                 secret: h.secret,
             });
@@ -163,8 +163,13 @@ impl Scanner {
 }
 
 /// A secret's lifetime, and its severity: an already expired credential is one step less severe.
-fn lifetime_and_severity(rule: &Rule, secret: &str, base: Severity) -> (Lifetime, Severity) {
-    let lifetime = crate::lifetime::refine(rule, secret);
+fn lifetime_and_severity(
+    rule: &Rule,
+    secret: &str,
+    base: Severity,
+    max_token_seconds: u64,
+) -> (Lifetime, Severity) {
+    let lifetime = crate::lifetime::refine(rule, secret, max_token_seconds);
     let severity = if lifetime.kind == finding::LifetimeKind::Expired {
         base.lower()
     } else {

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use crate::finding::Severity;
+use crate::report::Format;
 
 /// How far sources read: the same limits for every source.
 #[derive(Debug, Clone)]
@@ -36,4 +37,68 @@ pub struct RuleSelection {
     pub files: Vec<PathBuf>,
     pub enable: Vec<String>,
     pub disable: Vec<String>,
+}
+
+/// The project's own inputs: config file, suppressions, baseline, policy.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectOptions {
+    /// `--config FILE`; otherwise `.nhiscan.toml` in the source's project directory.
+    pub config: Option<PathBuf>,
+    /// `--no-suppress`: report suppressed findings too.
+    pub no_suppress: bool,
+    /// `--baseline FILE`.
+    pub baseline: Option<PathBuf>,
+    /// `--policy FILE`; otherwise the config's `[policy]` table.
+    pub policy: Option<PathBuf>,
+}
+
+/// Where and how reports are written.
+#[derive(Debug, Clone)]
+pub struct OutputOptions {
+    pub format: Format,
+    /// `-o FILE`; None: standard output.
+    pub output: Option<PathBuf>,
+    /// `--report FORMAT=FILE`, in order.
+    pub reports: Vec<(Format, PathBuf)>,
+    pub min_severity: Severity,
+    pub fail_on: Severity,
+    pub show_secrets: bool,
+    /// Colour in text on standard output, resolved from `--color`, `NO_COLOR` and the terminal.
+    pub color: bool,
+    /// `-q`: no progress line, summary or hints on standard error.
+    pub quiet: bool,
+    /// `-v`: every skipped unit on standard error.
+    pub verbose: bool,
+}
+
+impl Default for OutputOptions {
+    fn default() -> OutputOptions {
+        OutputOptions {
+            format: Format::Text,
+            output: None,
+            reports: Vec::new(),
+            min_severity: Severity::Info,
+            fail_on: Severity::Info,
+            show_secrets: false,
+            color: false,
+            quiet: false,
+            verbose: false,
+        }
+    }
+}
+
+/// Everything a scanning command resolved from its arguments, before any scan starts.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub rules: RuleSelection,
+    pub project: ProjectOptions,
+    pub output: OutputOptions,
+    pub limits: Limits,
+    /// Worker threads (at least 1).
+    pub threads: usize,
+}
+
+/// Default worker count: the cores this process may use.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }

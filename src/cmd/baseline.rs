@@ -1,59 +1,50 @@
 //! `nhiscan baseline create [PATH] -o FILE`: the fingerprints of what a scan finds now, so that later
-//! scans with `--baseline FILE` report only new findings (and count the known ones).
+//! scans with `--baseline FILE` report only new findings (and count the known ones). The scan is the
+//! same pipeline as `scan` (or `git` with `--git`); only the report differs.
 
 use std::collections::BTreeSet;
 
 use anyhow::{Context as _, Result};
 use serde_json::json;
 
-use crate::cli::BaselineArgs;
-use crate::source;
+use crate::cli::{BaselineArgs, LimitArgs, OutputArgs};
+use crate::source::fs::Walk;
+use crate::source::git::{History, Revs};
+use crate::source::Source;
 
+/// Runs `nhiscan baseline create`.
 pub fn create(args: &BaselineArgs) -> Result<i32> {
-    if args.git && args.no_ignore {
-        anyhow::bail!("--no-ignore applies to files, not to --git (history has no ignore files)");
+    if args.git && (args.walk.no_ignore || args.walk.follow) {
+        anyhow::bail!("--no-ignore and --follow apply to files, not to --git (history has no ignore files or links)");
     }
-    let (root, repo) = if args.git {
-        let repo = source::git::Repo::open(&args.path)?;
-        (
-            repo.top.clone().unwrap_or_else(|| args.path.clone()),
-            Some(repo),
-        )
-    } else {
-        (
-            source::fs::scan_root(std::slice::from_ref(&args.path)),
-            None,
-        )
+    let output = OutputArgs {
+        quiet: args.quiet,
+        threads: args.threads,
+        ..OutputArgs::default()
     };
-    let (scanner, suppressor, _) = super::project(&args.rules, &args.project, &root)?;
-    let sink = crate::collect::Collector::new(crate::finding::Severity::Info, false, suppressor);
-    let threads = super::threads(args.threads);
-    let complete = crate::progress::while_running(&sink, args.quiet, || -> Result<bool> {
-        match &repo {
-            Some(repo) => {
-                let opts = source::git::HistoryOptions {
-                    revs: source::git::Revs::All,
-                    all_objects: false,
-                    max_file_size: args.max_file_size,
-                    threads,
-                    verbose: false,
-                };
-                source::git::scan(repo, &opts, &scanner, &sink)
-            }
-            None => {
-                let opts = source::fs::WalkOptions {
-                    no_ignore: args.no_ignore,
-                    follow: false,
-                    max_file_size: args.max_file_size,
-                    threads,
-                    verbose: false,
-                };
-                source::fs::scan(std::slice::from_ref(&args.path), &opts, &scanner, &sink);
-                Ok(true)
-            }
-        }
-    })?;
-    let outcome = sink.finish();
+    let limits = LimitArgs {
+        max_file_size: args.limits.max_file_size,
+    };
+    let mut settings = crate::cli::settings(&args.rules, &args.project, &limits, None, &output);
+    // A baseline records every finding, whatever the severity.
+    settings.output.min_severity = crate::finding::Severity::Info;
+    let source: Box<dyn Source> = if args.git {
+        Box::new(History::open(
+            &args.path,
+            Revs::All,
+            false,
+            settings.threads,
+        )?)
+    } else {
+        Box::new(Walk::new(
+            vec![args.path.clone()],
+            args.walk.no_ignore,
+            args.walk.follow,
+            settings.threads,
+        ))
+    };
+    let done = crate::run::scan(&settings, source.as_ref())?;
+    let outcome = &done.outcome;
     for e in &outcome.errors {
         eprintln!("error: {}: {}", e.path, e.message);
     }
@@ -78,10 +69,10 @@ pub fn create(args: &BaselineArgs) -> Result<i32> {
             fps.len(),
             outcome.findings.len(),
             args.output.display(),
-            if complete {
-                ""
-            } else {
+            if outcome.summary.incomplete {
                 " (the scan was incomplete)"
+            } else {
+                ""
             }
         );
     }

@@ -1,39 +1,20 @@
 //! `nhiscan image PATH`: a container image (docker save tarball, OCI layout directory or tarball,
-//! `-` for standard input) through the scanner, layer by layer, plus its config.
-
-use std::path::PathBuf;
+//! `-` for standard input) through the pipeline, layer by layer, plus its config.
 
 use anyhow::Result;
 
 use crate::cli::ImageArgs;
-use crate::source::image::{self, ImageOptions};
+use crate::source::image::Image;
 
+/// Runs `nhiscan image`.
 pub fn run(args: &ImageArgs) -> Result<i32> {
-    // The project config (.nhiscan.toml) of the current directory: an image has no tree of its own.
-    let (scanner, suppressor, _) =
-        super::project(&args.rules, &args.project, std::path::Path::new("."))?;
-    let sink = super::collector(&args.output, suppressor)?;
-    let opts = ImageOptions {
-        platform: args.platform.clone(),
-        max_file_size: args.max_file_size,
-        max_layer_size: args.max_layer_size,
-        max_archive_depth: args.max_archive_depth,
-        max_archive_size: args.max_archive_size,
-        threads: super::threads(args.output.threads),
-        verbose: args.output.verbose,
-    };
-    let res = crate::progress::while_running(&sink, args.output.quiet, || {
-        image::scan(&args.image, &opts, &scanner, &sink)
-    })?;
-    let target = args.image.display().to_string();
-    super::finish(
+    let settings = crate::cli::settings(
+        &args.rules,
+        &args.project,
+        &args.limits,
+        Some(&args.image_limits),
         &args.output,
-        &scanner,
-        sink,
-        PathBuf::from("."),
-        target,
-        |o| {
-            o.summary.incomplete |= res.incomplete;
-        },
-    )
+    );
+    let image = Image::new(&args.image, args.platform.clone(), settings.threads);
+    crate::run::run(&settings, &image)
 }

@@ -13,14 +13,14 @@ use crate::finding::Origin;
 use crate::scan::Scanner;
 
 pub fn list(args: &RuleArgs, format: ListFormat) -> Result<i32> {
-    let rules = crate::ruleset::load(args, &[])?;
+    let rules = crate::ruleset::load(&args.resolve(), &[])?;
     match format {
         ListFormat::Json => {
             let v: Vec<_> = rules
                 .iter()
                 .map(|r| {
                     let s = &r.spec;
-                    json!({"id": s.id, "title": s.title, "severity": s.severity, "kind": s.kind,
+                    json!({"id": s.id, "title": s.title, "severity": s.severity, "kind": s.kind, "tags": s.tags,
                            "keywords": s.keywords, "lifetime": s.lifetime, "source": r.source,
                            "description": s.description, "remediation": s.remediation, "references": s.references})
                 })
@@ -44,7 +44,7 @@ pub fn list(args: &RuleArgs, format: ListFormat) -> Result<i32> {
 }
 
 pub fn explain(args: &RuleArgs, id: &str) -> Result<i32> {
-    let rules = crate::ruleset::load(args, &[])?;
+    let rules = crate::ruleset::load(&args.resolve(), &[])?;
     let Some(r) = rules.iter().find(|r| r.id() == id) else {
         bail!("unknown rule id `{id}` (see `nhiscan rules list`)");
     };
@@ -110,7 +110,10 @@ pub fn check_file(source: &str, text: &str) -> Result<(usize, usize, Vec<String>
     let specs: Vec<_> = mine.iter().map(|r| r.spec.clone()).collect();
     rules.extend(mine);
     rule::check_unique(&rules)?;
-    let scanner = Scanner::new(rules)?;
+    // Policy rules judge other findings: their examples run under a policy that applies everywhere.
+    let mut strict = crate::collect::policy::Policy::everywhere();
+    strict.bind(&rules);
+    let scanner = Scanner::new(rules, crate::lifetime::DEFAULT_MAX_SECONDS)?;
     let mut failures = Vec::new();
     let mut n = 0;
     for spec in &specs {
@@ -137,7 +140,7 @@ pub fn check_file(source: &str, text: &str) -> Result<(usize, usize, Vec<String>
                 ));
                 continue;
             };
-            let found = scan_as(&scanner, &name, &clean, &spec.id);
+            let found = scan_as(&scanner, &strict, &name, &clean, &spec.id);
             let ok = found.iter().any(|(l, s)| {
                 if spec.analyzer.is_some() {
                     *l >= line && *l <= line + secret.matches('\n').count()
@@ -161,7 +164,7 @@ pub fn check_file(source: &str, text: &str) -> Result<(usize, usize, Vec<String>
         }
         for (i, ex) in spec.negative_examples.iter().enumerate() {
             n += 1;
-            let found = scan_as(&scanner, &name, ex, &spec.id);
+            let found = scan_as(&scanner, &strict, &name, ex, &spec.id);
             if let Some((l, _)) = found.first() {
                 failures.push(format!(
                     "{source}: rule `{}`: negative example {} matched on line {l}",
@@ -174,13 +177,22 @@ pub fn check_file(source: &str, text: &str) -> Result<(usize, usize, Vec<String>
     Ok((specs.len(), n, failures))
 }
 
-fn scan_as(scanner: &Scanner, name: &str, text: &str, id: &str) -> Vec<(usize, Option<String>)> {
-    let mut origin = Origin::file(name, name);
-    origin.name = name.to_string();
-    let res = scanner.scan_bytes(text.as_bytes(), &Arc::new(origin));
+fn scan_as(
+    scanner: &Scanner,
+    policy: &crate::collect::policy::Policy,
+    name: &str,
+    text: &str,
+    id: &str,
+) -> Vec<(usize, Option<String>)> {
+    let origin = Origin::file(name, name);
+    let unit = crate::source::Unit::new(text.as_bytes(), Arc::new(origin));
+    let mut res = scanner.scan(&unit);
+    for f in &mut res.findings {
+        policy.judge(f);
+    }
     res.findings
         .into_iter()
-        .filter(|f| f.rule_id == id)
+        .filter(|f| f.rule_id == id || f.policies.iter().any(|p| p == id))
         .map(|f| (f.line, f.secret))
         .collect()
 }

@@ -1,16 +1,19 @@
-//! `nhiscan scan [PATH...]`: the working tree (or standard input) through the scanner.
+//! `nhiscan scan [PATH...]`: the working tree (or standard input) through the pipeline.
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 
 use crate::cli::ScanArgs;
-use crate::source;
+use crate::source::{fs::Walk, stdin::Stdin, Source};
 
+/// Runs `nhiscan scan`.
 pub fn run(args: &ScanArgs) -> Result<i32> {
     if args.staged {
         return super::staged::run_from_scan(args);
     }
+    let settings =
+        crate::cli::settings(&args.rules, &args.project, &args.limits, None, &args.output);
     let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
     let paths: Vec<PathBuf> = args
         .paths
@@ -18,44 +21,19 @@ pub fn run(args: &ScanArgs) -> Result<i32> {
         .filter(|p| p.as_os_str() != "-")
         .cloned()
         .collect();
-    let (scanner, suppressor, config) =
-        super::project(&args.rules, &args.project, &source::fs::scan_root(&paths))?;
-    // --policy FILE, else the [policy] table of the project config.
-    let policy = match (&args.policy, &config.policy) {
-        (Some(f), _) => Some(crate::collect::policy::Policy::from_file(f)?),
-        (None, Some(t)) => Some(crate::collect::policy::Policy::from_table(t)?),
-        (None, None) => None,
-    };
-    if let Some(p) = &policy {
-        p.prepare();
+    match (stdin, paths.is_empty()) {
+        (true, true) => crate::run::run(&settings, &Stdin),
+        (true, false) => anyhow::bail!(
+            "`-` (standard input) cannot be mixed with paths; run `nhiscan scan -` on its own"
+        ),
+        (false, _) => {
+            let walk = Walk::new(
+                paths,
+                args.walk.no_ignore,
+                args.walk.follow,
+                settings.threads,
+            );
+            crate::run::run(&settings, &walk as &dyn Source)
+        }
     }
-    let sink = super::collector(&args.output, suppressor)?;
-    let threads = super::threads(args.output.threads);
-    crate::progress::while_running(&sink, args.output.quiet, || {
-        if stdin {
-            source::stdin::scan(&scanner, &sink, args.max_file_size);
-        }
-        if !paths.is_empty() {
-            let opts = source::fs::WalkOptions {
-                no_ignore: args.no_ignore,
-                follow: args.follow,
-                max_file_size: args.max_file_size,
-                threads,
-                verbose: args.output.verbose,
-            };
-            source::fs::scan(&paths, &opts, &scanner, &sink);
-        }
-    });
-    let root = source::fs::scan_root(&paths);
-    let target = args
-        .paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(" ");
-    super::finish(&args.output, &scanner, sink, root, target, |o| {
-        if let Some(p) = &policy {
-            p.apply(o);
-        }
-    })
 }

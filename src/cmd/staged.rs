@@ -4,18 +4,15 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::cli::{OutputArgs, ProjectArgs, RuleArgs, ScanArgs, StagedArgs};
-use crate::source::git::Repo;
-use crate::source::staged;
+use crate::cli::{ScanArgs, StagedArgs};
+use crate::settings::Settings;
+use crate::source::staged::Staged;
 
+/// Runs `nhiscan staged`.
 pub fn run(args: &StagedArgs) -> Result<i32> {
-    check(
-        &args.repo,
-        &args.rules,
-        &args.project,
-        &args.output,
-        args.max_file_size,
-    )
+    let settings =
+        crate::cli::settings(&args.rules, &args.project, &args.limits, None, &args.output);
+    check(&args.repo, &settings)
 }
 
 /// `nhiscan scan --staged [PATH]`: the same check, PATH being the repository.
@@ -26,52 +23,14 @@ pub fn run_from_scan(args: &ScanArgs) -> Result<i32> {
             anyhow::bail!("--staged takes one repository path (or none for the current directory)")
         }
     };
-    if args.policy.is_some() {
-        anyhow::bail!(
-            "--policy does not apply to --staged yet; run `nhiscan scan --policy FILE` on the tree"
-        );
-    }
-    if args.no_ignore || args.follow {
+    if args.walk.no_ignore || args.walk.follow {
         anyhow::bail!("--no-ignore and --follow do not apply to --staged (it reads the git index)");
     }
-    check(
-        &repo,
-        &args.rules,
-        &args.project,
-        &args.output,
-        args.max_file_size,
-    )
+    let settings =
+        crate::cli::settings(&args.rules, &args.project, &args.limits, None, &args.output);
+    check(&repo, &settings)
 }
 
-fn check(
-    path: &Path,
-    rules: &RuleArgs,
-    project: &ProjectArgs,
-    output: &OutputArgs,
-    max_size: u64,
-) -> Result<i32> {
-    let repo = Repo::open(path)?;
-    let root = repo.top.clone().unwrap_or_else(|| path.to_path_buf());
-    // git diffs the index while the rules compile: this runs before every commit, so it must be quick.
-    let (changes, project) = std::thread::scope(|s| {
-        let diff = s.spawn(|| staged::changes(&repo));
-        let project = super::project(rules, project, &root);
-        (diff.join().expect("diff thread"), project)
-    });
-    let (scanner, suppressor, _) = project?;
-    let changes = changes?;
-    let sink = super::collector(output, suppressor)?;
-    staged::scan(&repo, changes, &scanner, &sink, max_size);
-    let code = super::finish(
-        output,
-        &scanner,
-        sink,
-        root,
-        format!("{} (staged)", path.display()),
-        |_| {},
-    )?;
-    if code == super::EXIT_FINDINGS && !output.quiet {
-        eprintln!("{}", staged::HINT);
-    }
-    Ok(code)
+fn check(path: &Path, settings: &Settings) -> Result<i32> {
+    crate::run::run(settings, &Staged::open(path)?)
 }

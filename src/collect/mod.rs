@@ -1,8 +1,9 @@
-//! Where findings go while a scan runs. Sources push findings into the [`Collector`] from many threads
+//! Where findings go while a scan runs, and what happens to them after ([`outcome`]). Sources push findings into the [`Collector`] from many threads
 //! (push, as ripgrep's searcher pushes into a `Sink`, so streaming JSONL, counting and collecting for
 //! SARIF are the same code path); it applies the user's filters and suppressions as findings arrive,
 //! streams JSONL at once, and keeps the rest for the reports rendered at the end.
 
+pub mod outcome;
 pub mod policy;
 pub mod shared;
 pub mod suppress;
@@ -12,13 +13,19 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use crate::collect::suppress::Suppressor;
+use self::policy::Policy;
+use self::suppress::Suppressor;
 use crate::finding::{Finding, ScanError, Severity, Skipped};
 
+pub use self::outcome::{Outcome, Summary};
+
+/// Receives findings, errors and skips from every source thread; filters as they arrive.
 pub struct Collector {
-    pub min_severity: Severity,
-    pub show_secrets: bool,
-    pub suppressor: Suppressor,
+    min_severity: Severity,
+    show_secrets: bool,
+    suppressor: Suppressor,
+    /// The project's policy: its verdicts attach to findings before the severity filter.
+    policy: Option<Policy>,
     stream: Option<Mutex<Box<dyn Write + Send>>>,
     findings: Mutex<Vec<Finding>>,
     errors: Mutex<Vec<ScanError>>,
@@ -32,11 +39,18 @@ pub struct Collector {
 }
 
 impl Collector {
-    pub fn new(min_severity: Severity, show_secrets: bool, suppressor: Suppressor) -> Collector {
+    /// A collector keeping findings at or above `min_severity` that `suppressor` lets through.
+    pub fn new(
+        min_severity: Severity,
+        show_secrets: bool,
+        suppressor: Suppressor,
+        policy: Option<Policy>,
+    ) -> Collector {
         Collector {
             min_severity,
             show_secrets,
             suppressor,
+            policy,
             stream: None,
             findings: Mutex::new(Vec::new()),
             errors: Mutex::new(Vec::new()),
@@ -61,7 +75,11 @@ impl Collector {
         self.bytes.fetch_add(bytes, Relaxed);
     }
 
+    /// Takes one finding: policy verdict, severity filter, suppressions, then kept (and streamed).
     pub fn push(&self, mut f: Finding) {
+        if let Some(p) = &self.policy {
+            p.judge(&mut f);
+        }
         if f.severity < self.min_severity {
             return;
         }
@@ -86,12 +104,14 @@ impl Collector {
         self.findings.lock().unwrap().push(f);
     }
 
+    /// Takes several findings.
     pub fn push_all(&self, fs: impl IntoIterator<Item = Finding>) {
         for f in fs {
             self.push(f);
         }
     }
 
+    /// A unit that could not be (fully) read.
     pub fn error(&self, path: impl Into<String>, message: impl Into<String>) {
         let (path, message) = (path.into(), message.into());
         if self.suppressor.path_allowed(&path) {
@@ -103,6 +123,7 @@ impl Collector {
             .push(ScanError { path, message });
     }
 
+    /// A unit passed over on purpose.
     pub fn skip(&self, path: impl Into<String>, reason: impl Into<String>) {
         self.skipped.lock().unwrap().push(Skipped {
             path: path.into(),
@@ -110,6 +131,7 @@ impl Collector {
         });
     }
 
+    /// Flushes the JSONL stream, if any.
     pub fn flush_stream(&self) -> std::io::Result<()> {
         if let Some(s) = &self.stream {
             s.lock().unwrap().flush()?;
@@ -117,79 +139,17 @@ impl Collector {
         Ok(())
     }
 
-    /// Ends the scan: everything sorted for stable reports.
-    pub fn finish(self) -> Outcome {
-        let mut findings = self.findings.into_inner().unwrap();
-        findings.sort_by(|a, b| {
-            (&a.origin.display, a.line, a.column, &a.rule_id).cmp(&(
-                &b.origin.display,
-                b.line,
-                b.column,
-                &b.rule_id,
-            ))
-        });
-        let mut errors = self.errors.into_inner().unwrap();
-        errors.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut skipped = self.skipped.into_inner().unwrap();
-        skipped.sort_by(|a, b| a.path.cmp(&b.path));
-        let summary = Summary {
+    /// Ends the scan: the findings, errors and skips as collected, and the counters.
+    pub(crate) fn finish(self) -> outcome::Collected {
+        outcome::Collected {
+            findings: self.findings.into_inner().unwrap(),
+            errors: self.errors.into_inner().unwrap(),
+            skipped: self.skipped.into_inner().unwrap(),
             files: self.files.load(Relaxed),
             bytes: self.bytes.load(Relaxed),
-            findings: findings.len() as u64,
             suppressed: self.suppressed.load(Relaxed),
             baselined: self.baselined.load(Relaxed),
-            skipped: skipped.len() as u64,
-            errors: errors.len() as u64,
             seconds: self.started.elapsed().as_secs_f64(),
-            by_severity: count_by_severity(&findings),
-            long_lived: findings
-                .iter()
-                .filter(|f| {
-                    f.lifetime
-                        .as_ref()
-                        .is_some_and(|l| l.kind == crate::finding::LifetimeKind::LongLived)
-                })
-                .count() as u64,
-            incomplete: false,
-        };
-        Outcome {
-            findings,
-            errors,
-            skipped,
-            summary,
         }
     }
-}
-
-fn count_by_severity(fs: &[Finding]) -> std::collections::BTreeMap<String, u64> {
-    let mut m = std::collections::BTreeMap::new();
-    for f in fs {
-        *m.entry(f.severity.as_str().to_string()).or_insert(0) += 1;
-    }
-    m
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Summary {
-    pub files: u64,
-    pub bytes: u64,
-    pub findings: u64,
-    pub suppressed: u64,
-    pub baselined: u64,
-    pub skipped: u64,
-    pub errors: u64,
-    pub seconds: f64,
-    pub by_severity: std::collections::BTreeMap<String, u64>,
-    pub long_lived: u64,
-    /// True when some content could not be read (missing objects, truncated layers): the scan did
-    /// not see everything it was asked to.
-    pub incomplete: bool,
-}
-
-/// The finished scan: what every report renders.
-pub struct Outcome {
-    pub findings: Vec<Finding>,
-    pub errors: Vec<ScanError>,
-    pub skipped: Vec<Skipped>,
-    pub summary: Summary,
 }

@@ -1,6 +1,8 @@
 //! Policy as code: a `[policy]` table (in `.nhiscan.toml`, or a file given with `--policy`) states what
-//! the organisation does not accept, and every breach becomes a finding naming the policy, so CI gates
-//! on it the way an OPA/Kyverno admission rule would.
+//! the organisation does not accept. A breach attaches to the finding it judges: the finding lists the
+//! `policy-*` rules it violates (each has a rule entry in `rules/policy.toml`) and takes the policy's
+//! severity when that is higher, so CI gates on it the way an OPA/Kyverno admission rule would, and
+//! no finding is duplicated.
 //!
 //! ```toml
 //! [policy]
@@ -18,8 +20,10 @@ use anyhow::{bail, Context as _, Result};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::Value;
 
-use crate::collect::Outcome;
-use crate::finding::{self, Finding, LifetimeKind, Severity};
+use std::collections::HashSet;
+
+use crate::engine::Rule;
+use crate::finding::{Finding, LifetimeKind, Severity};
 
 const KEYS: &[&str] = &[
     "name",
@@ -30,29 +34,11 @@ const KEYS: &[&str] = &[
     "require_secret_store",
 ];
 
-/// Analyzer rules that grant administrator access.
-pub const ADMIN_RULES: &[&str] = &[
-    "aws-iam-admin-wildcard",
-    "k8s-rbac-admin-binding-sa",
-    "gcp-basic-role-service-account",
-    "azure-owner-service-principal",
-    "azure-role-definition-wildcard",
-    "gha-permissions-write-all",
-];
-
-/// Analyzer rules that grant through wildcards or open-ended statements.
-pub const WILDCARD_RULES: &[&str] = &[
-    "aws-iam-admin-wildcard",
-    "aws-iam-service-wildcard",
-    "aws-iam-allow-not-action",
-    "aws-iam-passrole-wildcard",
-    "aws-iam-assumerole-wildcard",
-    "aws-iam-trust-any-principal",
-    "aws-iam-github-oidc-unscoped",
-    "k8s-rbac-wildcard",
-    "gcp-project-wide-sa-impersonation",
-    "azure-role-definition-wildcard",
-];
+/// The rule ids of each policy, as `rules/policy.toml` names them.
+const MAX_LIFETIME: &str = "policy-max-token-lifetime";
+const FORBID_ADMIN: &str = "policy-forbid-admin";
+const FORBID_WILDCARD: &str = "policy-forbid-wildcard";
+const SECRET_STORE: &str = "policy-require-secret-store";
 
 /// Where a constraint applies: everywhere, or under some path globs.
 #[derive(Debug, Clone)]
@@ -83,6 +69,7 @@ impl Scope {
     }
 }
 
+/// A loaded `[policy]` table.
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub name: String,
@@ -91,6 +78,9 @@ pub struct Policy {
     pub forbid_admin: Option<Scope>,
     pub forbid_wildcard: Option<Scope>,
     pub require_secret_store: Option<Scope>,
+    /// Ids of the rules tagged `admin` and `wildcard` in the running rule set ([`Policy::bind`]).
+    admin: HashSet<String>,
+    wildcard: HashSet<String>,
 }
 
 fn scope(key: &str, v: &toml::Value) -> Result<Option<Scope>> {
@@ -153,6 +143,8 @@ impl Policy {
             forbid_admin: None,
             forbid_wildcard: None,
             require_secret_store: None,
+            admin: HashSet::new(),
+            wildcard: HashSet::new(),
         };
         for (k, v) in t {
             match k.as_str() {
@@ -166,8 +158,9 @@ impl Policy {
                     let s = v
                         .as_str()
                         .context("[policy] `severity`: expected a string")?;
-                    p.severity = <Severity as clap::ValueEnum>::from_str(s, true)
-                        .map_err(|_| anyhow::anyhow!("[policy] `severity`: `{s}` is not one of info, low, medium, high, critical"))?;
+                    p.severity = s
+                        .parse()
+                        .map_err(|e| anyhow::anyhow!("[policy] `severity`: {e}"))?;
                 }
                 "max_token_lifetime_days" => {
                     let d = v.as_integer().filter(|d| *d > 0).context(
@@ -197,104 +190,101 @@ impl Policy {
         Policy::from_table(t).with_context(|| path.display().to_string())
     }
 
-    /// Must run before the scan: JWTs count as long-lived beyond the policy's maximum.
-    pub fn prepare(&self) {
-        if let Some(d) = self.max_token_lifetime_days {
-            crate::lifetime::set_max_lifetime_days(d);
+    /// A policy with every constraint on, everywhere, and a one-day token lifetime: what the examples
+    /// of the `policy-*` rules are checked under.
+    pub fn everywhere() -> Policy {
+        Policy {
+            name: "policy".into(),
+            severity: Severity::High,
+            max_token_lifetime_days: Some(1),
+            forbid_admin: Some(Scope::everywhere()),
+            forbid_wildcard: Some(Scope::everywhere()),
+            require_secret_store: Some(Scope::everywhere()),
+            admin: HashSet::new(),
+            wildcard: HashSet::new(),
         }
     }
 
-    /// The violations the findings of a scan make; [`Policy::apply`] adds them to the outcome.
-    pub fn evaluate(&self, findings: &[Finding]) -> Vec<Finding> {
-        let mut out = Vec::new();
-        for f in findings {
-            let path = f.origin.artifact.as_str();
-            if let Some(days) = self.max_token_lifetime_days {
-                if let Some(l) = f
-                    .lifetime
-                    .as_ref()
-                    .filter(|l| l.kind == LifetimeKind::LongLived)
-                {
-                    out.push(self.violation(
-                        f,
-                        "policy-max-token-lifetime",
-                        format!("credential lives longer than {days} days: {}", l.reason),
-                    ));
-                }
-            }
-            if let Some(s) = self.forbid_admin.as_ref().filter(|s| s.matches(path)) {
-                if ADMIN_RULES.contains(&f.rule_id.as_str()) {
-                    out.push(self.violation(
-                        f,
-                        "policy-forbid-admin",
-                        format!("admin grants are forbidden{}", s.describe()),
-                    ));
-                }
-            }
-            if let Some(s) = self.forbid_wildcard.as_ref().filter(|s| s.matches(path)) {
-                if WILDCARD_RULES.contains(&f.rule_id.as_str()) {
-                    out.push(self.violation(
-                        f,
-                        "policy-forbid-wildcard",
-                        format!("wildcard grants are forbidden{}", s.describe()),
-                    ));
-                }
-            }
-            if let Some(s) = self
-                .require_secret_store
+    /// Learns which rules grant admin or wildcard access from their tags.
+    pub fn bind(&mut self, rules: &[Rule]) {
+        let ids = |tag: &str| {
+            rules
+                .iter()
+                .filter(|r| r.has_tag(tag))
+                .map(|r| r.id().to_string())
+                .collect()
+        };
+        self.admin = ids("admin");
+        self.wildcard = ids("wildcard");
+    }
+
+    /// The longest a token may live and still count as short-lived, in seconds, if the policy says.
+    pub fn max_token_seconds(&self) -> Option<u64> {
+        self.max_token_lifetime_days
+            .map(|d| d.saturating_mul(86_400).max(1))
+    }
+
+    /// Attaches the policy's verdict to `f`: the policies it violates, the policy's severity when
+    /// higher, and why in the message.
+    pub fn judge(&self, f: &mut Finding) {
+        let path = f.origin.artifact.as_str();
+        let mut why: Vec<String> = Vec::new();
+        let mut violated = |id: &str, reason: String| {
+            f.policies.push(id.to_string());
+            why.push(reason);
+        };
+        if let Some(days) = self.max_token_lifetime_days {
+            if let Some(l) = f
+                .lifetime
                 .as_ref()
-                .filter(|s| s.matches(path))
+                .filter(|l| l.kind == LifetimeKind::LongLived)
             {
-                if f.secret.is_some() {
-                    out.push(self.violation(
-                        f,
-                        "policy-require-secret-store",
-                        format!("secrets must come from a secret store{}", s.describe()),
-                    ));
-                }
+                violated(
+                    MAX_LIFETIME,
+                    format!("credential lives longer than {days} days ({})", l.reason),
+                );
             }
         }
-        out
-    }
-
-    fn violation(&self, f: &Finding, id: &str, why: String) -> Finding {
-        let mut v = f.clone();
-        v.rule_id = id.to_string();
-        v.kind = "policy".into();
-        v.severity = self.severity;
-        v.title = format!(
-            "Policy violation: {}",
-            id.trim_start_matches("policy-").replace('-', " ")
-        );
-        v.message = format!(
-            "policy `{}`: {why} [{}: {}]",
-            self.name, f.rule_id, f.message
-        );
-        v.fingerprint = finding::fingerprint(id, f.fingerprint.as_bytes());
-        v.location_fingerprint = finding::location_fingerprint(id, &f.origin.artifact, f.line);
-        v.properties
-            .insert("policy".into(), Value::String(self.name.clone()));
-        v.properties
-            .insert("violated_by".into(), Value::String(f.rule_id.clone()));
-        v
-    }
-
-    /// Adds the violations to the outcome, keeping it sorted and its counts right.
-    pub fn apply(&self, outcome: &mut Outcome) {
-        let v = self.evaluate(&outcome.findings);
-        if v.is_empty() {
+        if let Some(s) = self.forbid_admin.as_ref().filter(|s| s.matches(path)) {
+            if self.admin.contains(&f.rule_id) {
+                violated(
+                    FORBID_ADMIN,
+                    format!("admin grants are forbidden{}", s.describe()),
+                );
+            }
+        }
+        if let Some(s) = self.forbid_wildcard.as_ref().filter(|s| s.matches(path)) {
+            if self.wildcard.contains(&f.rule_id) {
+                violated(
+                    FORBID_WILDCARD,
+                    format!("wildcard grants are forbidden{}", s.describe()),
+                );
+            }
+        }
+        if let Some(s) = self
+            .require_secret_store
+            .as_ref()
+            .filter(|s| s.matches(path))
+        {
+            if f.secret.is_some() {
+                violated(
+                    SECRET_STORE,
+                    format!("secrets must come from a secret store{}", s.describe()),
+                );
+            }
+        }
+        if why.is_empty() {
             return;
         }
-        outcome.findings.extend(v);
-        outcome.findings.sort_by(|a, b| {
-            (&a.origin.display, a.line, a.column, &a.rule_id).cmp(&(
-                &b.origin.display,
-                b.line,
-                b.column,
-                &b.rule_id,
-            ))
-        });
-        crate::collect::shared::recount(outcome);
+        f.severity = f.severity.max(self.severity);
+        f.message = format!(
+            "{} — violates policy `{}`: {}",
+            f.message,
+            self.name,
+            why.join("; ")
+        );
+        f.properties
+            .insert("policy".into(), Value::String(self.name.clone()));
     }
 }
 

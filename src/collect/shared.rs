@@ -7,28 +7,22 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 
-use crate::collect::Outcome;
-use crate::finding::{Finding, LifetimeKind};
+use crate::finding::Finding;
 
 /// Folds findings of one secret seen in more than one place into one; returns how many were folded.
-pub fn merge(outcome: &mut Outcome) -> usize {
+pub(crate) fn merge(findings: &mut Vec<Finding>) -> usize {
     let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, f) in outcome.findings.iter().enumerate() {
+    for (i, f) in findings.iter().enumerate() {
         if f.secret.is_some() {
             groups.entry(f.fingerprint.as_str()).or_default().push(i);
         }
     }
-    let mut drop = vec![false; outcome.findings.len()];
+    let mut drop = vec![false; findings.len()];
     let mut updates: Vec<(usize, Vec<Value>)> = Vec::new();
     for idx in groups.into_values() {
         let places: Vec<(&str, usize)> = idx
             .iter()
-            .map(|&i| {
-                (
-                    outcome.findings[i].origin.display.as_str(),
-                    outcome.findings[i].line,
-                )
-            })
+            .map(|&i| (findings[i].origin.display.as_str(), findings[i].line))
             .collect();
         let mut distinct: Vec<&str> = places.iter().map(|p| p.0).collect();
         distinct.sort_unstable();
@@ -46,7 +40,7 @@ pub fn merge(outcome: &mut Outcome) -> usize {
         }
     }
     for (i, locations) in updates {
-        let f: &mut Finding = &mut outcome.findings[i];
+        let f: &mut Finding = &mut findings[i];
         let n = locations.len();
         let list: Vec<String> = locations
             .iter()
@@ -61,36 +55,11 @@ pub fn merge(outcome: &mut Outcome) -> usize {
         f.properties
             .insert("locations".into(), Value::Array(locations));
     }
-    let before = outcome.findings.len();
+    let before = findings.len();
     let mut k = 0;
-    outcome.findings.retain(|_| {
+    findings.retain(|_| {
         k += 1;
         !drop[k - 1]
     });
-    let folded = before - outcome.findings.len();
-    if folded > 0 {
-        recount(outcome);
-    }
-    folded
-}
-
-/// Recomputes the summary counts after findings were added or removed.
-pub fn recount(outcome: &mut Outcome) {
-    let s = &mut outcome.summary;
-    s.findings = outcome.findings.len() as u64;
-    s.by_severity.clear();
-    for f in &outcome.findings {
-        *s.by_severity
-            .entry(f.severity.as_str().to_string())
-            .or_insert(0) += 1;
-    }
-    s.long_lived = outcome
-        .findings
-        .iter()
-        .filter(|f| {
-            f.lifetime
-                .as_ref()
-                .is_some_and(|l| l.kind == LifetimeKind::LongLived)
-        })
-        .count() as u64;
+    before - findings.len()
 }

@@ -11,7 +11,7 @@ use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Lifetime, Severity};
+use crate::finding::{Category, Lifetime, Severity};
 
 /// The built-in rule files, embedded at build time (see build.rs): (file name, TOML text, the same
 /// converted to JSON for a fast start).
@@ -27,7 +27,10 @@ pub struct RuleSpec {
     pub severity: Severity,
     /// What the finding is about: `secret` for pattern rules; analyzers use other kinds.
     #[serde(default = "default_kind")]
-    pub kind: String,
+    pub kind: Category,
+    /// Facts code may branch on (`admin`, `wildcard`, ...): the policy selects rules by tag.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     #[serde(default)]
     pub keywords: Vec<String>,
     #[serde(default)]
@@ -55,8 +58,8 @@ pub struct RuleSpec {
     pub example_path: Option<String>,
 }
 
-fn default_kind() -> String {
-    "secret".into()
+fn default_kind() -> Category {
+    Category::Secret
 }
 
 /// A rule ready to run. The regex is compiled on first use so that a scan of one small file pays only
@@ -70,8 +73,14 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The rule id.
     pub fn id(&self) -> &str {
         &self.spec.id
+    }
+
+    /// True when the rule file tags the rule with `tag`.
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.spec.tags.iter().any(|t| t == tag)
     }
 
     /// The compiled pattern and the index of the group that holds the secret (the one named `secret`,

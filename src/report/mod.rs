@@ -8,9 +8,42 @@ pub mod text;
 
 use std::path::PathBuf;
 
-use crate::cli::Format;
 use crate::collect::Outcome;
 use crate::engine::Rule;
+
+/// A report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Jsonl,
+    Sarif,
+}
+
+impl Format {
+    /// Every format, as `--format` lists them.
+    pub const ALL: [Format; 4] = [Format::Text, Format::Json, Format::Jsonl, Format::Sarif];
+
+    /// The name `--format` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Sarif => "sarif",
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Format, String> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown format `{s}` (text, json, jsonl, sarif)"))
+    }
+}
 
 /// Everything a report may need besides the findings.
 #[derive(Clone)]

@@ -160,7 +160,7 @@ fn descriptor(r: &crate::engine::Rule) -> ReportingDescriptor {
             ..Default::default()
         })
         .properties(PropertyBag {
-            tags: Some(vec!["security".into(), s.kind.clone(), "nhi".into()]),
+            tags: Some(vec!["security".into(), s.kind.to_string(), "nhi".into()]),
             additional_properties: props,
         })
         .build();
@@ -205,10 +205,7 @@ fn result(f: &Finding, rule_index: Option<usize>, show: bool) -> SarifResult {
     }
     let mut fps = BTreeMap::new();
     fps.insert("nhiscan/v1".to_string(), f.fingerprint.clone());
-    fps.insert(
-        "nhiscanLocation/v1".to_string(),
-        f.location_fingerprint.clone(),
-    );
+    fps.insert("nhiscanLocation/v1".to_string(), f.location_fingerprint());
     let mut props: BTreeMap<String, Value> = BTreeMap::new();
     props.insert("severity".into(), json!(f.severity.as_str()));
     if let Some(l) = &f.lifetime {

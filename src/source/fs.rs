@@ -1,82 +1,182 @@
 //! The filesystem source: a parallel walk (the `ignore` crate, as ripgrep) that respects .gitignore
 //! (in a git repository, as ripgrep and git do) and .ignore unless told not to, scans hidden files
-//! (secrets live in `.env` and `.npmrc`), never enters `.git/`, and follows symlinks only with `--follow` (loops are reported, not followed forever).
+//! (secrets live in `.env` and `.npmrc`), never enters `.git/`, and follows symlinks only with
+//! `--follow` (loops are reported, not followed forever).
 //!
-//! Each worker thread reads a file and scans it in place: there is one level of parallelism (files),
-//! and no queue of file contents, so memory stays at one file per thread.
+//! Each worker thread reads a file and hands it to the feed in place: there is one level of
+//! parallelism (files), and no queue of file contents, so memory stays at one file per thread.
+//! Paths in reports are relative to the repository root when the scanned paths are inside one git
+//! work tree, else to the one directory scanned, so the same file has the same fingerprint however
+//! its path was typed.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use anyhow::Result;
 use ignore::{WalkBuilder, WalkState};
 
-use crate::collect::Collector;
+use super::{Feed, Source, Unit};
 use crate::finding::Origin;
-use crate::scan::Scanner;
 
-pub struct WalkOptions {
-    pub no_ignore: bool,
-    pub follow: bool,
-    pub max_file_size: u64,
-    pub threads: usize,
-    pub verbose: bool,
+/// A walk over files and directories.
+pub(crate) struct Walk {
+    paths: Vec<PathBuf>,
+    no_ignore: bool,
+    follow: bool,
+    threads: usize,
+    /// Absolute: the repository root, or the one directory scanned, or the current directory.
+    root: PathBuf,
+    /// Where the project config is looked for first (then up to `root`).
+    start: PathBuf,
 }
 
-/// The directory SARIF uris are relative to: the one directory scanned, else the current directory.
-pub fn scan_root(paths: &[PathBuf]) -> PathBuf {
-    match paths {
-        [one] if one.is_dir() => one.clone(),
-        _ => PathBuf::from("."),
-    }
-}
-
-pub fn scan(paths: &[PathBuf], opts: &WalkOptions, scanner: &Scanner, sink: &Collector) {
-    let root = scan_root(paths);
-    let mut builder = WalkBuilder::new(&paths[0]);
-    for p in &paths[1..] {
-        builder.add(p);
-    }
-    let respect = !opts.no_ignore;
-    builder
-        .hidden(false)
-        .ignore(respect)
-        .git_ignore(respect)
-        .git_global(respect)
-        .git_exclude(respect)
-        .parents(respect)
-        .follow_links(opts.follow)
-        .threads(opts.threads)
-        .filter_entry(|e| !(e.file_name() == ".git" && e.file_type().is_some_and(|t| t.is_dir())));
-    for p in paths {
-        if !p.exists() && p.symlink_metadata().is_err() {
-            sink.error(p.display().to_string(), "no such file or directory");
+impl Walk {
+    /// A walk over `paths` (`-` excluded: standard input is its own source).
+    pub(crate) fn new(paths: Vec<PathBuf>, no_ignore: bool, follow: bool, threads: usize) -> Walk {
+        let (root, start) = roots(&paths);
+        Walk {
+            paths,
+            no_ignore,
+            follow,
+            threads,
+            root,
+            start,
         }
     }
-    builder.build_parallel().run(|| {
-        let root = root.clone();
-        let mut buf = Vec::new();
-        Box::new(move |entry| {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(err) => {
-                    report_walk_error(&err, sink);
-                    return WalkState::Continue;
-                }
-            };
-            let Some(ft) = entry.file_type() else {
-                return WalkState::Continue;
-            };
-            if !ft.is_file() {
-                return WalkState::Continue;
-            }
-            scan_file(entry.path(), &root, opts, scanner, sink, &mut buf);
-            WalkState::Continue
-        })
-    });
 }
 
-fn report_walk_error(err: &ignore::Error, sink: &Collector) {
+/// The repository root containing `p` (a directory holding `.git`), walking up from its absolute
+/// form without resolving symlinks, so the result is a prefix of `absolute(p)`.
+pub(crate) fn repo_root(p: &Path) -> Option<PathBuf> {
+    let abs = std::path::absolute(p).ok()?;
+    abs.ancestors()
+        .find(|a| a.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
+/// (root, config start) for a set of scanned paths.
+fn roots(paths: &[PathBuf]) -> (PathBuf, PathBuf) {
+    let cwd = std::path::absolute(".").unwrap_or_else(|_| PathBuf::from("."));
+    let dir_of = |p: &Path| {
+        let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        if abs.is_dir() {
+            abs
+        } else {
+            abs.parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| cwd.clone())
+        }
+    };
+    let start = match paths {
+        [one] => dir_of(one),
+        _ => cwd.clone(),
+    };
+    let repos: Vec<Option<PathBuf>> = paths.iter().map(|p| repo_root(p)).collect();
+    if let Some(Some(first)) = repos.first() {
+        if repos.iter().all(|r| r.as_ref() == Some(first)) {
+            return (first.clone(), start);
+        }
+    }
+    match paths {
+        [one] if one.is_dir() => (dir_of(one), start),
+        _ => (cwd, start),
+    }
+}
+
+impl Source for Walk {
+    fn target(&self) -> String {
+        self.paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn project_dir(&self) -> PathBuf {
+        self.root.clone()
+    }
+
+    fn config_start(&self) -> PathBuf {
+        self.start.clone()
+    }
+
+    fn produce(&self, feed: &Feed<'_>) -> Result<()> {
+        let Some(first) = self.paths.first() else {
+            return Ok(());
+        };
+        let mut builder = WalkBuilder::new(first);
+        for p in &self.paths[1..] {
+            builder.add(p);
+        }
+        let respect = !self.no_ignore;
+        builder
+            .hidden(false)
+            .ignore(respect)
+            .git_ignore(respect)
+            .git_global(respect)
+            .git_exclude(respect)
+            .parents(respect)
+            .follow_links(self.follow)
+            .threads(self.threads)
+            .filter_entry(|e| {
+                !(e.file_name() == ".git" && e.file_type().is_some_and(|t| t.is_dir()))
+            });
+        for p in &self.paths {
+            if !p.exists() && p.symlink_metadata().is_err() {
+                feed.error(p.display().to_string(), "no such file or directory");
+            }
+        }
+        builder.build_parallel().run(|| {
+            let mut buf = Vec::new();
+            Box::new(move |entry| {
+                let entry = match entry {
+                    Ok(e) => e,
+                    Err(err) => {
+                        report_walk_error(&err, feed);
+                        return WalkState::Continue;
+                    }
+                };
+                if entry.file_type().is_some_and(|t| t.is_file()) {
+                    self.file(entry.path(), feed, &mut buf);
+                }
+                WalkState::Continue
+            })
+        });
+        Ok(())
+    }
+}
+
+impl Walk {
+    fn file(&self, path: &Path, feed: &Feed<'_>, buf: &mut Vec<u8>) {
+        let shown = display(path);
+        let mut file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) => return feed.error(shown, format!("cannot open: {e}")),
+        };
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if !feed.admits(&shown, len) {
+            return;
+        }
+        let max = feed.limits().max_file_size;
+        buf.clear();
+        if let Err(e) = (&mut file).take(max + 1).read_to_end(buf) {
+            return feed.error(shown, format!("cannot read: {e}"));
+        }
+        let artifact = std::path::absolute(path)
+            .ok()
+            .and_then(|a| a.strip_prefix(&self.root).ok().map(display))
+            .unwrap_or_else(|| shown.clone());
+        let origin = Arc::new(Origin::file(shown, artifact));
+        feed.unit(Unit::new(buf, origin));
+        // Do not let one huge file pin its buffer for the rest of the walk.
+        if buf.capacity() > 8 << 20 {
+            *buf = Vec::new();
+        }
+    }
+}
+
+fn report_walk_error(err: &ignore::Error, feed: &Feed<'_>) {
     // The ignore crate wraps errors with the path; unwrap for a message that names the file once.
     fn path_of(e: &ignore::Error) -> Option<String> {
         match e {
@@ -102,68 +202,11 @@ fn report_walk_error(err: &ignore::Error, sink: &Collector) {
             other => other.to_string(),
         }
     }
-    sink.error(path_of(err).unwrap_or_else(|| "<walk>".into()), inner(err));
+    feed.error(path_of(err).unwrap_or_else(|| "<walk>".into()), inner(err));
 }
 
+/// A path as reports show it: as typed, without a leading `./`, `/`-separated.
 fn display(p: &Path) -> String {
-    let s = p.to_string_lossy();
+    let s = p.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").unwrap_or(&s).to_string()
-}
-
-fn scan_file(
-    path: &Path,
-    root: &Path,
-    opts: &WalkOptions,
-    scanner: &Scanner,
-    sink: &Collector,
-    buf: &mut Vec<u8>,
-) {
-    let shown = display(path);
-    let mut file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => return sink.error(shown, format!("cannot open: {e}")),
-    };
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if len > opts.max_file_size {
-        if opts.verbose {
-            eprintln!(
-                "note: {shown}: skipped, {len} bytes is over --max-file-size ({})",
-                opts.max_file_size
-            );
-        }
-        return sink.skip(
-            shown,
-            format!(
-                "larger than --max-file-size ({len} > {} bytes)",
-                opts.max_file_size
-            ),
-        );
-    }
-    buf.clear();
-    if let Err(e) = (&mut file).take(opts.max_file_size + 1).read_to_end(buf) {
-        return sink.error(shown, format!("cannot read: {e}"));
-    }
-    if super::is_binary(buf) {
-        if opts.verbose {
-            eprintln!("note: {shown}: skipped, binary content");
-        }
-        return sink.skip(shown, "binary content");
-    }
-    let artifact = path
-        .strip_prefix(root)
-        .ok()
-        .filter(|_| root != Path::new("."))
-        .map(display)
-        .unwrap_or_else(|| shown.clone());
-    let origin = Arc::new(Origin::file(shown.clone(), artifact));
-    let res = scanner.scan_bytes(buf, &origin);
-    sink.scanned(buf.len() as u64);
-    for e in res.errors {
-        sink.error(shown.clone(), e);
-    }
-    sink.push_all(res.findings);
-    // Do not let one huge file pin its buffer for the rest of the walk.
-    if buf.capacity() > 8 << 20 {
-        *buf = Vec::new();
-    }
 }

@@ -81,6 +81,14 @@ impl Repo {
         })
     }
 
+    /// The directory reported paths and the project config belong to: the working tree's top, or the
+    /// bare repository itself.
+    pub fn root(&self) -> PathBuf {
+        self.top.clone().unwrap_or_else(|| {
+            std::path::absolute(&self.path).unwrap_or_else(|_| self.path.clone())
+        })
+    }
+
     /// git with bounded pack windows and delta cache: by default git maps whole packs, and on a large
     /// history the mapped pages are most of the peak RSS (redis: cat-file 534 MB by default). A delta
     /// cache larger than git's default pays on history order (redis: 256 MB peak, 0.3 s faster than
@@ -631,8 +639,6 @@ pub fn scan(
             now,
         ));
         for mut f in findings {
-            f.location_fingerprint =
-                crate::finding::location_fingerprint(&f.rule_id, &origin.artifact, f.line);
             f.origin = origin.clone();
             sink.push(f);
         }
@@ -951,5 +957,61 @@ mod tests {
         assert_eq!(days_from_civil(2024, 2, 29), 19_782);
         assert_eq!(civil_from_days(19_782), (2024, 2, 29));
         assert_eq!(iso_date(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+}
+
+/// The history of a repository as a source (TEMPORARY adapter over [`scan`]).
+pub(crate) struct History {
+    repo: Repo,
+    shown: String,
+    revs: Revs,
+    all_objects: bool,
+    threads: usize,
+}
+
+impl History {
+    /// The history of the repository at `path`.
+    pub(crate) fn open(
+        path: &Path,
+        revs: Revs,
+        all_objects: bool,
+        threads: usize,
+    ) -> Result<History> {
+        Ok(History {
+            repo: Repo::open(path)?,
+            shown: path.display().to_string(),
+            revs,
+            all_objects,
+            threads,
+        })
+    }
+}
+
+impl super::Source for History {
+    fn target(&self) -> String {
+        self.shown.clone()
+    }
+
+    fn project_dir(&self) -> PathBuf {
+        self.repo.root()
+    }
+
+    fn produce(&self, feed: &super::Feed<'_>) -> Result<()> {
+        let (scanner, sink) = feed.legacy_parts();
+        let opts = HistoryOptions {
+            revs: self.revs.clone(),
+            all_objects: self.all_objects,
+            max_file_size: feed.limits().max_file_size,
+            threads: self.threads,
+            verbose: false,
+        };
+        if !scan(&self.repo, &opts, scanner, sink)? {
+            feed.mark_incomplete();
+        }
+        Ok(())
+    }
+
+    fn hint(&self) -> Option<&'static str> {
+        Some(HISTORY_HINT)
     }
 }

@@ -31,16 +31,26 @@ pub(crate) struct Unit<'a> {
     /// The build context of a Dockerfile read from disk, for analyzers that look at what `COPY .`
     /// would send; None everywhere else (a Dockerfile inside an image or a commit has no context here).
     pub context: Option<&'a dyn BuildContext>,
+    /// When only some lines are new (a staged change, the commits of `--since`): the 1-based,
+    /// inclusive line ranges whose findings count. None: the whole unit.
+    pub lines: Option<&'a [(usize, usize)]>,
 }
 
 impl<'a> Unit<'a> {
-    /// A unit with no build context.
+    /// A whole unit with no build context.
     pub fn new(data: &'a [u8], origin: Arc<Origin>) -> Unit<'a> {
         Unit {
             data,
             origin,
             context: None,
+            lines: None,
         }
+    }
+
+    /// True when a finding spanning `line..=end_line` is on the lines that count.
+    fn counts(&self, line: usize, end_line: usize) -> bool {
+        self.lines
+            .is_none_or(|r| r.iter().any(|&(a, b)| line <= b && end_line.max(line) >= a))
     }
 }
 
@@ -49,8 +59,13 @@ impl<'a> Unit<'a> {
 pub(crate) trait Source: Sync {
     /// What the report names as scanned (`src/ config/`, `repo (staged)`, `app.tar`).
     fn target(&self) -> String;
-    /// Where the project config (`.nhiscan.toml`) and the repository root are looked for.
+    /// The root reported paths are relative to: the repository root, or the directory scanned.
     fn project_dir(&self) -> PathBuf;
+    /// Where the project config (`.nhiscan.toml`) is looked for first; from there up to
+    /// [`Source::project_dir`], the nearest wins.
+    fn config_start(&self) -> PathBuf {
+        self.project_dir()
+    }
     /// Work that can run while the rules load (the staged diff). Default: none.
     fn prepare(&self) -> Result<()> {
         Ok(())
@@ -125,8 +140,11 @@ impl<'a> Feed<'a> {
         if is_binary(unit.data) {
             return self.skip(&unit.origin.display, "binary content");
         }
-        let res = self.scanner.scan(&unit);
+        let mut res = self.scanner.scan(&unit);
         self.collector.scanned(unit.data.len() as u64);
+        if unit.lines.is_some() {
+            res.findings.retain(|f| unit.counts(f.line, f.end_line));
+        }
         for e in res.errors {
             self.collector.error(unit.origin.display.clone(), e);
         }
@@ -200,6 +218,12 @@ impl<'a> Feed<'a> {
             groups[i].1.push(f);
         }
         groups
+    }
+
+    /// TEMPORARY, for the git and image sources until they produce units: the scanner and the
+    /// collector they still drive themselves.
+    pub(crate) fn legacy_parts(&self) -> (&Scanner, &Collector) {
+        (self.scanner, self.collector)
     }
 
     /// Hands findings to the collector (after their origins were finalized).

@@ -4,19 +4,19 @@
 //! blamed for what it adds, not for what was already there.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::{bail, Result};
 use serde_json::json;
 
 use super::git::{read_blobs, Read, Repo};
-use crate::collect::Collector;
+use super::{Feed, Source, Unit};
 use crate::finding::Origin;
-use crate::scan::Scanner;
 
 /// One staged file: its new blob and the line ranges (1-based, inclusive) the change adds.
 #[derive(Debug, Default)]
-pub struct Change {
+pub(crate) struct Change {
     pub path: String,
     pub blob: String,
     pub added: Vec<(usize, usize)>,
@@ -24,7 +24,7 @@ pub struct Change {
 }
 
 /// Parses `git diff --cached -U0 --full-index` output.
-pub fn parse_diff(out: &[u8]) -> Vec<Change> {
+pub(crate) fn parse_diff(out: &[u8]) -> Vec<Change> {
     let mut changes: Vec<Change> = Vec::new();
     let text = String::from_utf8_lossy(out);
     let mut cur: Option<Change> = None;
@@ -106,7 +106,7 @@ fn unquote(p: &str) -> String {
 }
 
 /// The staged changes (`git diff --cached` against HEAD, or the empty tree before the first commit).
-pub fn changes(repo: &Repo) -> Result<Vec<Change>> {
+fn changes(repo: &Repo) -> Result<Vec<Change>> {
     if repo.top.is_none() {
         bail!(
             "{}: a bare repository has no index to check; `nhiscan staged` runs in a working tree",
@@ -129,70 +129,95 @@ pub fn changes(repo: &Repo) -> Result<Vec<Change>> {
     Ok(parse_diff(&diff))
 }
 
-/// Scans the staged `changes`, keeping findings on added lines.
-pub fn scan(
-    repo: &Repo,
-    mut changes: Vec<Change>,
-    scanner: &Scanner,
-    sink: &Collector,
-    max_size: u64,
-) {
-    let mut binary = Vec::new();
-    changes.retain(|c| {
-        if c.binary {
-            binary.push(c.path.clone());
-        }
-        !c.binary && !c.added.is_empty()
-    });
-    for p in binary {
-        sink.skip(format!("{p} (staged)"), "binary content");
+/// What `git commit` would add to the repository at `path`.
+pub(crate) struct Staged {
+    repo: Repo,
+    shown: String,
+    changes: OnceLock<Vec<Change>>,
+}
+
+impl Staged {
+    /// The staged changes of the repository at `path`.
+    pub(crate) fn open(path: &std::path::Path) -> Result<Staged> {
+        Ok(Staged {
+            repo: Repo::open(path)?,
+            shown: path.display().to_string(),
+            changes: OnceLock::new(),
+        })
     }
-    let oids: Vec<&str> = changes.iter().map(|c| c.blob.as_str()).collect();
-    let by_index: HashMap<usize, &Change> = changes.iter().enumerate().collect();
-    read_blobs(repo, &oids, max_size, |i, read| {
-        let c = by_index[&i];
-        let shown = format!("{} (staged)", c.path);
-        match read {
-            Read::Data(data) => {
-                if super::is_binary(&data) {
-                    return sink.skip(shown, "binary content");
-                }
-                let mut properties = serde_json::Map::new();
-                properties.insert("staged".into(), json!(true));
-                properties.insert("blob".into(), json!(c.blob));
-                let origin = Arc::new(Origin {
-                    artifact: c.path.clone(),
-                    display: shown.clone(),
-                    name: c.path.clone(),
-                    logical: None,
-                    properties,
-                });
-                let res = scanner.scan_bytes(&data, &origin);
-                sink.scanned(data.len() as u64);
-                for e in res.errors {
-                    sink.error(shown.clone(), e);
-                }
-                for f in res.findings {
-                    if c.added
-                        .iter()
-                        .any(|&(a, b)| f.line <= b && f.end_line.max(f.line) >= a)
-                    {
-                        sink.push(f);
-                    }
-                }
+}
+
+impl Source for Staged {
+    fn target(&self) -> String {
+        format!("{} (staged)", self.shown)
+    }
+
+    fn project_dir(&self) -> PathBuf {
+        self.repo.root()
+    }
+
+    fn prepare(&self) -> Result<()> {
+        let c = changes(&self.repo)?;
+        let _ = self.changes.set(c);
+        Ok(())
+    }
+
+    fn produce(&self, feed: &Feed<'_>) -> Result<()> {
+        let all = match self.changes.get() {
+            Some(c) => c,
+            None => {
+                self.prepare()?;
+                self.changes.get().expect("prepared")
             }
-            Read::TooLarge(n) => sink.skip(
-                shown,
-                format!("larger than --max-file-size ({n} > {max_size} bytes)"),
-            ),
-            Read::Missing => sink.error(shown, format!("staged object {} is missing", c.blob)),
-            Read::Failed(why) => sink.error(shown, why),
+        };
+        let mut todo: Vec<&Change> = Vec::new();
+        for c in all {
+            if c.binary {
+                feed.skip(&format!("{} (staged)", c.path), "binary content");
+            } else if !c.added.is_empty() {
+                todo.push(c);
+            }
         }
-    });
+        let oids: Vec<&str> = todo.iter().map(|c| c.blob.as_str()).collect();
+        let by_index: HashMap<usize, &Change> = todo.iter().copied().enumerate().collect();
+        let max = feed.limits().max_file_size;
+        read_blobs(&self.repo, &oids, max, |i, read| {
+            let c = by_index[&i];
+            let shown = format!("{} (staged)", c.path);
+            match read {
+                Read::Data(data) => {
+                    let mut properties = serde_json::Map::new();
+                    properties.insert("staged".into(), json!(true));
+                    properties.insert("blob".into(), json!(c.blob));
+                    let origin = Arc::new(Origin {
+                        artifact: c.path.clone(),
+                        display: shown,
+                        name: c.path.clone(),
+                        logical: None,
+                        properties,
+                    });
+                    feed.unit(Unit {
+                        lines: Some(&c.added),
+                        ..Unit::new(&data, origin)
+                    });
+                }
+                Read::TooLarge(n) => {
+                    feed.admits(&shown, n);
+                }
+                Read::Missing => feed.error(shown, format!("staged object {} is missing", c.blob)),
+                Read::Failed(why) => feed.error(shown, why),
+            }
+        });
+        Ok(())
+    }
+
+    fn hint(&self) -> Option<&'static str> {
+        Some(HINT)
+    }
 }
 
 /// What the pre-commit check tells a developer whose commit it stops.
-pub const HINT: &str = "\
+const HINT: &str = "\
 nhiscan: this commit would add the secrets listed above.
   fix:      remove the secret from the file (read it from the environment or a secret manager),
             `git add` the file again and commit; revoke and rotate the secret if it was ever shared.

@@ -1,31 +1,43 @@
-//! Standard input as one content unit (`nhiscan scan -`), for pipes such as `printenv | nhiscan scan -`.
+//! Standard input as one unit (`nhiscan scan -`), for pipes such as `printenv | nhiscan scan -`.
 
 use std::io::Read;
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::collect::Collector;
-use crate::finding::Origin;
-use crate::scan::Scanner;
+use anyhow::Result;
 
-pub fn scan(scanner: &Scanner, sink: &Collector, max_size: u64) {
-    let mut data = Vec::new();
-    let read = std::io::stdin()
-        .lock()
-        .take(max_size.saturating_add(1))
-        .read_to_end(&mut data);
-    if let Err(e) = read {
-        sink.error("<stdin>", format!("cannot read standard input: {e}"));
-        return;
+use super::{Feed, Source, Unit};
+use crate::finding::Origin;
+
+/// Standard input.
+pub(crate) struct Stdin;
+
+impl Source for Stdin {
+    fn target(&self) -> String {
+        "-".into()
     }
-    if data.len() as u64 > max_size {
-        sink.error("<stdin>", format!("standard input is larger than --max-file-size ({max_size} bytes); scanned the first {max_size} bytes"));
-        data.truncate(max_size as usize);
+
+    fn project_dir(&self) -> PathBuf {
+        std::path::absolute(".").unwrap_or_else(|_| PathBuf::from("."))
     }
-    let origin = Arc::new(Origin::file("<stdin>", "stdin"));
-    let res = scanner.scan_bytes(&data, &origin);
-    sink.scanned(data.len() as u64);
-    for e in res.errors {
-        sink.error("<stdin>", e);
+
+    fn produce(&self, feed: &Feed<'_>) -> Result<()> {
+        let max = feed.limits().max_file_size;
+        let mut data = Vec::new();
+        let read = std::io::stdin()
+            .lock()
+            .take(max.saturating_add(1))
+            .read_to_end(&mut data);
+        if let Err(e) = read {
+            feed.error("<stdin>", format!("cannot read standard input: {e}"));
+            return Ok(());
+        }
+        if data.len() as u64 > max {
+            // A pipe has no size to skip by: scan what fits and say the rest was not read.
+            feed.error("<stdin>", format!("standard input is larger than --max-file-size ({max} bytes); scanned the first {max} bytes"));
+            data.truncate(max as usize);
+        }
+        feed.unit(Unit::new(&data, Arc::new(Origin::file("<stdin>", "stdin"))));
+        Ok(())
     }
-    sink.push_all(res.findings);
 }

@@ -912,3 +912,49 @@ mod tests {
         assert_eq!(l.hides("/app/other"), None);
     }
 }
+
+/// A container image as a source (TEMPORARY adapter over [`scan`]).
+pub(crate) struct Image {
+    input: PathBuf,
+    platform: Option<String>,
+    threads: usize,
+}
+
+impl Image {
+    /// The image at `input` (`-`: standard input).
+    pub(crate) fn new(input: &Path, platform: Option<String>, threads: usize) -> Image {
+        Image {
+            input: input.to_path_buf(),
+            platform,
+            threads,
+        }
+    }
+}
+
+impl super::Source for Image {
+    fn target(&self) -> String {
+        self.input.display().to_string()
+    }
+
+    fn project_dir(&self) -> PathBuf {
+        std::path::absolute(".").unwrap_or_else(|_| PathBuf::from("."))
+    }
+
+    fn produce(&self, feed: &super::Feed<'_>) -> Result<()> {
+        let (scanner, sink) = feed.legacy_parts();
+        let l = feed.limits();
+        let opts = ImageOptions {
+            platform: self.platform.clone(),
+            max_file_size: l.max_file_size,
+            max_layer_size: l.max_layer_size,
+            max_archive_depth: l.max_archive_depth,
+            max_archive_size: l.max_archive_size,
+            threads: self.threads,
+            verbose: false,
+        };
+        if scan(&self.input, &opts, scanner, sink)?.incomplete {
+            feed.mark_incomplete();
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,101 @@
+//! The finished scan, computed once: findings sorted, shared credentials merged, the summary counted.
+//! Every report renders an [`Outcome`]; nothing patches it afterwards.
+
+use std::collections::BTreeMap;
+
+use crate::finding::{Finding, LifetimeKind, ScanError, Skipped};
+
+/// What the collector gathered, before the outcome step.
+pub(crate) struct Collected {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<ScanError>,
+    pub skipped: Vec<Skipped>,
+    pub files: u64,
+    pub bytes: u64,
+    pub suppressed: u64,
+    pub baselined: u64,
+    pub seconds: f64,
+}
+
+/// The counts a report's summary shows.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    pub files: u64,
+    pub bytes: u64,
+    pub findings: u64,
+    pub suppressed: u64,
+    pub baselined: u64,
+    pub skipped: u64,
+    pub errors: u64,
+    pub seconds: f64,
+    pub by_severity: BTreeMap<String, u64>,
+    /// Findings whose credential is long-lived (each credential once).
+    pub long_lived: u64,
+    /// True when some content could not be read (missing objects, truncated layers): the scan did
+    /// not see everything it was asked to.
+    pub incomplete: bool,
+}
+
+/// The finished scan: what every report renders.
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<ScanError>,
+    pub skipped: Vec<Skipped>,
+    pub summary: Summary,
+}
+
+/// Sorts, merges shared credentials and counts, once.
+pub(crate) fn finish(c: Collected, incomplete: bool) -> Outcome {
+    let mut findings = c.findings;
+    sort(&mut findings);
+    super::shared::merge(&mut findings);
+    let mut errors = c.errors;
+    errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+    let mut skipped = c.skipped;
+    skipped.sort_by(|a, b| (&a.path, &a.reason).cmp(&(&b.path, &b.reason)));
+    let mut by_severity = BTreeMap::new();
+    for f in &findings {
+        *by_severity
+            .entry(f.severity.as_str().to_string())
+            .or_insert(0) += 1;
+    }
+    let long_lived = findings
+        .iter()
+        .filter(|f| {
+            f.lifetime
+                .as_ref()
+                .is_some_and(|l| l.kind == LifetimeKind::LongLived)
+        })
+        .count() as u64;
+    let summary = Summary {
+        files: c.files,
+        bytes: c.bytes,
+        findings: findings.len() as u64,
+        suppressed: c.suppressed,
+        baselined: c.baselined,
+        skipped: skipped.len() as u64,
+        errors: errors.len() as u64,
+        seconds: c.seconds,
+        by_severity,
+        long_lived,
+        incomplete,
+    };
+    Outcome {
+        findings,
+        errors,
+        skipped,
+        summary,
+    }
+}
+
+/// The one order of findings in every report: place, line, column, rule.
+fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (&a.origin.display, a.line, a.column, &a.rule_id).cmp(&(
+            &b.origin.display,
+            b.line,
+            b.column,
+            &b.rule_id,
+        ))
+    });
+}
