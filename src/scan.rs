@@ -51,6 +51,19 @@ impl Scanner {
         self.by_id.get(id).map(|&i| self.engine.rule(i))
     }
 
+    /// The built-in rules, ready to scan (tests and benches).
+    pub fn builtin() -> Result<Scanner> {
+        Scanner::new(
+            crate::engine::rule::builtin()?,
+            crate::lifetime::DEFAULT_MAX_SECONDS,
+        )
+    }
+
+    /// Scans `data` as the file at `path` (the path analyzers choose by), with no build context.
+    pub fn scan_file(&self, path: &str, data: &[u8]) -> UnitResult {
+        self.scan(&Unit::new(data, Arc::new(Origin::file(path, path))))
+    }
+
     /// Scans bytes with an origin and no build context (sources not yet producing [`Unit`]s).
     pub fn scan_bytes(&self, data: &[u8], origin: &Arc<Origin>) -> UnitResult {
         self.scan(&Unit::new(data, origin.clone()))

@@ -18,13 +18,15 @@ use crate::finding::{Finding, Severity};
 const BASE_ID: &str = "SRCROOT";
 
 pub fn render(cx: &Context) -> String {
+    // The rules results name, and the policy rules they violate: every id has a rule entry.
     let ids: BTreeSet<&str> = cx
         .outcome
         .findings
         .iter()
-        .map(|f| f.rule_id.as_str())
+        .flat_map(|f| std::iter::once(&f.rule_id).chain(&f.policies))
+        .map(String::as_str)
         .collect();
-    // Only ids with a rule entry (policy violations have none), so rule indexes stay right.
+    // Only ids with a rule entry (a rule file disabled since), so rule indexes stay right.
     let ids: Vec<&str> = ids
         .into_iter()
         .filter(|id| (cx.rule)(id).is_some())
@@ -208,6 +210,10 @@ fn result(f: &Finding, rule_index: Option<usize>, show: bool) -> SarifResult {
     fps.insert("nhiscanLocation/v1".to_string(), f.location_fingerprint());
     let mut props: BTreeMap<String, Value> = BTreeMap::new();
     props.insert("severity".into(), json!(f.severity.as_str()));
+    props.insert("category".into(), json!(f.kind));
+    if !f.policies.is_empty() {
+        props.insert("policies".into(), json!(f.policies));
+    }
     if let Some(l) = &f.lifetime {
         props.insert("lifetime".into(), json!(l));
     }
@@ -232,7 +238,7 @@ fn result(f: &Finding, rule_index: Option<usize>, show: bool) -> SarifResult {
         .locations(vec![location])
         .partial_fingerprints(fps)
         .properties(PropertyBag {
-            tags: None,
+            tags: (!f.policies.is_empty()).then(|| f.policies.clone()),
             additional_properties: props,
         })
         .build();

@@ -6,6 +6,7 @@ use colored::Colorize;
 use super::Context;
 use crate::finding::{Finding, LifetimeKind, Severity};
 
+/// The text report.
 pub fn render(cx: &Context) -> String {
     colored::control::set_override(cx.color);
     let mut out = String::new();
@@ -58,6 +59,13 @@ fn line(f: &Finding, show: bool) -> String {
         }
     }
     s.push('\n');
+    if !f.policies.is_empty() {
+        s.push_str(&format!(
+            "    {} {}\n",
+            "violates:".dimmed(),
+            f.policies.join(", ")
+        ));
+    }
     for (k, v) in f.origin.properties.iter().chain(&f.properties) {
         let v = match v {
             serde_json::Value::String(v) => v.clone(),
@@ -74,6 +82,7 @@ fn line(f: &Finding, show: bool) -> String {
     s
 }
 
+/// The summary line: counts, bytes, time, long-lived credentials, incompleteness.
 pub fn summary(cx: &Context) -> String {
     let s = &cx.outcome.summary;
     let mut parts = vec![];
