@@ -439,7 +439,7 @@ pub fn settings(
 impl Default for OutputArgs {
     fn default() -> OutputArgs {
         OutputArgs {
-            format: Format::Text,
+            format: Format::TEXT,
             output: None,
             reports: Vec::new(),
             min_severity: Severity::Info,

@@ -119,7 +119,7 @@ pub(crate) fn scan(settings: &Settings, source: &dyn Source) -> Result<Finished>
         project.suppressor,
         project.policy,
     );
-    if out.format == Format::Jsonl {
+    if out.format.streamed() {
         collector.stream_jsonl(output_writer(out.output.as_deref())?);
     }
     let scanner = project.scanner;
@@ -170,8 +170,8 @@ pub(crate) fn report(settings: &Settings, done: &Finished) -> Result<i32> {
         rule: &lookup,
         target: done.target.clone(),
     };
-    // JSONL was streamed as findings came.
-    if out.format != Format::Jsonl {
+    // A streamed format was written as findings came.
+    if !out.format.streamed() {
         write_report(out.output.as_deref(), &report::render(out.format, &cx))?;
     }
     for (format, path) in &out.reports {
@@ -184,7 +184,7 @@ pub(crate) fn report(settings: &Settings, done: &Finished) -> Result<i32> {
     for e in &done.outcome.errors {
         eprintln!("error: {}: {}", e.path, e.message);
     }
-    let text_on_stdout = out.format == Format::Text && out.output.is_none();
+    let text_on_stdout = out.format == Format::TEXT && out.output.is_none();
     if !out.quiet && !text_on_stdout {
         eprintln!("{}", report::text::summary(&cx));
     }

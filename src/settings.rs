@@ -74,7 +74,7 @@ pub struct OutputOptions {
 impl Default for OutputOptions {
     fn default() -> OutputOptions {
         OutputOptions {
-            format: Format::Text,
+            format: Format::TEXT,
             output: None,
             reports: Vec::new(),
             min_severity: Severity::Info,
