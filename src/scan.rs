@@ -7,10 +7,40 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use crate::analyze;
+use crate::analyze::{self, BuildContext};
 use crate::engine::{Engine, Rule};
 use crate::finding::{self, Finding, Lifetime, Origin, Severity};
-use crate::source::Unit;
+
+/// What the scanner reads: sources produce units (`crate::source`).
+/// One piece of content to scan: its bytes and where they come from.
+pub(crate) struct Unit<'a> {
+    pub data: &'a [u8],
+    pub origin: Arc<Origin>,
+    /// The build context of a Dockerfile read from disk, for analyzers that look at what `COPY .`
+    /// would send; None everywhere else (a Dockerfile inside an image or a commit has no context here).
+    pub context: Option<&'a dyn BuildContext>,
+    /// When only some lines are new (a staged change, the commits of `--since`): the 1-based,
+    /// inclusive line ranges whose findings count. None: the whole unit.
+    pub lines: Option<&'a [(usize, usize)]>,
+}
+
+impl<'a> Unit<'a> {
+    /// A whole unit with no build context.
+    pub fn new(data: &'a [u8], origin: Arc<Origin>) -> Unit<'a> {
+        Unit {
+            data,
+            origin,
+            context: None,
+            lines: None,
+        }
+    }
+
+    /// True when a finding spanning `line..=end_line` is on the lines that count.
+    pub(crate) fn counts(&self, line: usize, end_line: usize) -> bool {
+        self.lines
+            .is_none_or(|r| r.iter().any(|&(a, b)| line <= b && end_line.max(line) >= a))
+    }
+}
 
 /// Inline suppression marker: on the same line as the finding.
 pub const ALLOW_MARKER: &[u8] = b"nhiscan:allow";

@@ -300,6 +300,23 @@ mod tests {
     }
 
     #[test]
+    fn every_policy_id_has_a_rule_entry() {
+        let rules = crate::engine::rule::builtin().unwrap();
+        for id in [MAX_LIFETIME, FORBID_ADMIN, FORBID_WILDCARD, SECRET_STORE] {
+            let r = rules.iter().find(|r| r.id() == id);
+            assert!(
+                r.is_some_and(|r| r.spec.kind == crate::finding::Category::Policy),
+                "{id} needs a `kind = \"policy\"` entry in rules/policy.toml"
+            );
+        }
+        // The tags the policy selects by exist on some rule, so a renamed tag cannot silently
+        // turn a policy off.
+        for tag in ["admin", "wildcard"] {
+            assert!(rules.iter().any(|r| r.has_tag(tag)), "no rule tagged {tag}");
+        }
+    }
+
+    #[test]
     fn unknown_keys_are_named() {
         let e = Policy::from_table(&table(
             "[policy]\nmax_token_days = 3\nforbid_admins = true\n",

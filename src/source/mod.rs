@@ -18,41 +18,11 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
 
-use crate::analyze::BuildContext;
 use crate::collect::Collector;
 use crate::finding::{Finding, Origin};
 use crate::scan::Scanner;
+pub(crate) use crate::scan::Unit;
 use crate::settings::Limits;
-
-/// One piece of content to scan: its bytes and where they come from.
-pub(crate) struct Unit<'a> {
-    pub data: &'a [u8],
-    pub origin: Arc<Origin>,
-    /// The build context of a Dockerfile read from disk, for analyzers that look at what `COPY .`
-    /// would send; None everywhere else (a Dockerfile inside an image or a commit has no context here).
-    pub context: Option<&'a dyn BuildContext>,
-    /// When only some lines are new (a staged change, the commits of `--since`): the 1-based,
-    /// inclusive line ranges whose findings count. None: the whole unit.
-    pub lines: Option<&'a [(usize, usize)]>,
-}
-
-impl<'a> Unit<'a> {
-    /// A whole unit with no build context.
-    pub fn new(data: &'a [u8], origin: Arc<Origin>) -> Unit<'a> {
-        Unit {
-            data,
-            origin,
-            context: None,
-            lines: None,
-        }
-    }
-
-    /// True when a finding spanning `line..=end_line` is on the lines that count.
-    fn counts(&self, line: usize, end_line: usize) -> bool {
-        self.lines
-            .is_none_or(|r| r.iter().any(|&(a, b)| line <= b && end_line.max(line) >= a))
-    }
-}
 
 /// What every source implements. Registered sources are chosen by commands; the pipeline
 /// (`crate::run`) drives them.
