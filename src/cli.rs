@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::finding::Severity;
 use crate::report::Format;
-use crate::settings::{Limits, OutputOptions, ProjectOptions, RuleSelection, Settings};
+use crate::settings::{FailOn, Limits, OutputOptions, ProjectOptions, RuleSelection, Settings};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -261,9 +261,11 @@ pub struct OutputArgs {
     /// Report only findings at or above this severity (info, low, medium, high, critical).
     #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = parse_severity)]
     pub min_severity: Severity,
-    /// Exit 1 only for findings at or above this severity.
-    #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = parse_severity)]
-    pub fail_on: Severity,
+    /// Which findings exit 1: categories and severities, e.g. `secret,permission:high`, `high`, `any`
+    /// (categories: secret, permission, identity, dockerfile, policy). Default: any secret and
+    /// everything at high or above; `staged`: secrets only.
+    #[arg(long, value_name = "SPEC", value_parser = parse_fail_on)]
+    pub fail_on: Option<FailOn>,
     /// Print found secrets in full (they are redacted by default).
     #[arg(long)]
     pub show_secrets: bool,
@@ -337,6 +339,10 @@ fn parse_format(s: &str) -> Result<Format, String> {
     s.parse()
 }
 
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    s.parse()
+}
+
 fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
 }
@@ -374,7 +380,7 @@ impl OutputArgs {
             output: self.output.clone(),
             reports: self.reports.clone(),
             min_severity: self.min_severity,
-            fail_on: self.fail_on,
+            fail_on: self.fail_on.clone(),
             show_secrets: self.show_secrets,
             color,
             quiet: self.quiet,
@@ -443,7 +449,7 @@ impl Default for OutputArgs {
             output: None,
             reports: Vec::new(),
             min_severity: Severity::Info,
-            fail_on: Severity::Info,
+            fail_on: None,
             show_secrets: false,
             color: ColorChoice::Never,
             quiet: false,

@@ -84,19 +84,45 @@ pub enum Category {
     Permission,
     /// How an identity is set up (default service accounts, mounted tokens).
     Identity,
+    /// A Dockerfile practice that puts credentials into images (COPY of key files, secret build args).
+    Dockerfile,
     /// A policy of the project's `[policy]` table (attached to the findings it judges).
     Policy,
 }
 
 impl Category {
+    /// Every category.
+    pub const ALL: [Category; 5] = [
+        Category::Secret,
+        Category::Permission,
+        Category::Identity,
+        Category::Dockerfile,
+        Category::Policy,
+    ];
+
     /// The lowercase name used in reports.
     pub fn as_str(self) -> &'static str {
         match self {
             Category::Secret => "secret",
             Category::Permission => "permission",
             Category::Identity => "identity",
+            Category::Dockerfile => "dockerfile",
             Category::Policy => "policy",
         }
+    }
+}
+
+impl std::str::FromStr for Category {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Category, String> {
+        Category::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                format!(
+                    "`{s}` is not a category (secret, permission, identity, dockerfile, policy)"
+                )
+            })
     }
 }
 

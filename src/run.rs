@@ -96,8 +96,10 @@ pub struct Finished {
     pub root: PathBuf,
     /// What was scanned, for the summary.
     pub target: String,
-    /// What to tell the user when the scan found something.
+    /// What to tell the user when secrets fail the run.
     pub hint: Option<&'static str>,
+    /// Which findings fail the run.
+    pub fail_on: crate::settings::FailOn,
 }
 
 /// Runs `source` through the pipeline and returns the finished outcome.
@@ -154,6 +156,10 @@ pub(crate) fn scan(settings: &Settings, source: &dyn Source) -> Result<Finished>
         root: dir,
         target: source.target(),
         hint: source.hint(),
+        fail_on: out
+            .fail_on
+            .clone()
+            .unwrap_or_else(|| source.default_fail_on()),
     })
 }
 
@@ -169,6 +175,7 @@ pub(crate) fn report(settings: &Settings, done: &Finished) -> Result<i32> {
         root: done.root.clone(),
         rule: &lookup,
         target: done.target.clone(),
+        summary: !out.quiet,
     };
     // A streamed format was written as findings came.
     if !out.format.streamed() {
@@ -191,16 +198,24 @@ pub(crate) fn report(settings: &Settings, done: &Finished) -> Result<i32> {
     if done.outcome.summary.incomplete && !out.quiet {
         eprintln!("warning: some content could not be read (see the errors above): the scan is incomplete");
     }
-    let failing = done
+    let failing: Vec<&crate::finding::Finding> = done
         .outcome
         .findings
         .iter()
-        .any(|f| f.severity >= out.fail_on);
-    if failing && !out.quiet {
+        .filter(|f| {
+            done.fail_on
+                .fails(f.kind, f.severity, !f.policies.is_empty())
+        })
+        .collect();
+    let failing_secret = failing
+        .iter()
+        .any(|f| f.kind == crate::finding::Category::Secret);
+    if failing_secret && !out.quiet {
         if let Some(h) = done.hint {
             eprintln!("{h}");
         }
     }
+    let failing = !failing.is_empty();
     Ok(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
 

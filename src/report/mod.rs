@@ -105,6 +105,8 @@ pub struct Context<'a> {
     pub rule: &'a dyn Fn(&str) -> Option<&'a Rule>,
     /// What was scanned, for the summary line (`3 paths`, `redis.git`).
     pub target: String,
+    /// Whether the text report ends with the summary and how to accept a finding (not with `-q`).
+    pub summary: bool,
 }
 
 /// Renders `cx` in `format`.

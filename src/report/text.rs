@@ -24,8 +24,20 @@ pub fn render(cx: &Context) -> String {
     if !cx.outcome.findings.is_empty() {
         out.push('\n');
     }
-    out.push_str(&summary(cx));
-    out.push('\n');
+    if cx.summary {
+        if let Some(f) = cx.outcome.findings.first() {
+            out.push_str(&format!(
+                "{}\n",
+                format!(
+                    "accept a finding: an [[allow]] entry in .nhiscan.toml with its fingerprint (fingerprint = \"{}\", reason, expires), or `nhiscan:allow <reason>` on its line",
+                    short_fp(&f.fingerprint)
+                )
+                .dimmed()
+            ));
+        }
+        out.push_str(&summary(cx));
+        out.push('\n');
+    }
     colored::control::unset_override();
     out
 }
@@ -48,6 +60,10 @@ fn line(f: &Finding, show: bool) -> String {
     if let Some(secret) = f.shown_secret(show) {
         s.push_str(&format!("  {}", secret.bold()));
     }
+    s.push_str(&format!(
+        "  {}",
+        format!("fp:{}", short_fp(&f.fingerprint)).dimmed()
+    ));
     if let Some(l) = &f.lifetime {
         if l.kind == LifetimeKind::LongLived || l.kind == LifetimeKind::Expired {
             let tag = if l.kind == LifetimeKind::Expired {
@@ -80,6 +96,12 @@ fn line(f: &Finding, show: bool) -> String {
         s.push_str(&format!("    {} {v}\n", format!("{k}:").dimmed()));
     }
     s
+}
+
+/// The fingerprint as the text report shows it: enough to be unique, short enough to read;
+/// `[[allow]]` entries accept it.
+pub fn short_fp(fp: &str) -> &str {
+    &fp[..fp.len().min(12)]
 }
 
 /// The summary line: counts, bytes, time, long-lived credentials, incompleteness.

@@ -52,9 +52,13 @@ pub(crate) trait Source: Sync {
     fn finalize(&self, held: &[Arc<Origin>], _feed: &Feed<'_>) -> Result<Vec<Arc<Origin>>> {
         Ok(held.to_vec())
     }
-    /// A line printed after the report when the scan found something (how to act on it).
+    /// A line printed after the report when secrets fail the run (how to act on them).
     fn hint(&self) -> Option<&'static str> {
         None
+    }
+    /// Which findings fail the run when `--fail-on` is not given.
+    fn default_fail_on(&self) -> crate::settings::FailOn {
+        crate::settings::FailOn::build()
     }
 }
 
