@@ -28,6 +28,8 @@ fn main() {
             command: BaselineCommand::Create(args),
         } => cmd::baseline::create(args),
         Command::Image(args) => cmd::image::run(args),
+        Command::Completions { shell } => cmd::help::completions(*shell),
+        Command::Man => cmd::help::man(),
         Command::Rules { command } => match command {
             RulesCommand::List { format, rules } => cmd::rules::list(rules, *format),
             RulesCommand::Explain { id, rules } => cmd::rules::explain(rules, id),

@@ -73,6 +73,15 @@ impl Format {
         self.0
     }
 
+    /// The format a file name's extension implies (`.json`, `.jsonl`, `.sarif`, `.txt`).
+    pub fn from_extension(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?;
+        FORMATS
+            .iter()
+            .find(|r| r.extension.eq_ignore_ascii_case(ext))
+            .map(|r| Format(r.name))
+    }
+
     /// True for formats the collector streams as findings arrive.
     pub fn streamed(self) -> bool {
         self.renderer().streamed
