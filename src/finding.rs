@@ -237,6 +237,7 @@ impl Finding {
                 "location_fingerprint".into(),
                 Value::String(self.location_fingerprint()),
             );
+            m.insert("category".into(), Value::String(self.kind.to_string()));
         }
         // The origin's properties (layer, commit) and the finding's own (analyzer facts) share the
         // `properties` key: merge them, or the finding's would replace the origin's.
