@@ -289,6 +289,10 @@ pub struct OutputArgs {
     /// Worker threads (default: number of cores).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
+    /// Exit 2 when the scan is incomplete (a file, object or layer could not be read), whatever was
+    /// found; also `strict = true` in .nhiscan.toml.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -400,6 +404,7 @@ impl OutputArgs {
             color,
             quiet: self.quiet,
             verbose: self.verbose,
+            strict: self.strict,
         }
     }
 }
@@ -470,6 +475,7 @@ impl Default for OutputArgs {
             quiet: false,
             verbose: false,
             threads: None,
+            strict: false,
         }
     }
 }

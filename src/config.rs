@@ -47,6 +47,9 @@ pub struct Config {
     pub allow_paths: Vec<String>,
     #[serde(default)]
     pub allow: Vec<Allow>,
+    /// An incomplete scan (unreadable files, missing objects) exits 2, as `--strict`.
+    #[serde(default)]
+    pub strict: bool,
     /// The permission policy; another module reads it.
     #[serde(default)]
     pub policy: Option<toml::Table>,

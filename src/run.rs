@@ -29,6 +29,8 @@ pub(crate) struct Project {
     pub scanner: Scanner,
     pub suppressor: Suppressor,
     pub policy: Option<Policy>,
+    /// `strict = true` in the config.
+    pub strict: bool,
 }
 
 impl Project {
@@ -84,6 +86,7 @@ impl Project {
             scanner: Scanner::new(rules, max_token)?,
             suppressor,
             policy,
+            strict: config.strict,
         })
     }
 }
@@ -100,6 +103,8 @@ pub struct Finished {
     pub hint: Option<&'static str>,
     /// Which findings fail the run.
     pub fail_on: crate::settings::FailOn,
+    /// An incomplete scan exits 2.
+    pub strict: bool,
 }
 
 /// Runs `source` through the pipeline and returns the finished outcome.
@@ -114,6 +119,7 @@ pub(crate) fn scan(settings: &Settings, source: &dyn Source) -> Result<Finished>
     });
     let project = project?;
     prepared?;
+    let strict = settings.output.strict || project.strict;
     let out = &settings.output;
     let mut collector = Collector::new(
         out.min_severity,
@@ -156,6 +162,7 @@ pub(crate) fn scan(settings: &Settings, source: &dyn Source) -> Result<Finished>
         root: dir,
         target: source.target(),
         hint: source.hint(),
+        strict,
         fail_on: out
             .fail_on
             .clone()
@@ -216,6 +223,10 @@ pub(crate) fn report(settings: &Settings, done: &Finished) -> Result<i32> {
         }
     }
     let failing = !failing.is_empty();
+    if done.strict && done.outcome.summary.incomplete {
+        eprintln!("error: the scan is incomplete and --strict (or `strict = true`) is set");
+        return Ok(EXIT_ERROR);
+    }
     Ok(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
 

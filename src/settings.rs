@@ -71,6 +71,8 @@ pub struct OutputOptions {
     pub quiet: bool,
     /// `-v`: every skipped unit on standard error.
     pub verbose: bool,
+    /// `--strict`: an incomplete scan exits 2.
+    pub strict: bool,
 }
 
 impl Default for OutputOptions {
@@ -85,6 +87,7 @@ impl Default for OutputOptions {
             color: false,
             quiet: false,
             verbose: false,
+            strict: false,
         }
     }
 }

@@ -41,7 +41,7 @@ pub fn create(args: &BaselineArgs) -> Result<i32> {
             args.walk.no_ignore,
             args.walk.follow,
             settings.threads,
-        ))
+        )?)
     };
     let done = crate::run::scan(&settings, source.as_ref())?;
     let outcome = &done.outcome;

@@ -32,17 +32,29 @@ pub(crate) struct Walk {
 }
 
 impl Walk {
-    /// A walk over `paths` (`-` excluded: standard input is its own source).
-    pub(crate) fn new(paths: Vec<PathBuf>, no_ignore: bool, follow: bool, threads: usize) -> Walk {
+    /// A walk over `paths` (`-` excluded: standard input is its own source). A path that does not
+    /// exist is an error (exit 2), as in gitleaks and Kingfisher: a CI job that scans a wrong path
+    /// must not pass.
+    pub(crate) fn new(
+        paths: Vec<PathBuf>,
+        no_ignore: bool,
+        follow: bool,
+        threads: usize,
+    ) -> Result<Walk> {
+        for p in &paths {
+            if p.symlink_metadata().is_err() {
+                anyhow::bail!("{}: no such file or directory", p.display());
+            }
+        }
         let (root, start) = roots(&paths);
-        Walk {
+        Ok(Walk {
             paths,
             no_ignore,
             follow,
             threads,
             root,
             start,
-        }
+        })
     }
 }
 
@@ -122,11 +134,6 @@ impl Source for Walk {
             .filter_entry(|e| {
                 !(e.file_name() == ".git" && e.file_type().is_some_and(|t| t.is_dir()))
             });
-        for p in &self.paths {
-            if !p.exists() && p.symlink_metadata().is_err() {
-                feed.error(p.display().to_string(), "no such file or directory");
-            }
-        }
         builder.build_parallel().run(|| {
             let mut buf = Vec::new();
             Box::new(move |entry| {
