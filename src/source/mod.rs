@@ -120,7 +120,7 @@ impl<'a> Feed<'a> {
             res.findings.retain(|f| unit.counts(f.line, f.end_line));
         }
         for e in res.errors {
-            self.collector.error(unit.origin.display.clone(), e);
+            self.problem(&unit.origin, e);
         }
         match &self.held {
             Some(h) if !res.findings.is_empty() => h.lock().unwrap().extend(res.findings),
@@ -151,10 +151,30 @@ impl<'a> Feed<'a> {
         self.collector.skip(display, reason);
     }
 
-    /// A unit that could not be read: reported, and the scan marked incomplete.
+    /// A unit that could not be read: reported, and the scan marked incomplete (under an
+    /// `allow_paths` glob: a skip, listed with `-v`).
     pub fn error(&self, display: impl Into<String>, message: impl Into<String>) {
+        let (display, message) = (display.into(), message.into());
+        if self.collector.path_allowed(&display) {
+            return self.skip(&display, &format!("allowlisted path: {message}"));
+        }
         self.incomplete.store(true, Relaxed);
         self.collector.error(display, message);
+    }
+
+    /// A unit that was read but not fully understood (malformed YAML or JSON: the rules still ran,
+    /// the analyzers could not): reported, the scan still complete; under `allow_paths` a skip.
+    fn problem(&self, origin: &Origin, message: String) {
+        let allowed = [&origin.display, &origin.artifact, &origin.name]
+            .into_iter()
+            .any(|p| !p.is_empty() && self.collector.path_allowed(p));
+        if allowed {
+            return self.skip(
+                &origin.display,
+                &format!("allowlisted path, not analyzed: {message}"),
+            );
+        }
+        self.collector.error(origin.display.clone(), message);
     }
 
     /// A problem that is not about one unit (a shallow clone, a platform not in the archive):
