@@ -140,7 +140,7 @@ impl Scanner {
                 decoded: m.decoded.map(str::to_owned),
                 properties: Default::default(),
                 policies: Vec::new(),
-                suppressed: inline_allow(lines().line_text(data, line)),
+                suppressed: lines().allowed(data, line),
                 secret: Some(secret),
             });
         }
@@ -197,7 +197,7 @@ impl Scanner {
                 decoded: None,
                 properties: h.properties,
                 policies: Vec::new(),
-                suppressed: inline_allow(lines().line_text(data, line)),
+                suppressed: lines().allowed(data, line),
                 secret: h.secret,
             });
         }
@@ -236,27 +236,55 @@ fn inline_allow(line: &[u8]) -> Option<String> {
     })
 }
 
+/// Characters in `b`: every byte that does not continue a UTF-8 sequence.
+fn chars(b: &[u8]) -> usize {
+    b.iter().filter(|&&c| (c as i8) >= -0x40).count()
+}
+
 /// Line starts of a unit, computed once so many findings in one large file stay cheap.
 struct LineIndex {
     starts: Vec<usize>,
+    /// The last position computed: columns of further findings on the same line continue from it,
+    /// so many findings on one long line cost the line once, not once each.
+    last: std::cell::Cell<(usize, usize, usize)>,
+    /// `nhiscan:allow` verdicts by line, for the same reason.
+    allows: std::cell::RefCell<HashMap<usize, Option<String>>>,
 }
 
 impl LineIndex {
     fn new(data: &[u8]) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', data).map(|i| i + 1));
-        LineIndex { starts }
+        LineIndex {
+            starts,
+            last: std::cell::Cell::new((0, 0, 1)),
+            allows: Default::default(),
+        }
     }
 
-    /// 1-based line and 1-based column in characters.
+    /// 1-based line and 1-based column in characters (UTF-8 sequences count once).
     fn position(&self, data: &[u8], offset: usize) -> (usize, usize) {
+        let offset = offset.min(data.len());
         let line = self.starts.partition_point(|&s| s <= offset);
         let start = self.starts[line - 1];
-        let col = String::from_utf8_lossy(&data[start..offset.min(data.len())])
-            .chars()
-            .count()
-            + 1;
+        let (l_line, l_off, l_col) = self.last.get();
+        let (from, col) = if l_line == line && l_off <= offset && l_off >= start {
+            (l_off, l_col)
+        } else {
+            (start, 1)
+        };
+        let col = col + chars(&data[from..offset]);
+        self.last.set((line, offset, col));
         (line, col)
+    }
+
+    /// The inline `nhiscan:allow` on `line`, if any.
+    fn allowed(&self, data: &[u8], line: usize) -> Option<String> {
+        self.allows
+            .borrow_mut()
+            .entry(line)
+            .or_insert_with(|| inline_allow(self.line_text(data, line)))
+            .clone()
     }
 
     fn line_text<'a>(&self, data: &'a [u8], line: usize) -> &'a [u8] {
