@@ -39,7 +39,10 @@ fn main() {
     match result {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!(
+                "error: {}",
+                nhiscan::report::escape::terminal(&format!("{e:#}"))
+            );
             std::process::exit(cmd::EXIT_ERROR);
         }
     }

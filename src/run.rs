@@ -11,6 +11,7 @@ use crate::collect::policy::Policy;
 use crate::collect::suppress::Suppressor;
 use crate::collect::{outcome, Collector, Outcome};
 use crate::config::Config;
+use crate::report::escape::terminal;
 use crate::report::{self, Format};
 use crate::scan::Scanner;
 use crate::settings::Settings;
@@ -196,7 +197,7 @@ pub(crate) fn report(settings: &Settings, done: &Finished) -> Result<i32> {
         write_report(Some(path), &report::render(*format, &cx))?;
     }
     for e in &done.outcome.errors {
-        eprintln!("error: {}: {}", e.path, e.message);
+        eprintln!("error: {}: {}", terminal(&e.path), terminal(&e.message));
     }
     let text_on_stdout = out.format == Format::TEXT && out.output.is_none();
     if !out.quiet && !text_on_stdout {

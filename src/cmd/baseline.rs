@@ -46,7 +46,11 @@ pub fn create(args: &BaselineArgs) -> Result<i32> {
     let done = crate::run::scan(&settings, source.as_ref())?;
     let outcome = &done.outcome;
     for e in &outcome.errors {
-        eprintln!("error: {}: {}", e.path, e.message);
+        eprintln!(
+            "error: {}: {}",
+            crate::report::escape::terminal(&e.path),
+            crate::report::escape::terminal(&e.message)
+        );
     }
     let fps: BTreeSet<&str> = outcome
         .findings

@@ -2,6 +2,7 @@
 //! its [`Origin`](crate::finding::Origin) says. JSONL is streamed by the collector as findings arrive;
 //! here it is only rendered for `--report jsonl=FILE` written at the end.
 
+pub mod escape;
 pub mod json;
 pub mod sarif;
 pub mod text;

@@ -3,6 +3,7 @@
 
 use colored::Colorize;
 
+use super::escape::terminal;
 use super::Context;
 use crate::finding::{Finding, LifetimeKind, Severity};
 
@@ -16,7 +17,10 @@ pub fn render(cx: &Context) -> String {
             if last.is_some() {
                 out.push('\n');
             }
-            out.push_str(&format!("{}\n", f.origin.display.magenta().bold()));
+            out.push_str(&format!(
+                "{}\n",
+                terminal(&f.origin.display).magenta().bold()
+            ));
             last = Some(&f.origin.display);
         }
         out.push_str(&line(f, cx.show_secrets));
@@ -55,10 +59,10 @@ fn line(f: &Finding, show: bool) -> String {
         f.column,
         sev,
         f.rule_id.cyan(),
-        f.message
+        terminal(&f.message)
     );
     if let Some(secret) = f.shown_secret(show) {
-        s.push_str(&format!("  {}", secret.bold()));
+        s.push_str(&format!("  {}", terminal(secret).bold()));
     }
     s.push_str(&format!(
         "  {}",
@@ -93,7 +97,11 @@ fn line(f: &Finding, show: bool) -> String {
                 .join(", "),
             _ => continue,
         };
-        s.push_str(&format!("    {} {v}\n", format!("{k}:").dimmed()));
+        s.push_str(&format!(
+            "    {} {}\n",
+            format!("{}:", terminal(k)).dimmed(),
+            terminal(&v)
+        ));
     }
     s
 }

@@ -20,6 +20,7 @@ use anyhow::Result;
 
 use crate::collect::Collector;
 use crate::finding::{Finding, Origin};
+use crate::report::escape::terminal;
 use crate::scan::Scanner;
 pub(crate) use crate::scan::Unit;
 use crate::settings::Limits;
@@ -146,7 +147,7 @@ impl<'a> Feed<'a> {
     /// A unit passed over on purpose: listed in reports, and on stderr with `-v`.
     pub fn skip(&self, display: &str, reason: &str) {
         if self.verbose {
-            eprintln!("note: {display}: skipped, {reason}");
+            eprintln!("note: {}: skipped, {}", terminal(display), terminal(reason));
         }
         self.collector.skip(display, reason);
     }
@@ -181,7 +182,7 @@ impl<'a> Feed<'a> {
     /// printed unless `-q`.
     pub fn warn(&self, message: &str) {
         if !self.quiet {
-            eprintln!("warning: {message}");
+            eprintln!("warning: {}", terminal(message));
         }
     }
 
