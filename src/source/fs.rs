@@ -144,8 +144,19 @@ impl Source for Walk {
                         return WalkState::Continue;
                     }
                 };
-                if entry.file_type().is_some_and(|t| t.is_file()) {
-                    self.file(entry.path(), feed, &mut buf);
+                match entry.file_type() {
+                    Some(t) if t.is_file() => self.file(entry.path(), feed, &mut buf, false),
+                    // A FIFO, character device or `<(cmd)` named on the command line is read as a
+                    // stream, like `-`; met inside a tree it is listed as skipped (reading one could
+                    // block forever).
+                    Some(t) if !t.is_dir() && !t.is_symlink() => {
+                        if entry.depth() == 0 {
+                            self.file(entry.path(), feed, &mut buf, true);
+                        } else {
+                            feed.skip(&display(entry.path()), "not a regular file");
+                        }
+                    }
+                    _ => {}
                 }
                 WalkState::Continue
             })
@@ -155,20 +166,35 @@ impl Source for Walk {
 }
 
 impl Walk {
-    fn file(&self, path: &Path, feed: &Feed<'_>, buf: &mut Vec<u8>) {
+    /// Reads one file (`stream`: a pipe or device named on the command line) and feeds it.
+    fn file(&self, path: &Path, feed: &Feed<'_>, buf: &mut Vec<u8>, stream: bool) {
         let shown = display(path);
-        let mut file = match std::fs::File::open(path) {
+        let mut file = match open(path, stream) {
             Ok(f) => f,
             Err(e) => return feed.error(shown, format!("cannot open: {e}")),
         };
-        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-        if !feed.admits(&shown, len) {
+        let meta = file.metadata();
+        // The walk saw a regular file; what was opened must be one too (a file swapped for a FIFO
+        // in between would block the read forever).
+        if !stream && !meta.as_ref().is_ok_and(|m| m.is_file()) {
+            return feed.skip(&shown, "not a regular file when opened");
+        }
+        let len = meta.map(|m| m.len()).unwrap_or(0);
+        if !stream && !feed.admits(&shown, len) {
             return;
         }
         let max = feed.limits().max_file_size;
         buf.clear();
         if let Err(e) = (&mut file).take(max + 1).read_to_end(buf) {
             return feed.error(shown, format!("cannot read: {e}"));
+        }
+        if buf.len() as u64 > max {
+            // A stream has no size to skip by: scan what fits and say the rest was not read.
+            feed.error(
+                shown.clone(),
+                format!("larger than --max-file-size ({max} bytes); scanned the first {max} bytes"),
+            );
+            buf.truncate(max as usize);
         }
         let artifact = std::path::absolute(path)
             .ok()
@@ -181,6 +207,19 @@ impl Walk {
             *buf = Vec::new();
         }
     }
+}
+
+/// Opens a file for reading; a regular file without blocking on open (a FIFO put in its place would
+/// otherwise hang the open itself).
+fn open(path: &Path, stream: bool) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    if !stream {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NONBLOCK);
+    }
+    o.open(path)
 }
 
 fn report_walk_error(err: &ignore::Error, feed: &Feed<'_>) {
