@@ -10,6 +10,7 @@ pub(crate) mod git;
 pub(crate) mod image;
 pub(crate) mod staged;
 pub(crate) mod stdin;
+mod text;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -113,8 +114,19 @@ impl<'a> Feed<'a> {
             return;
         }
         if is_binary(unit.data) {
-            return self.skip(&unit.origin.display, "binary content");
+            // UTF-16/32 text has NULs too: scanned as UTF-8, on the same lines.
+            return match text::wide_to_utf8(unit.data) {
+                Some(utf8) => self.scan(Unit {
+                    data: &utf8,
+                    ..unit
+                }),
+                None => self.skip(&unit.origin.display, "binary content"),
+            };
         }
+        self.scan(unit);
+    }
+
+    fn scan(&self, unit: Unit<'_>) {
         let mut res = self.scanner.scan(&unit);
         self.collector.scanned(unit.data.len() as u64);
         if unit.lines.is_some() {
