@@ -41,7 +41,7 @@ fn main() {
         Err(e) => {
             eprintln!(
                 "error: {}",
-                nhiscan::report::escape::terminal(&format!("{e:#}"))
+                nhiscan::report::escape::terminal_lines(&format!("{e:#}"))
             );
             std::process::exit(cmd::EXIT_ERROR);
         }

@@ -179,8 +179,7 @@ impl Policy {
 
     /// Reads the `[policy]` table of a TOML file (`--policy FILE`).
     pub fn from_file(path: &std::path::Path) -> Result<Policy> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{}: cannot read policy file", path.display()))?;
+        let text = crate::util::read_text(path, crate::util::MAX_CONFIG, "policy file")?;
         let doc: toml::Table =
             toml::from_str(&text).with_context(|| format!("{}: not valid TOML", path.display()))?;
         let t = doc

@@ -64,8 +64,7 @@ impl Suppressor {
 
     /// Reads a baseline: `nhiscan baseline create` output, or any `--format json` report.
     pub fn load_baseline(&mut self, path: &Path) -> Result<()> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{}: cannot read baseline", path.display()))?;
+        let text = crate::util::read_text(path, crate::util::MAX_BASELINE, "baseline")?;
         let v: serde_json::Value = serde_json::from_str(&text)
             .with_context(|| format!("{}: baseline is not JSON", path.display()))?;
         let list = if let Some(fps) = v.get("fingerprints").and_then(|f| f.as_array()) {

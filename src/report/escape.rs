@@ -6,12 +6,23 @@ use std::borrow::Cow;
 
 /// `s` with control characters (C0, DEL, C1) written as `\n`, `\t`, `\x1b`, `\u{9b}`.
 pub fn terminal(s: &str) -> Cow<'_, str> {
+    escape(s, false)
+}
+
+/// The same for a message of several lines of our own: newlines stay, everything else is escaped.
+pub fn terminal_lines(s: &str) -> Cow<'_, str> {
+    escape(s, true)
+}
+
+fn escape(s: &str, keep_newlines: bool) -> Cow<'_, str> {
+    let is_control = |c: char| c.is_control() && !(keep_newlines && c == '\n');
     if !s.chars().any(is_control) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
+            '\n' if keep_newlines => out.push('\n'),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
@@ -23,10 +34,6 @@ pub fn terminal(s: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
-}
-
-fn is_control(c: char) -> bool {
-    c.is_control()
 }
 
 #[cfg(test)]
