@@ -185,8 +185,10 @@ pub(crate) fn report(settings: &Settings, done: &Finished) -> Result<i32> {
         target: done.target.clone(),
         summary: !out.quiet,
     };
-    // A streamed format was written as findings came.
-    if !out.format.streamed() {
+    // A streamed format was written as findings came; its trailer ends it.
+    if out.format.streamed() {
+        append_report(out.output.as_deref(), &report::json::trailer(&cx))?;
+    } else {
         write_report(out.output.as_deref(), &report::render(out.format, &cx))?;
     }
     for (format, path) in &out.reports {
@@ -245,6 +247,17 @@ fn output_writer(path: Option<&Path>) -> Result<Box<dyn Write + Send>> {
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     })
+}
+
+fn append_report(path: Option<&Path>, text: &str) -> Result<()> {
+    match path {
+        Some(p) => std::fs::OpenOptions::new()
+            .append(true)
+            .open(p)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .with_context(|| format!("{}: cannot write report", p.display())),
+        None => write_report(None, text),
+    }
 }
 
 fn write_report(path: Option<&Path>, text: &str) -> Result<()> {

@@ -27,12 +27,27 @@ pub fn render(cx: &Context) -> String {
     s
 }
 
-/// JSONL: one finding a line.
+/// JSONL: one finding a line, then the [`trailer`].
 pub fn render_lines(cx: &Context) -> String {
     let mut s = String::new();
     for f in &cx.outcome.findings {
         s.push_str(&serde_json::to_string(&f.to_json(cx.show_secrets)).expect("json"));
         s.push('\n');
     }
+    s.push_str(&trailer(cx));
     s
+}
+
+/// The last JSONL line (`"type": "end"`): whether the scan was complete, the summary and the errors,
+/// so a stream that ends without it was cut short, and one that has it says what was not read.
+pub fn trailer(cx: &Context) -> String {
+    let o = cx.outcome;
+    let line = json!({
+        "type": "end",
+        "schema_version": SCHEMA_VERSION,
+        "complete": !o.summary.incomplete,
+        "summary": o.summary,
+        "errors": o.errors,
+    });
+    serde_json::to_string(&line).expect("json") + "\n"
 }
