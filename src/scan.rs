@@ -150,7 +150,16 @@ impl Scanner {
             data,
             context: unit.context,
         };
-        analyze::run(&subject, &mut hits, &mut res.errors);
+        // An analyzer that trips on a file must not take the rules' findings with it.
+        let analyzed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            analyze::run(&subject, &mut hits, &mut res.errors)
+        }));
+        if analyzed.is_err() {
+            hits.clear();
+            res.errors.push(
+                "internal error in a structural analyzer (a bug in nhiscan): not analyzed; the rules still ran".into(),
+            );
+        }
         for h in hits {
             let Some(rule) = self.rule(h.rule_id) else {
                 continue;

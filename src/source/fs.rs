@@ -185,7 +185,23 @@ impl Walk {
         }
         let max = feed.limits().max_file_size;
         buf.clear();
-        if let Err(e) = (&mut file).take(max + 1).read_to_end(buf) {
+        // The first 8 KiB decide binary content (as git and ripgrep do) before the rest is read, so
+        // a large binary costs one block, not its size.
+        if let Err(e) = (&mut file).take(8192).read_to_end(buf) {
+            return feed.error(shown, format!("cannot read: {e}"));
+        }
+        if buf.len() == 8192 && super::is_binary(buf) && super::text::wide_to_utf8(buf).is_none() {
+            return feed.skip(&shown, "binary content");
+        }
+        // A failed allocation fails this file, not the process.
+        let want = if stream { 0 } else { len.min(max + 1) as usize };
+        if buf.try_reserve(want.saturating_sub(buf.len())).is_err() {
+            return feed.error(shown, format!("cannot allocate {want} bytes to read it"));
+        }
+        if let Err(e) = (&mut file)
+            .take(max + 1 - buf.len() as u64)
+            .read_to_end(buf)
+        {
             return feed.error(shown, format!("cannot read: {e}"));
         }
         if buf.len() as u64 > max {

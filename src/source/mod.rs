@@ -10,7 +10,7 @@ pub(crate) mod git;
 pub(crate) mod image;
 pub(crate) mod staged;
 pub(crate) mod stdin;
-mod text;
+pub(crate) mod text;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -127,7 +127,15 @@ impl<'a> Feed<'a> {
     }
 
     fn scan(&self, unit: Unit<'_>) {
-        let mut res = self.scanner.scan(&unit);
+        // One unit that trips a bug must not cost the findings of every other.
+        let scanned =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.scanner.scan(&unit)));
+        let Ok(mut res) = scanned else {
+            return self.error(
+                unit.origin.display.clone(),
+                "internal error while scanning this file (a bug in nhiscan); it was not scanned, the rest of the scan goes on",
+            );
+        };
         self.collector.scanned(unit.data.len() as u64);
         if unit.lines.is_some() {
             res.findings.retain(|f| unit.counts(f.line, f.end_line));
