@@ -3,12 +3,28 @@
 //! heredoc JSON and `data "aws_iam_policy_document"`. Any mapping with a `Statement` is a policy.
 //! Only `Allow` statements are findings; a scoped resource (`arn:aws:s3:::bucket/*`) is not `"*"`.
 
-use super::doc::{Node, Val};
-use super::hcl as tf;
-use super::posture::hit;
-use super::Hit;
+use super::input::{hit, Hit, Input};
+use super::syntax::doc::{line_of, Node, Val};
+use super::syntax::hcl as tf;
 
-pub fn check_docs(docs: &[Node], hits: &mut Vec<Hit>) {
+/// JSON/YAML with a `Statement`; Terraform naming `aws_iam` or holding a `Statement`.
+pub(crate) fn claims(inp: &Input) -> bool {
+    if inp.is_structured() {
+        inp.has("Statement")
+    } else {
+        inp.is_tf() && (inp.has("aws_iam") || inp.has("Statement"))
+    }
+}
+
+pub(crate) fn check(inp: &Input, hits: &mut Vec<Hit>) {
+    if inp.is_structured() {
+        check_docs(inp.docs(), hits);
+    } else if let (Some(body), Some(text)) = (inp.hcl(), inp.text()) {
+        check_tf(body, text, hits);
+    }
+}
+
+fn check_docs(docs: &[Node], hits: &mut Vec<Hit>) {
     for d in docs {
         d.walk(&mut |n| {
             if let Some(st) = n.get("Statement") {
@@ -23,7 +39,7 @@ fn is_star(s: &str) -> bool {
 }
 
 /// Checks one policy's `Statement` (a list, or one statement object).
-pub fn check_policy(statements: &Node, hits: &mut Vec<Hit>) {
+fn check_policy(statements: &Node, hits: &mut Vec<Hit>) {
     for st in statements.items() {
         if !matches!(st.val, Val::Map(_)) {
             continue;
@@ -171,7 +187,7 @@ fn broad_sub(s: &str) -> bool {
     repo.contains('*') || !repo.contains('/') || rest.is_empty()
 }
 
-pub fn check_tf(body: &hcl::Body, text: &str, hits: &mut Vec<Hit>) {
+fn check_tf(body: &hcl::Body, text: &str, hits: &mut Vec<Hit>) {
     for b in tf::blocks(body, text) {
         if b.kind == "data" && b.ty == "aws_iam_policy_document" {
             let st = policy_document(b.block, text, b.offset);
@@ -207,8 +223,8 @@ fn policy_document(block: &hcl::Block, text: &str, from: usize) -> Node {
         .filter(|s| s.identifier.as_str() == "statement")
         .enumerate()
     {
-        let line = tf::nth_after(text, from, r"\bstatement\s*\{", i)
-            .map_or(1, |o| super::doc::line_of(text, o));
+        let line =
+            tf::nth_after(text, from, r"\bstatement\s*\{", i).map_or(1, |o| line_of(text, o));
         let body = &s.body;
         let mut m: Vec<(String, usize, Node)> = Vec::new();
         let effect = tf::attr_str(body, "effect").unwrap_or_else(|| "Allow".into());

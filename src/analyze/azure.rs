@@ -3,10 +3,9 @@
 //! principals (ARM `roleAssignments`, `az role assignment list` output, Terraform
 //! `azurerm_role_assignment`).
 
-use super::doc::Node;
-use super::hcl as tf;
-use super::posture::hit;
-use super::Hit;
+use super::input::{hit, Hit, Input};
+use super::syntax::doc::Node;
+use super::syntax::hcl as tf;
 
 /// The built-in Owner role's definition id (the same in every tenant).
 const OWNER_ID: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
@@ -22,7 +21,24 @@ fn wildcard(actions: &Node, line: usize, name: &str, hits: &mut Vec<Hit>) {
     }
 }
 
-pub fn check_docs(docs: &[Node], hits: &mut Vec<Hit>) {
+/// JSON/YAML with Azure role definitions or assignments; Terraform naming `azurerm_role_`.
+pub(crate) fn claims(inp: &Input) -> bool {
+    if inp.is_structured() {
+        inp.has("Microsoft.Authorization") || inp.has("ssignableScopes") || inp.has("principalType")
+    } else {
+        inp.is_tf() && inp.has("azurerm_role_")
+    }
+}
+
+pub(crate) fn check(inp: &Input, hits: &mut Vec<Hit>) {
+    if inp.is_structured() {
+        check_docs(inp.docs(), hits);
+    } else if let (Some(body), Some(text)) = (inp.hcl(), inp.text()) {
+        check_tf(body, text, hits);
+    }
+}
+
+fn check_docs(docs: &[Node], hits: &mut Vec<Hit>) {
     for d in docs {
         d.walk(&mut |n| {
             let name = n
@@ -80,7 +96,7 @@ pub fn check_docs(docs: &[Node], hits: &mut Vec<Hit>) {
     }
 }
 
-pub fn check_tf(body: &hcl::Body, text: &str, hits: &mut Vec<Hit>) {
+fn check_tf(body: &hcl::Body, text: &str, hits: &mut Vec<Hit>) {
     for b in tf::blocks(body, text) {
         let body = &b.block.body;
         match b.ty {

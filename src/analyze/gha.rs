@@ -1,11 +1,15 @@
 //! GitHub Actions workflows (`.github/workflows/*.yml`): token permissions, `pull_request_target` jobs
 //! that run the pull request's code with secrets, and `secrets: inherit`.
 
-use super::doc::Node;
-use super::posture::{hit, Input};
-use super::Hit;
+use super::input::{hit, Hit, Input};
+use super::syntax::doc::Node;
 
-pub fn check(inp: &Input, hits: &mut Vec<Hit>) {
+/// YAML under `.github/workflows/`.
+pub(crate) fn claims(inp: &Input) -> bool {
+    inp.is_yaml() && inp.path.contains(".github/workflows/")
+}
+
+pub(crate) fn check(inp: &Input, hits: &mut Vec<Hit>) {
     for wf in inp.yaml() {
         workflow(wf, &inp.path, hits);
     }

@@ -2,12 +2,16 @@
 //! workloads that run as the namespace's `default` ServiceAccount. Every rule of a Role is checked,
 //! each reported on its own line.
 
-use super::doc::Node;
-use super::posture::hit;
-use super::Hit;
+use super::input::{hit, Hit, Input};
+use super::syntax::doc::Node;
 
-pub fn check(docs: &[Node], hits: &mut Vec<Hit>) {
-    for d in docs {
+/// JSON/YAML with `apiVersion` and `kind`.
+pub(crate) fn claims(inp: &Input) -> bool {
+    inp.is_structured() && inp.has("apiVersion") && inp.has("kind")
+}
+
+pub(crate) fn check(inp: &Input, hits: &mut Vec<Hit>) {
+    for d in inp.docs() {
         if d.get("kind").and_then(Node::as_str) == Some("List") {
             for item in d.at(&["items"]).items() {
                 object(item, hits);

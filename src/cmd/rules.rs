@@ -177,7 +177,19 @@ pub fn check_file(source: &str, text: &str) -> Result<(usize, usize, Vec<String>
 fn scan_as(scanner: &Scanner, name: &str, text: &str, id: &str) -> Vec<(usize, Option<String>)> {
     let mut origin = Origin::file(name, name);
     origin.name = name.to_string();
-    let res = scanner.scan_bytes(text.as_bytes(), &Arc::new(origin));
+    // An example that is the very file at `example_path` (a Dockerfile beside its build context)
+    // is scanned with that file's build context, as the filesystem source would scan it.
+    let path = std::path::Path::new(name);
+    let context = crate::source::fs_context::for_dockerfile(path)
+        .filter(|_| std::fs::read(path).is_ok_and(|d| d == text.as_bytes()));
+    let unit = crate::source::Unit {
+        data: text.as_bytes(),
+        origin: Arc::new(origin),
+        context: context
+            .as_ref()
+            .map(|c| c as &dyn crate::analyze::BuildContext),
+    };
+    let res = scanner.scan(&unit);
     res.findings
         .into_iter()
         .filter(|f| f.rule_id == id)

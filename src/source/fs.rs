@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use ignore::{WalkBuilder, WalkState};
 
+use crate::analyze::BuildContext;
 use crate::collect::Collector;
 use crate::finding::Origin;
 use crate::scan::Scanner;
@@ -156,7 +157,13 @@ fn scan_file(
         .map(display)
         .unwrap_or_else(|| shown.clone());
     let origin = Arc::new(Origin::file(shown.clone(), artifact));
-    let res = scanner.scan_bytes(buf, &origin);
+    let context = super::fs_context::for_dockerfile(path);
+    let unit = super::Unit {
+        data: buf,
+        origin,
+        context: context.as_ref().map(|c| c as &dyn BuildContext),
+    };
+    let res = scanner.scan(&unit);
     sink.scanned(buf.len() as u64);
     for e in res.errors {
         sink.error(shown.clone(), e);
