@@ -7,6 +7,25 @@ use super::input::{hit, Hit, Input};
 use super::syntax::doc::{line_of, Node, Val};
 use super::syntax::hcl as tf;
 
+const ALLOW_NOT_ACTION: &str = "aws-iam-allow-not-action";
+const ADMIN_WILDCARD: &str = "aws-iam-admin-wildcard";
+const SERVICE_WILDCARD: &str = "aws-iam-service-wildcard";
+const PASSROLE_WILDCARD: &str = "aws-iam-passrole-wildcard";
+const ASSUMEROLE_WILDCARD: &str = "aws-iam-assumerole-wildcard";
+const TRUST_ANY_PRINCIPAL: &str = "aws-iam-trust-any-principal";
+const GITHUB_OIDC_UNSCOPED: &str = "aws-iam-github-oidc-unscoped";
+
+/// The rules this analyzer reports.
+pub(crate) const RULES: &[&str] = &[
+    ALLOW_NOT_ACTION,
+    ADMIN_WILDCARD,
+    SERVICE_WILDCARD,
+    PASSROLE_WILDCARD,
+    ASSUMEROLE_WILDCARD,
+    TRUST_ANY_PRINCIPAL,
+    GITHUB_OIDC_UNSCOPED,
+];
+
 /// JSON/YAML with a `Statement`; Terraform naming `aws_iam` or holding a `Statement`.
 pub(crate) fn claims(inp: &Input) -> bool {
     if inp.is_structured() {
@@ -68,7 +87,7 @@ fn check_policy(statements: &Node, hits: &mut Vec<Hit>) {
                 "NotResource"
             };
             hits.push(hit(
-                "aws-iam-allow-not-action",
+                ALLOW_NOT_ACTION,
                 st.line,
                 format!("Allow with {which}{label} grants everything not listed"),
                 format!("not|{value}"),
@@ -79,7 +98,7 @@ fn check_policy(statements: &Node, hits: &mut Vec<Hit>) {
         }
         if actions.iter().any(|a| is_star(a)) {
             hits.push(hit(
-                "aws-iam-admin-wildcard",
+                ADMIN_WILDCARD,
                 st.line,
                 format!("Action \"*\" on Resource \"*\"{label}"),
                 value,
@@ -93,7 +112,7 @@ fn check_policy(statements: &Node, hits: &mut Vec<Hit>) {
             .collect();
         if !services.is_empty() {
             hits.push(hit(
-                "aws-iam-service-wildcard",
+                SERVICE_WILDCARD,
                 st.line,
                 format!("{} on Resource \"*\"{label}", services.join(", ")),
                 value.clone(),
@@ -104,7 +123,7 @@ fn check_policy(statements: &Node, hits: &mut Vec<Hit>) {
             .any(|a| a.eq_ignore_ascii_case("iam:PassRole"))
         {
             hits.push(hit(
-                "aws-iam-passrole-wildcard",
+                PASSROLE_WILDCARD,
                 st.line,
                 format!("iam:PassRole on Resource \"*\"{label}"),
                 value.clone(),
@@ -115,7 +134,7 @@ fn check_policy(statements: &Node, hits: &mut Vec<Hit>) {
             .any(|a| a.eq_ignore_ascii_case("sts:AssumeRole"))
         {
             hits.push(hit(
-                "aws-iam-assumerole-wildcard",
+                ASSUMEROLE_WILDCARD,
                 st.line,
                 format!("sts:AssumeRole on Resource \"*\"{label}"),
                 value,
@@ -136,7 +155,7 @@ fn check_trust(st: &Node, p: &Node, actions: &[&str], label: &str, hits: &mut Ve
     );
     if any && cond.is_none() {
         hits.push(hit(
-            "aws-iam-trust-any-principal",
+            TRUST_ANY_PRINCIPAL,
             st.line,
             format!("Principal \"*\" with no Condition{label}: any AWS account can use this"),
             value.clone(),
@@ -163,14 +182,14 @@ fn check_trust(st: &Node, p: &Node, actions: &[&str], label: &str, hits: &mut Ve
     }
     if subs.is_empty() {
         hits.push(hit(
-            "aws-iam-github-oidc-unscoped",
+            GITHUB_OIDC_UNSCOPED,
             st.line,
             format!("GitHub OIDC trust without a `sub` condition{label}: any repository on GitHub can assume this role"),
             value,
         ));
     } else if let Some(bad) = subs.iter().find(|s| broad_sub(s)) {
         hits.push(hit(
-            "aws-iam-github-oidc-unscoped",
+            GITHUB_OIDC_UNSCOPED,
             st.line,
             format!("GitHub OIDC `sub` condition \"{bad}\" does not name one repository{label}"),
             value,

@@ -12,6 +12,31 @@ use super::syntax::doc::{Node, Val};
 use super::syntax::hcl as tf;
 use super::vocab::{is_literal, names_secret};
 
+const KUBECONFIG_CREDENTIAL: &str = "kubeconfig-credential";
+const DOCKER_CONFIG_AUTH: &str = "docker-config-auth";
+const NPMRC_AUTH_TOKEN: &str = "npmrc-auth-token";
+const PYPIRC_PASSWORD: &str = "pypirc-password";
+const NETRC_PASSWORD: &str = "netrc-password";
+const GIT_CREDENTIALS_PASSWORD: &str = "git-credentials-password";
+const SPRING_CONFIG_SECRET: &str = "spring-config-secret";
+const APPSETTINGS_SECRET: &str = "appsettings-secret";
+const TFVARS_SECRET: &str = "tfvars-secret";
+const HELM_VALUES_SECRET: &str = "helm-values-secret";
+
+/// The rules this analyzer reports.
+pub(crate) const RULES: &[&str] = &[
+    KUBECONFIG_CREDENTIAL,
+    DOCKER_CONFIG_AUTH,
+    NPMRC_AUTH_TOKEN,
+    PYPIRC_PASSWORD,
+    NETRC_PASSWORD,
+    GIT_CREDENTIALS_PASSWORD,
+    SPRING_CONFIG_SECRET,
+    APPSETTINGS_SECRET,
+    TFVARS_SECRET,
+    HELM_VALUES_SECRET,
+];
+
 /// The config file kinds read here, chosen by file name (and for two of them a substring).
 enum Kind {
     Npmrc,
@@ -107,7 +132,7 @@ fn kubeconfig(inp: &Input, hits: &mut Vec<Hit>) {
                     .filter(|v| is_literal(v))
                 {
                     hits.push(secret_hit(
-                        "kubeconfig-credential",
+                        KUBECONFIG_CREDENTIAL,
                         user.key_line(key),
                         format!("user `{name}` {key}"),
                         v,
@@ -122,7 +147,7 @@ fn kubeconfig(inp: &Input, hits: &mut Vec<Hit>) {
                     .filter(|v| is_literal(v))
                 {
                     hits.push(secret_hit(
-                        "kubeconfig-credential",
+                        KUBECONFIG_CREDENTIAL,
                         cfg.key_line(key),
                         format!("user `{name}` auth-provider {key}"),
                         v,
@@ -148,13 +173,13 @@ fn docker(inp: &Input, hits: &mut Vec<Hit>) {
                 .and_then(|b| String::from_utf8(b).ok());
             match decoded.as_deref().and_then(|s| s.split_once(':')) {
                 Some((user, pass)) if !pass.is_empty() => hits.push(secret_hit(
-                    "docker-config-auth",
+                    DOCKER_CONFIG_AUTH,
                     a.key_line("auth"),
                     format!("registry {registry}, user `{user}` (base64 user:password)"),
                     pass,
                 )),
                 _ => hits.push(secret_hit(
-                    "docker-config-auth",
+                    DOCKER_CONFIG_AUTH,
                     a.key_line("auth"),
                     format!("registry {registry}"),
                     v,
@@ -164,7 +189,7 @@ fn docker(inp: &Input, hits: &mut Vec<Hit>) {
         for key in ["password", "identitytoken", "registrytoken"] {
             if let Some(v) = a.get(key).and_then(Node::as_str).filter(|v| is_literal(v)) {
                 hits.push(secret_hit(
-                    "docker-config-auth",
+                    DOCKER_CONFIG_AUTH,
                     a.key_line(key),
                     format!("registry {registry} {key}"),
                     v,
@@ -207,7 +232,7 @@ fn npmrc(text: &str, hits: &mut Vec<Hit>) {
             } else {
                 format!("{last} for {scope}")
             };
-            hits.push(secret_hit("npmrc-auth-token", line, what, v));
+            hits.push(secret_hit(NPMRC_AUTH_TOKEN, line, what, v));
         }
     }
 }
@@ -223,7 +248,7 @@ fn pypirc(text: &str, hits: &mut Vec<Hit>) {
         if let Some((k, v)) = t.split_once(['=', ':']) {
             if k.trim() == "password" && is_literal(v) {
                 hits.push(secret_hit(
-                    "pypirc-password",
+                    PYPIRC_PASSWORD,
                     i + 1,
                     format!("[{section}] password"),
                     v.trim(),
@@ -243,7 +268,7 @@ fn netrc(text: &str, hits: &mut Vec<Hit>) {
                 "machine" => machine = toks[j + 1].to_string(),
                 "password" if is_literal(toks[j + 1]) => {
                     hits.push(secret_hit(
-                        "netrc-password",
+                        NETRC_PASSWORD,
                         i + 1,
                         format!("machine {machine}"),
                         toks[j + 1],
@@ -275,7 +300,7 @@ fn git_credentials(text: &str, hits: &mut Vec<Hit>) {
         if is_literal(pass) {
             let host = host.split('/').next().unwrap_or(host);
             hits.push(secret_hit(
-                "git-credentials-password",
+                GIT_CREDENTIALS_PASSWORD,
                 i + 1,
                 format!("user `{user}` at {host}"),
                 pass,
@@ -289,7 +314,7 @@ fn spring(inp: &Input, text: &str, hits: &mut Vec<Hit>) {
         for (line, k, v) in kv_lines(text) {
             if names_secret(k.rsplit('.').next().unwrap_or(k)) && is_literal(v) {
                 hits.push(secret_hit(
-                    "spring-config-secret",
+                    SPRING_CONFIG_SECRET,
                     line,
                     format!("property `{k}`"),
                     v,
@@ -302,7 +327,7 @@ fn spring(inp: &Input, text: &str, hits: &mut Vec<Hit>) {
         flat(d, String::new(), &mut |key, line, v| {
             if names_secret(key.rsplit('.').next().unwrap_or(&key)) && is_literal(v) {
                 hits.push(secret_hit(
-                    "spring-config-secret",
+                    SPRING_CONFIG_SECRET,
                     line,
                     format!("property `{key}`"),
                     v,
@@ -367,7 +392,7 @@ fn appsettings(inp: &Input, hits: &mut Vec<Hit>) {
     for (name, line, v) in cs.map(Node::entries).unwrap_or(&[]) {
         if let Some((k, secret)) = v.as_str().and_then(connection_string_secret) {
             hits.push(secret_hit(
-                "appsettings-secret",
+                APPSETTINGS_SECRET,
                 *line,
                 format!("ConnectionStrings:{name} {k}"),
                 secret,
@@ -380,7 +405,7 @@ fn appsettings(inp: &Input, hits: &mut Vec<Hit>) {
         }
         if names_secret(key.rsplit('.').next().unwrap_or(&key)) && is_literal(v) {
             hits.push(secret_hit(
-                "appsettings-secret",
+                APPSETTINGS_SECRET,
                 line,
                 format!("setting `{}`", key.replace('.', ":")),
                 v,
@@ -399,7 +424,7 @@ fn tfvars(inp: &Input, text: &str, hits: &mut Vec<Hit>) {
         if names_secret(key) && is_literal(v) {
             let (line, _) = tf::attr_line(text, 0, key);
             hits.push(secret_hit(
-                "tfvars-secret",
+                TFVARS_SECRET,
                 line,
                 format!("variable `{key}`"),
                 v,
@@ -413,7 +438,7 @@ fn helm_values(inp: &Input, hits: &mut Vec<Hit>) {
         flat(d, String::new(), &mut |key, line, v| {
             if names_secret(key.rsplit('.').next().unwrap_or(&key)) && is_literal(v) {
                 hits.push(secret_hit(
-                    "helm-values-secret",
+                    HELM_VALUES_SECRET,
                     line,
                     format!("value `{key}`"),
                     v,
@@ -449,7 +474,7 @@ mod tests {
             "{\n  \"Npm\": {\n    \"Auth\": \"bnBtOlMzY3IzdC1ucG0tYXV0aA==\"\n  }\n}\n",
         );
         assert_eq!(h.len(), 1);
-        assert_eq!((h[0].rule_id, h[0].line), ("appsettings-secret", 3));
+        assert_eq!((h[0].rule_id, h[0].line), (APPSETTINGS_SECRET, 3));
         assert!(h[0].message.contains("Npm:Auth"));
         let h = hits("values.yaml", "npm_auth: bnBtOlMzY3IzdC1ucG0tYXV0aA==\n");
         assert_eq!(h.len(), 1);

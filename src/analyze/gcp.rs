@@ -6,6 +6,12 @@ use super::input::{hit, Hit, Input};
 use super::syntax::doc::{line_of, Node};
 use super::syntax::hcl as tf;
 
+const BASIC_ROLE_SERVICE_ACCOUNT: &str = "gcp-basic-role-service-account";
+const PROJECT_WIDE_SA_IMPERSONATION: &str = "gcp-project-wide-sa-impersonation";
+
+/// The rules this analyzer reports.
+pub(crate) const RULES: &[&str] = &[BASIC_ROLE_SERVICE_ACCOUNT, PROJECT_WIDE_SA_IMPERSONATION];
+
 const IMPERSONATION: &[&str] = &[
     "roles/iam.serviceAccountTokenCreator",
     "roles/iam.serviceAccountUser",
@@ -15,7 +21,7 @@ fn grant(role: &str, members: &[String], line: usize, project_wide: bool, hits: 
     if matches!(role, "roles/owner" | "roles/editor") {
         for m in members.iter().filter(|m| m.starts_with("serviceAccount:")) {
             let mut h = hit(
-                "gcp-basic-role-service-account",
+                BASIC_ROLE_SERVICE_ACCOUNT,
                 line,
                 format!("{role} granted to {m}"),
                 format!("{role}|{m}"),
@@ -28,7 +34,7 @@ fn grant(role: &str, members: &[String], line: usize, project_wide: bool, hits: 
     }
     if project_wide && IMPERSONATION.contains(&role) && !members.is_empty() {
         hits.push(hit(
-            "gcp-project-wide-sa-impersonation",
+            PROJECT_WIDE_SA_IMPERSONATION,
             line,
             format!("{role} granted on the whole project to {}: it can act as every service account there", members.join(", ")),
             format!("{role}|{}", members.join(",")),

@@ -26,9 +26,10 @@ pub(crate) use input::{BuildContext, Hit, Input, Subject};
 
 /// One analyzer of the registry.
 pub(crate) struct Analyzer {
-    /// The name rules give in their `analyzer` field (a test keeps the two in step).
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// The name rules give in their `analyzer` field.
     pub(crate) name: &'static str,
+    /// The ids of the rules it reports (each with `analyzer = name` in `rules/*.toml`).
+    pub(crate) rules: &'static [&'static str],
     /// Whether the file can interest the analyzer: file name, extension, substring checks only.
     pub(crate) claims: fn(&Input) -> bool,
     /// Adds the file's hits.
@@ -38,13 +39,13 @@ pub(crate) struct Analyzer {
 /// Every analyzer, in the order their hits are reported.
 #[rustfmt::skip]
 pub(crate) const ANALYZERS: &[Analyzer] = &[
-    Analyzer { name: "config-files", claims: config_files::claims, check: config_files::check },
-    Analyzer { name: "aws-iam", claims: aws_iam::claims, check: aws_iam::check },
-    Analyzer { name: "k8s", claims: k8s::claims, check: k8s::check },
-    Analyzer { name: "gha", claims: gha::claims, check: gha::check },
-    Analyzer { name: "gcp", claims: gcp::claims, check: gcp::check },
-    Analyzer { name: "azure", claims: azure::claims, check: azure::check },
-    Analyzer { name: "dockerfile", claims: dockerfile::claims, check: dockerfile::check },
+    Analyzer { name: "config-files", rules: config_files::RULES, claims: config_files::claims, check: config_files::check },
+    Analyzer { name: "aws-iam", rules: aws_iam::RULES, claims: aws_iam::claims, check: aws_iam::check },
+    Analyzer { name: "k8s", rules: k8s::RULES, claims: k8s::claims, check: k8s::check },
+    Analyzer { name: "gha", rules: gha::RULES, claims: gha::claims, check: gha::check },
+    Analyzer { name: "gcp", rules: gcp::RULES, claims: gcp::claims, check: gcp::check },
+    Analyzer { name: "azure", rules: azure::RULES, claims: azure::claims, check: azure::check },
+    Analyzer { name: "dockerfile", rules: dockerfile::RULES, claims: dockerfile::claims, check: dockerfile::check },
 ];
 
 /// Runs every analyzer that claims the subject. Malformed documents produce an error message, never a
@@ -53,7 +54,13 @@ pub(crate) fn run(subject: &Subject<'_>, hits: &mut Vec<Hit>, errors: &mut Vec<S
     let input = Input::new(subject);
     for a in ANALYZERS {
         if (a.claims)(&input) {
+            let from = hits.len();
             (a.check)(&input, hits);
+            debug_assert!(
+                hits[from..].iter().all(|h| a.rules.contains(&h.rule_id)),
+                "analyzer {} reported a rule it does not list",
+                a.name
+            );
         }
     }
     errors.extend(input.into_errors());
@@ -64,21 +71,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_analyzer_rule_names_a_registered_analyzer() {
+    fn analyzers_and_rule_files_agree() {
         let rules = crate::engine::rule::builtin().expect("built-in rules load");
-        let mut used = std::collections::HashSet::new();
         for r in &rules {
-            if let Some(a) = &r.spec.analyzer {
-                assert!(
-                    ANALYZERS.iter().any(|x| x.name == a),
-                    "rule {} names unknown analyzer {a}",
-                    r.spec.id
-                );
-                used.insert(a.as_str());
-            }
+            let Some(name) = &r.spec.analyzer else {
+                continue;
+            };
+            let a = ANALYZERS.iter().find(|a| a.name == name);
+            let a = a.unwrap_or_else(|| panic!("rule {} names unknown analyzer {name}", r.spec.id));
+            assert!(
+                a.rules.contains(&r.spec.id.as_str()),
+                "{} does not list {}",
+                a.name,
+                r.spec.id
+            );
         }
         for a in ANALYZERS {
-            assert!(used.contains(a.name), "analyzer {} has no rule", a.name);
+            for id in a.rules {
+                let r = rules.iter().find(|r| r.spec.id == *id);
+                let r = r.unwrap_or_else(|| panic!("{}: rule {id} has no entry", a.name));
+                assert_eq!(r.spec.analyzer.as_deref(), Some(a.name), "{id}");
+            }
         }
     }
 
