@@ -113,7 +113,7 @@ impl Scanner {
             let secret = String::from_utf8_lossy(&m.secret).into_owned();
             // `vault:…`, `arn:aws:secretsmanager:…`, `@Microsoft.KeyVault(…)`, SOPS `ENC[…]`: the
             // right practice, not a secret.
-            if crate::analyze::config_files::is_store_reference(&secret) {
+            if crate::analyze::vocab::is_store_reference(&secret) {
                 continue;
             }
             let (lifetime, severity) =
@@ -176,6 +176,7 @@ impl Scanner {
                 res.findings.retain(|f| !same(f));
             }
             let base = h.severity.unwrap_or(rule.spec.severity);
+            let base = if h.lower_severity { base.lower() } else { base };
             let (lifetime, severity) = match h.secret.as_deref() {
                 Some(secret) => {
                     let (l, sev) =

@@ -17,6 +17,7 @@ use anyhow::Result;
 use ignore::{WalkBuilder, WalkState};
 
 use super::{Feed, Source, Unit};
+use crate::analyze::BuildContext;
 use crate::finding::Origin;
 
 /// A walk over files and directories.
@@ -217,7 +218,12 @@ impl Walk {
             .and_then(|a| a.strip_prefix(&self.root).ok().map(display))
             .unwrap_or_else(|| shown.clone());
         let origin = Arc::new(Origin::file(shown, artifact));
-        feed.unit(Unit::new(buf, origin));
+        // A Dockerfile on disk has a build context: what `COPY .` would send.
+        let context = super::fs_context::for_dockerfile(path);
+        feed.unit(Unit {
+            context: context.as_ref().map(|c| c as &dyn BuildContext),
+            ..Unit::new(buf, origin)
+        });
         // Do not let one huge file pin its buffer for the rest of the walk.
         if buf.capacity() > 8 << 20 {
             *buf = Vec::new();

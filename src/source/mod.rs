@@ -6,6 +6,7 @@
 //! the final origins of the units that produced findings ([`Source::finalize`]).
 
 pub(crate) mod fs;
+pub(crate) mod fs_context;
 pub(crate) mod git;
 pub(crate) mod image;
 pub(crate) mod staged;

@@ -4,12 +4,12 @@
 
 use super::doc::{self, Node, Val};
 
-pub fn parse(text: &str) -> Result<Node, String> {
+pub(crate) fn parse(text: &str) -> Result<Node, String> {
     read(text, false)
 }
 
 /// JSON with `//` and `/* */` comments and trailing commas, as .NET configuration files allow.
-pub fn parse_lenient(text: &str) -> Result<Node, String> {
+pub(crate) fn parse_lenient(text: &str) -> Result<Node, String> {
     read(text, true)
 }
 
