@@ -12,7 +12,7 @@ use crate::analyze::vocab::{is_literal, names_secret};
 fn key_values(args: &str) -> Vec<(String, Option<String>)> {
     let w = words(args);
     if w.first().is_some_and(|w| !w.contains('=')) && w.len() > 1 && !w[1].contains('=') {
-        let rest = args.trim_start()[w[0].len()..].trim();
+        let rest = after_first_word(args.trim_start()).trim();
         let v = words(rest).join(" ");
         return vec![(w[0].clone(), Some(v))];
     }
@@ -22,6 +22,24 @@ fn key_values(args: &str) -> Vec<(String, Option<String>)> {
             None => (w, None),
         })
         .collect()
+}
+
+/// What follows the first word of `s` as written (quotes and escapes included): the parsed word can
+/// be shorter than its raw form (`"éé"`), so its length must not index the raw text.
+fn after_first_word(s: &str) -> &str {
+    let mut quote = None;
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            _ if escaped => escaped = false,
+            (_, '\\') => escaped = true,
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, c) if c.is_whitespace() => return &s[i..],
+            _ => {}
+        }
+    }
+    ""
 }
 
 pub(super) fn env_hits(ins: &Instr, out: &mut Vec<Hit>) {
@@ -87,5 +105,16 @@ mod tests {
             key_values("DB_PASSWORD  s3cr3t \"pass phrase\""),
             vec![("DB_PASSWORD".into(), Some("s3cr3t pass phrase".into()))]
         );
+    }
+
+    #[test]
+    fn legacy_env_with_a_quoted_non_ascii_key_does_not_panic() {
+        // Fuzzing found this: the unquoted key is shorter than the raw one, inside a `é`.
+        assert_eq!(
+            key_values("\"éé\" x"),
+            vec![("éé".to_string(), Some("x".to_string()))]
+        );
+        assert_eq!(after_first_word("\"a b\" c d"), " c d");
+        assert_eq!(after_first_word("KEY"), "");
     }
 }
