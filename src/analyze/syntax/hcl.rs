@@ -10,16 +10,15 @@ use hcl::{Block, Body};
 use super::doc::{line_of, Node, Val};
 
 pub(crate) fn parse(text: &str) -> Result<Body, String> {
-    hcl::parse(text).map_err(|e| {
-        let msg = e.to_string();
-        let words: Vec<&str> = msg
-            .split_whitespace()
-            .filter(|w| !matches!(*w, "-->" | "|" | "=" | "^"))
-            .collect();
-        format!(
-            "invalid HCL: {}",
-            words.join(" ").chars().take(200).collect::<String>()
-        )
+    // Where and what only: hcl's own rendering quotes the offending line, which may hold a secret.
+    hcl::parse(text).map_err(|e| match e {
+        hcl::Error::Parse(p) => format!(
+            "invalid HCL at line {}, column {}: {}",
+            p.location().line(),
+            p.location().column(),
+            p.message()
+        ),
+        _ => "invalid HCL".to_string(),
     })
 }
 

@@ -159,7 +159,11 @@ impl Reader<'_> {
                     "null" => Ok(Node::new(line, Val::Null)),
                     "true" | "false" => Ok(Node::str(line, word)),
                     w if w.parse::<f64>().is_ok() => Ok(Node::str(line, w)),
-                    w => Err(self.err(&format!("unexpected `{w}`"))),
+                    // The word itself is not quoted: it may be a secret.
+                    w => Err(self.err(&format!(
+                        "unexpected bare word of {} characters",
+                        w.chars().count()
+                    ))),
                 }
             }
             Some(_) => Err(self.err("expected a value")),
