@@ -31,9 +31,9 @@ const SECRET_TERMS: &[(&str, bool)] = &[
     ("pat", false),
 ];
 
-/// A first word that makes the key a switch or a pointer to a secret held elsewhere
-/// (`existingSecret`, `useToken`, `enablePassword`).
-const NOT_SECRET_FIRST: &[&str] = &["existing", "use", "enable"];
+/// A first word that makes the key name a secret held elsewhere (`existingSecret`: the name of a
+/// Kubernetes Secret).
+const NOT_SECRET_FIRST: &[&str] = &["existing"];
 
 /// A last word that makes the key point at a secret (a file, a URL) or describe one, not hold it.
 const NOT_SECRET_LAST: &[&str] = &[
@@ -147,11 +147,17 @@ pub(crate) fn names_secret(key: &str) -> bool {
 pub(crate) fn is_literal(v: &str) -> bool {
     let t = v.trim();
     t.len() >= 3
-        && !t.starts_with('/')
-        && !t.starts_with("./")
-        && !t.starts_with("~/")
+        && !is_path(t)
         && !NOT_LITERAL.contains(&t.to_ascii_lowercase().as_str())
         && !is_reference(t)
+}
+
+/// `./x`, `~/x`, or an absolute path of two parts at least (`/run/secrets/db`); a value that only
+/// starts with `/` may be base64 (`/8fKq2Lm7Tx4Kv9N`).
+fn is_path(t: &str) -> bool {
+    t.starts_with("./")
+        || t.starts_with("~/")
+        || t.strip_prefix('/').is_some_and(|rest| rest.contains('/'))
 }
 
 /// True for values that name where a secret lives instead of being one: a store reference, an
@@ -201,6 +207,7 @@ mod tests {
             "accesstoken",
             "SECRET_KEY_BASE",
             "userPassword",
+            "USE_TOKEN",
         ] {
             assert!(names_secret(k), "{k}");
         }
@@ -247,7 +254,12 @@ mod tests {
             assert!(!is_literal(r), "{r}");
         }
         assert!(!is_reference("s3cr3t-Pa55w0rd-2024"));
-        for v in ["s3cr3t-Pa55w0rd-2024", "abc", " Hq7Zm2Wx9Lt4Rv8K "] {
+        for v in [
+            "s3cr3t-Pa55w0rd-2024",
+            "abc",
+            " Hq7Zm2Wx9Lt4Rv8K ",
+            "/8fKq2Lm7Tx4Kv9N",
+        ] {
             assert!(is_literal(v), "{v}");
         }
         for v in [

@@ -124,14 +124,14 @@ fn copy_sources(args: &str) -> (Vec<String>, Vec<String>) {
             break;
         }
     }
-    let mut words: Vec<String> = if rest.starts_with('[') {
+    let mut sources: Vec<String> = if rest.starts_with('[') {
         serde_json::from_str::<Vec<String>>(rest).unwrap_or_default()
     } else {
         words(rest)
     };
-    words.pop();
-    words.retain(|w| !w.starts_with("<<") && !w.contains("://"));
-    (words, flags)
+    sources.pop();
+    sources.retain(|w| !w.starts_with("<<") && !w.contains("://"));
+    (sources, flags)
 }
 
 pub(super) fn copy_hits(ins: &Instr, ctx: &ContextCredentials<'_>, out: &mut Vec<Hit>) {
