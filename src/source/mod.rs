@@ -233,6 +233,8 @@ impl<'a> Feed<'a> {
             });
             groups[i].1.push(f);
         }
+        // Units finish in any order: sort, so what is streamed after finalizing is deterministic.
+        groups.sort_by(|a, b| (&a.0.display, &a.0.artifact).cmp(&(&b.0.display, &b.0.artifact)));
         groups
     }
 
