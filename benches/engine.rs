@@ -2,10 +2,8 @@
 //! rule, over generated source-like text with a few planted secrets. A benchmark, not a test: it
 //! prints figures and asserts only that the planted secrets were found.
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use nhiscan::finding::Origin;
 use nhiscan::scan::Scanner;
 
 fn corpus(size: usize) -> Vec<u8> {
@@ -31,9 +29,8 @@ fn corpus(size: usize) -> Vec<u8> {
 }
 
 fn main() {
-    let rules = nhiscan::engine::rule::builtin().expect("rules");
-    let n_rules = rules.len();
-    let scanner = Scanner::new(rules).expect("scanner");
+    let n_rules = nhiscan::engine::rule::builtin().expect("rules").len();
+    let scanner = Scanner::builtin().expect("scanner");
     let mut data = corpus(64 << 20);
     // Two planted secrets, assembled here (a fake AWS key id and a fake Stripe key).
     let planted = format!(
@@ -41,13 +38,12 @@ fn main() {
         "AKIA", "Q3ZTW5X7Y2ABCDEF", "sk_live_", "4eC39HqLyjWDarjtT1zdp7dc9x"
     );
     data.extend_from_slice(planted.as_bytes());
-    let origin = Arc::new(Origin::file("bench.txt", "bench.txt"));
-    let _ = scanner.scan_bytes(&data[..1 << 20], &origin); // compile the regexes the corpus triggers
+    let _ = scanner.scan_file("bench.txt", &data[..1 << 20]); // compile the regexes the corpus triggers
     let mut best = f64::MAX;
     let mut found = 0;
     for _ in 0..5 {
         let t = Instant::now();
-        found = scanner.scan_bytes(&data, &origin).findings.len();
+        found = scanner.scan_file("bench.txt", &data).findings.len();
         best = best.min(t.elapsed().as_secs_f64());
     }
     assert!(found >= 2, "planted secrets not found");
