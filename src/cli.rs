@@ -192,6 +192,11 @@ pub struct GitArgs {
     /// Scan only the history of one ref (branch, tag or commit).
     #[arg(long, value_name = "REF", conflicts_with = "all_objects")]
     pub branch: Option<String>,
+    /// Report permission, identity and Dockerfile findings of every version of every file; by
+    /// default they come from the tip of the default branch only, each once, with the commit that
+    /// introduced it (secrets are always reported from every version).
+    #[arg(long)]
+    pub every_version: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]

@@ -158,7 +158,7 @@ pub(crate) fn scan(settings: &Settings, source: &dyn Source) -> Result<Finished>
         .flush_stream()
         .context("cannot write the JSONL report")?;
     Ok(Finished {
-        outcome: outcome::finish(collector.finish(), incomplete),
+        outcome: outcome::finish(collector.finish(), incomplete, source.many_versions()),
         scanner,
         root: dir,
         target: source.target(),

@@ -15,6 +15,7 @@ pub fn run(args: &GitArgs) -> Result<i32> {
         (_, _, Some(r)) => Revs::Branch(r.clone()),
         _ => Revs::All,
     };
-    let history = History::open(&args.repo, revs, args.all_objects, settings.threads)?;
+    let history = History::open(&args.repo, revs, args.all_objects, settings.threads)?
+        .every_version(args.every_version);
     crate::run::run(&settings, &history)
 }

@@ -3,6 +3,7 @@
 //! SARIF are the same code path); it applies the user's filters and suppressions as findings arrive,
 //! streams JSONL at once, and keeps the rest for the reports rendered at the end.
 
+pub(crate) mod history;
 pub mod outcome;
 pub mod policy;
 pub mod shared;

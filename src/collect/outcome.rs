@@ -44,9 +44,13 @@ pub struct Outcome {
     pub summary: Summary,
 }
 
-/// Sorts, merges shared credentials and counts, once.
-pub(crate) fn finish(c: Collected, incomplete: bool) -> Outcome {
+/// Sorts, merges shared credentials and counts, once. `many_versions`: the findings come from every
+/// version of a history ([`super::history`]).
+pub(crate) fn finish(c: Collected, incomplete: bool, many_versions: bool) -> Outcome {
     let mut findings = c.findings;
+    if many_versions {
+        super::history::once_at_tip(&mut findings);
+    }
     sort(&mut findings);
     super::shared::merge(&mut findings);
     let mut errors = c.errors;

@@ -95,7 +95,13 @@ fn line(f: &Finding, show: bool, paint: Paint) -> String {
             f.policies.join(", ")
         ));
     }
-    for (k, v) in f.origin.properties.iter().chain(&f.properties) {
+    // The finding's own properties override its origin's, as in JSON.
+    let origin_only = f
+        .origin
+        .properties
+        .iter()
+        .filter(|(k, _)| !f.properties.contains_key(*k));
+    for (k, v) in origin_only.chain(&f.properties) {
         let v = match v {
             serde_json::Value::String(v) => v.clone(),
             serde_json::Value::Number(_) | serde_json::Value::Bool(_) => v.to_string(),

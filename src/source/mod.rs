@@ -55,6 +55,12 @@ pub(crate) trait Source: Sync {
     fn finalize(&self, held: &[Arc<Origin>], _feed: &Feed<'_>) -> Result<Vec<Arc<Origin>>> {
         Ok(held.to_vec())
     }
+    /// True when the source holds many versions of the same files (a history): findings other than
+    /// secrets are then reported once, from the tip, with the version that introduced them
+    /// (`collect::history`).
+    fn many_versions(&self) -> bool {
+        false
+    }
     /// A line printed after the report when secrets fail the run (how to act on them).
     fn hint(&self) -> Option<&'static str> {
         None

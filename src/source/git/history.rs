@@ -24,6 +24,8 @@ pub(crate) struct History {
     revs: Revs,
     all_objects: bool,
     threads: usize,
+    /// `--every-version`: non-secret findings of every version, not only the tip's.
+    every_version: bool,
     /// What [`Source::produce`] listed, for [`Source::finalize`].
     listed: OnceLock<Listed>,
 }
@@ -50,8 +52,15 @@ impl History {
             revs,
             all_objects,
             threads,
+            every_version: false,
             listed: OnceLock::new(),
         })
+    }
+
+    /// Reports non-secret findings of every version (`--every-version`).
+    pub(crate) fn every_version(mut self, on: bool) -> History {
+        self.every_version = on;
+        self
     }
 }
 
@@ -138,6 +147,10 @@ impl Source for History {
 
     fn defers_origins(&self) -> bool {
         true
+    }
+
+    fn many_versions(&self) -> bool {
+        !self.every_version
     }
 
     /// Provenance, only for blobs with findings, and the paths of missing objects, in one

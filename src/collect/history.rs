@@ -1,0 +1,74 @@
+//! A history holds many versions of the same files. Secrets are reported from every version (a key
+//! deleted since is still exposed); permission, identity and Dockerfile findings describe how things
+//! are configured, so they are reported once, from the tip of the default branch (`at_head`), with
+//! the commit, author and date of the earliest version that carried the same finding. A finding of
+//! that kind that no longer exists at the tip is not reported (`nhiscan git --every-version` keeps
+//! them all).
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::finding::{Category, Finding};
+
+/// The provenance properties that say who introduced a finding and when.
+const INTRODUCED: &[&str] = &["commit", "author", "author_email", "date", "summary"];
+
+/// Keeps one finding per (rule, fingerprint) among non-secret findings, as described above.
+pub(crate) fn once_at_tip(findings: &mut Vec<Finding>) {
+    let prop = |f: &Finding, k: &str| f.origin.properties.get(k).cloned();
+    let at_head = |f: &Finding| prop(f, "at_head") == Some(Value::Bool(true));
+    let mut groups: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if f.kind != Category::Secret {
+            groups
+                .entry((f.rule_id.clone(), f.fingerprint.clone()))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut keep = vec![true; findings.len()];
+    let mut intro: Vec<(usize, usize)> = Vec::new();
+    for idx in groups.into_values() {
+        for &i in &idx {
+            keep[i] = false;
+        }
+        // The version at the tip, in a stable order (first path, then line).
+        let Some(&tip) = idx
+            .iter()
+            .filter(|&&i| at_head(&findings[i]))
+            .min_by_key(|&&i| (&findings[i].origin.artifact, findings[i].line))
+        else {
+            continue;
+        };
+        keep[tip] = true;
+        // The earliest version: by date, then commit id for a stable tie.
+        let earliest = idx
+            .iter()
+            .copied()
+            .filter(|&i| prop(&findings[i], "date").is_some())
+            .min_by_key(|&i| {
+                let s = |k| prop(&findings[i], k).and_then(|v| v.as_str().map(str::to_owned));
+                (s("date"), s("commit"))
+            });
+        if let Some(e) = earliest.filter(|&e| e != tip) {
+            intro.push((tip, e));
+        }
+    }
+    for (tip, e) in intro {
+        let from: Vec<(String, Value)> = INTRODUCED
+            .iter()
+            .filter_map(|k| Some((k.to_string(), prop(&findings[e], k)?)))
+            .collect();
+        let f = &mut findings[tip];
+        for (k, v) in from {
+            // The finding's own properties override its origin's in every report.
+            f.properties.insert(k, v);
+        }
+    }
+    let mut i = 0;
+    findings.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+}
