@@ -146,6 +146,7 @@ pub(crate) fn scan(settings: &Settings, source: &dyn Source) -> Result<Finished>
         let origins: Vec<_> = held.iter().map(|(o, _)| o.clone()).collect();
         let finals = source.finalize(&origins, &feed)?;
         for ((_, mut findings), origin) in held.into_iter().zip(finals) {
+            let Some(origin) = origin else { continue };
             for f in &mut findings {
                 f.origin = origin.clone();
             }

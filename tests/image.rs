@@ -564,25 +564,49 @@ fn image_raw(dir: &Path, args: &[&str]) -> (i32, String) {
     )
 }
 
-/// A zip with stored entries, written by hand (the crate reads zips without a zip dependency).
+/// A zip with stored entries, written by hand.
 fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let entries: Vec<ZipEntry> = files.iter().map(|&(n, d)| (n, d, 0, 0)).collect();
+    zip_raw(&entries, false)
+}
+
+/// (name, stored bytes, compression method, flags) of one entry written by `zip_raw`.
+type ZipEntry<'a> = (&'a str, &'a [u8], u16, u16);
+
+/// A zip written by hand: the method and flags are written as given (bit 0 of the flags marks an
+/// entry encrypted), the bytes deflated for method 8 and stored as they are otherwise; `zip64` ends it with the zip64 end records, the
+/// 32-bit end record saying "see zip64" (0xFFFF entries at offset 0xFFFFFFFF).
+fn zip_raw(files: &[ZipEntry], zip64: bool) -> Vec<u8> {
     let mut out = Vec::new();
     let mut central = Vec::new();
-    for (name, data) in files {
+    for &(name, data, method, flags) in files {
         let off = out.len() as u32;
         let crc = crc32fast::hash(data);
-        let mut local = vec![0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        let stored = if method == 8 {
+            let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(data).unwrap();
+            e.finish().unwrap()
+        } else {
+            data.to_vec()
+        };
+        let mut local = vec![0x50, 0x4b, 0x03, 0x04, 20, 0];
+        local.extend(flags.to_le_bytes());
+        local.extend(method.to_le_bytes());
+        local.extend([0, 0, 0, 0]);
         local.extend(crc.to_le_bytes());
-        local.extend((data.len() as u32).to_le_bytes());
+        local.extend((stored.len() as u32).to_le_bytes());
         local.extend((data.len() as u32).to_le_bytes());
         local.extend((name.len() as u16).to_le_bytes());
         local.extend(0u16.to_le_bytes());
         local.extend(name.as_bytes());
         out.extend(local);
-        out.extend(*data);
-        let mut c = vec![0x50, 0x4b, 0x01, 0x02, 20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        out.extend(&stored);
+        let mut c = vec![0x50, 0x4b, 0x01, 0x02, 45, 0, 45, 0];
+        c.extend(flags.to_le_bytes());
+        c.extend(method.to_le_bytes());
+        c.extend([0, 0, 0, 0]);
         c.extend(crc.to_le_bytes());
-        c.extend((data.len() as u32).to_le_bytes());
+        c.extend((stored.len() as u32).to_le_bytes());
         c.extend((data.len() as u32).to_le_bytes());
         c.extend((name.len() as u16).to_le_bytes());
         c.extend([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -590,13 +614,30 @@ fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
         c.extend(name.as_bytes());
         central.extend(c);
     }
-    let cd_off = out.len() as u32;
+    let cd_off = out.len();
     out.extend(&central);
-    out.extend([0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0]);
-    out.extend((files.len() as u16).to_le_bytes());
-    out.extend((files.len() as u16).to_le_bytes());
-    out.extend((central.len() as u32).to_le_bytes());
-    out.extend(cd_off.to_le_bytes());
+    let n = files.len();
+    if zip64 {
+        let rec = out.len() as u64;
+        out.extend([0x50, 0x4b, 0x06, 0x06]);
+        out.extend(44u64.to_le_bytes());
+        out.extend([45, 0, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        out.extend((n as u64).to_le_bytes());
+        out.extend((n as u64).to_le_bytes());
+        out.extend((central.len() as u64).to_le_bytes());
+        out.extend((cd_off as u64).to_le_bytes());
+        out.extend([0x50, 0x4b, 0x06, 0x07, 0, 0, 0, 0]);
+        out.extend(rec.to_le_bytes());
+        out.extend(1u32.to_le_bytes());
+        out.extend([0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+        out.extend([0xff; 8]);
+    } else {
+        out.extend([0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0]);
+        out.extend((n as u16).to_le_bytes());
+        out.extend((n as u16).to_le_bytes());
+        out.extend((central.len() as u32).to_le_bytes());
+        out.extend((cd_off as u32).to_le_bytes());
+    }
     out.extend(0u16.to_le_bytes());
     out
 }
@@ -919,4 +960,133 @@ fn image_scans_honour_the_project_config_and_baseline() {
         .collect();
     assert!(!fps.contains(&fp.as_str()));
     assert!(r.report["summary"]["suppressed"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn zip64_read_and_unreadable_entries_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let t1 = github_token("ghp_", 71);
+    let t2 = github_token("ghp_", 72);
+    let secret = format!("token={t1}\n");
+    let hidden = format!("token={t2}\n");
+    let big = vec![b'x'; 2 << 20];
+    let t3 = github_token("ghp_", 73);
+    let deflated = format!("# deflated\ntoken={t3}\n");
+    let z64 = zip_raw(
+        &[
+            ("conf/app.env", secret.as_bytes(), 0, 0),
+            ("conf/deflated.env", deflated.as_bytes(), 8, 0),
+        ],
+        true,
+    );
+    let odd = zip_raw(
+        &[
+            ("locked.txt", hidden.as_bytes(), 0, 1),
+            ("packed.txt", hidden.as_bytes(), 12, 0),
+            ("../escape.txt", hidden.as_bytes(), 0, 0),
+            ("large.txt", &big, 8, 0),
+        ],
+        false,
+    );
+    let mut exe = b"MZ\0\0".to_vec();
+    exe.extend(format!("{t2}\n").as_bytes());
+    let l = gz(&layer(&[
+        Entry::File("app/z64.jar", z64),
+        Entry::File("app/odd.zip", odd),
+        Entry::File("app/tool.exe", exe),
+    ]));
+    std::fs::write(
+        dir.path().join("app.tar"),
+        docker_save(&[l], &config(&[], &["COPY . /"])),
+    )
+    .unwrap();
+    let r = image(dir.path(), &["app.tar", "--max-file-size", "1M"], None);
+    assert_eq!(
+        found(&r.report),
+        vec![
+            f(
+                "/app/z64.jar!/conf/app.env",
+                1,
+                "github-pat-classic",
+                1,
+                PRESENT
+            ),
+            f(
+                "/app/z64.jar!/conf/deflated.env",
+                2,
+                "github-pat-classic",
+                1,
+                PRESENT
+            )
+        ],
+        "{}",
+        r.stderr
+    );
+    let skipped: Vec<(String, String)> = r.report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let path = s["path"].as_str().unwrap();
+            let path = path.rsplit(") ").next().unwrap().to_string();
+            (path, s["reason"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let reason = |p: &str| {
+        skipped
+            .iter()
+            .find(|(q, _)| q == p)
+            .map(|(_, r)| r.as_str())
+            .unwrap_or_else(|| panic!("{p} not in {skipped:?}"))
+    };
+    assert!(reason("/app/odd.zip!/locked.txt").contains("encrypted"));
+    assert!(reason("/app/odd.zip!/packed.txt").contains("bzip2"));
+    assert!(reason("/app/odd.zip!/../escape.txt").contains(".."));
+    assert!(reason("/app/odd.zip!/large.txt").contains("--max-file-size"));
+    assert_eq!(reason("/app/tool.exe"), "binary content");
+    assert!(!r.report["summary"]["incomplete"].as_bool().unwrap());
+}
+
+#[test]
+fn streamed_multi_platform_image_keeps_only_the_platform_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let amd = layer(&[Entry::File(
+        "amd.txt",
+        format!("{}\n", github_token("ghp_", 81)).into_bytes(),
+    )]);
+    let arm = gz(&layer(&[Entry::File(
+        "arm.txt",
+        format!("{}\n", github_token("ghp_", 82)).into_bytes(),
+    )]));
+    let cfg_arm = {
+        let mut c: Value = serde_json::from_slice(&config(&[], &["COPY . /"])).unwrap();
+        c["architecture"] = json!("arm64");
+        serde_json::to_vec(&c).unwrap()
+    };
+    // Blobs first, index.json last, as `docker save` writes: the stream learns which blob is
+    // which platform's layer only at the end.
+    let mut files = oci_layout(&[
+        ("linux/amd64", vec![amd], config(&[], &["COPY . /"])),
+        ("linux/arm64", vec![arm], cfg_arm),
+    ]);
+    files.sort_by_key(|(n, _)| !n.starts_with("blobs/"));
+    let tarball = tar_of(&files);
+    let r = image(
+        dir.path(),
+        &["-", "--platform", "linux/arm64"],
+        Some(tarball.clone()),
+    );
+    assert_eq!(
+        found(&r.report),
+        vec![f("/arm.txt", 1, "github-pat-classic", 1, PRESENT)],
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        r.report["findings"][0]["properties"]["platform"],
+        "linux/arm64"
+    );
+    let all = image(dir.path(), &["-"], Some(tarball));
+    let paths: Vec<String> = found(&all.report).into_iter().map(|x| x.0).collect();
+    assert_eq!(paths, vec!["/amd.txt", "/arm.txt"]);
 }

@@ -51,9 +51,11 @@ pub(crate) trait Source: Sync {
         false
     }
     /// The final origins of `held` (same order): called once, after [`Source::produce`], with the
-    /// origins of the units that produced findings, when [`Source::defers_origins`].
-    fn finalize(&self, held: &[Arc<Origin>], _feed: &Feed<'_>) -> Result<Vec<Arc<Origin>>> {
-        Ok(held.to_vec())
+    /// origins of the units that produced findings, when [`Source::defers_origins`]. None drops the
+    /// unit's findings: it turned out not to belong to the scan (an image stream holds the layers
+    /// of platforms that were not asked for, and which blob is which is known only at its end).
+    fn finalize(&self, held: &[Arc<Origin>], _feed: &Feed<'_>) -> Result<Vec<Option<Arc<Origin>>>> {
+        Ok(held.iter().cloned().map(Some).collect())
     }
     /// True when the source holds many versions of the same files (a history): findings other than
     /// secrets are then reported once, from the tip, with the version that introduced them

@@ -156,9 +156,9 @@ impl Source for History {
     /// Provenance, only for blobs with findings, and the paths of missing objects, in one
     /// history-wide log pass after the blobs are read: running it alongside the readers took a
     /// CPU-second from git's decompression, which is the critical path on two cores.
-    fn finalize(&self, held: &[Arc<Origin>], feed: &Feed<'_>) -> Result<Vec<Arc<Origin>>> {
+    fn finalize(&self, held: &[Arc<Origin>], feed: &Feed<'_>) -> Result<Vec<Option<Arc<Origin>>>> {
         let Some(listed) = self.listed.get() else {
-            return Ok(held.to_vec());
+            return Ok(held.iter().cloned().map(Some).collect());
         };
         let blobs: Vec<Option<BlobRef>> = held.iter().map(blob_of).collect();
         let wanted: Vec<&str> = blobs
@@ -188,14 +188,16 @@ impl Source for History {
         Ok(held
             .iter()
             .zip(blobs)
-            .map(|(o, b)| match b {
-                Some(b) => Arc::new(history_origin(
-                    &b,
-                    prov.get(b.oid.as_str()),
-                    head.contains(&b.oid),
-                    now,
-                )),
-                None => o.clone(),
+            .map(|(o, b)| {
+                Some(match b {
+                    Some(b) => Arc::new(history_origin(
+                        &b,
+                        prov.get(b.oid.as_str()),
+                        head.contains(&b.oid),
+                        now,
+                    )),
+                    None => o.clone(),
+                })
             })
             .collect())
     }

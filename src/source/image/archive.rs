@@ -1,52 +1,69 @@
 //! Archives inside layers (zip, jar, war, tar, tar.gz, tar.zst, .gz): opened in memory (the file is
 //! already within --max-file-size) and their files scanned, to a depth and an expanded-size limit so
-//! that a zip bomb stops with an error instead of filling memory.
+//! that a zip bomb stops with an error instead of filling memory. Zips are read with the `zip` crate
+//! (zip64 included); an entry that cannot be read (encrypted, a compression nhiscan does not decode,
+//! over a limit, an unsafe path) is recorded as skipped with the reason, never dropped silently.
 
-use std::io::Read;
-use std::sync::atomic::AtomicBool;
+use std::io::{Cursor, Read};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 
-use super::layer::{sniff, Compression, FileUnit, Limit};
+use super::layer::{printable, sniff, Compression, FileUnit, Files, Limit};
 
-pub struct ArchiveLimits {
+/// How far archives inside layers are opened.
+pub(crate) struct ArchiveLimits {
     /// How many archives deep to open (0: none).
     pub max_depth: usize,
     /// Bytes one top-level archive may expand to, all nested files together.
     pub max_expanded: u64,
+    /// The largest file inside an archive that is decompressed and scanned.
     pub max_file_size: u64,
 }
 
-/// What kind of archive `data` (named `path`) is, if it is one nhiscan opens.
-fn kind(path: &str, data: &[u8]) -> Option<&'static str> {
-    if data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06") {
-        return Some("zip");
-    }
-    match sniff(&data[..data.len().min(512)]) {
-        Some(Compression::Gzip) => Some("gzip"),
-        Some(Compression::Zstd) => Some("zstd"),
-        Some(Compression::None) => Some("tar"),
-        None => {
-            let _ = path;
-            None
+/// The kinds of archive nhiscan opens.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Zip,
+    Gzip,
+    Zstd,
+    Tar,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Zip => "zip",
+            Kind::Gzip => "gzip",
+            Kind::Zstd => "zstd",
+            Kind::Tar => "tar",
         }
     }
 }
 
-pub fn is_archive(path: &str, data: &[u8]) -> bool {
-    kind(path, data).is_some()
+/// What kind of archive `data` is, if it is one nhiscan opens.
+fn kind(data: &[u8]) -> Option<Kind> {
+    if data.starts_with(b"PK\x03\x04") || data.starts_with(b"PK\x05\x06") {
+        return Some(Kind::Zip);
+    }
+    match sniff(&data[..data.len().min(512)])? {
+        Compression::Gzip => Some(Kind::Gzip),
+        Compression::Zstd => Some(Kind::Zstd),
+        Compression::None => Some(Kind::Tar),
+    }
 }
 
-/// Expands `unit` (an archive) into the files it holds, recursively, calling `emit` for each
-/// non-archive file; problems are returned as messages naming the archive path.
-pub fn expand(
-    unit: FileUnit,
-    limits: &ArchiveLimits,
-    emit: &mut dyn FnMut(FileUnit),
-) -> Vec<String> {
-    let mut warnings = Vec::new();
+/// True when `data` is an archive nhiscan opens.
+pub(crate) fn is_archive(data: &[u8]) -> bool {
+    kind(data).is_some()
+}
+
+/// Expands `unit` (an archive) into the files it holds, recursively, handing each non-archive file
+/// to `files`; problems that stop an archive are returned as messages naming the archive path.
+pub(crate) fn expand(unit: FileUnit, limits: &ArchiveLimits, files: &dyn Files) -> Vec<String> {
+    let mut problems = Vec::new();
     let mut budget = limits.max_expanded;
-    walk(unit, 1, limits, &mut budget, emit, &mut warnings);
-    warnings
+    walk(unit, 1, limits, &mut budget, files, &mut problems);
+    problems
 }
 
 fn walk(
@@ -54,31 +71,33 @@ fn walk(
     depth: usize,
     limits: &ArchiveLimits,
     budget: &mut u64,
-    emit: &mut dyn FnMut(FileUnit),
-    warnings: &mut Vec<String>,
+    files: &dyn Files,
+    problems: &mut Vec<String>,
 ) {
-    let Some(k) = kind(&unit.path, &unit.data) else {
-        emit(unit);
+    let Some(k) = kind(&unit.data) else {
+        files.file(unit);
         return;
     };
     if depth > limits.max_depth {
-        warnings.push(format!(
-            "{}: {k} archive nested deeper than --max-archive-depth ({}); not opened",
-            unit.path, limits.max_depth
+        problems.push(format!(
+            "{}: {} archive nested deeper than --max-archive-depth ({}); not opened",
+            unit.path,
+            k.name(),
+            limits.max_depth
         ));
         return;
     }
     let mut children = Vec::new();
     let res = match k {
-        "zip" => read_zip(&unit, limits, budget, &mut children),
-        "tar" => read_tar(&unit.path, &unit.data[..], limits, budget, &mut children),
-        _ => decompress(&unit, k, limits, budget, &mut children),
+        Kind::Zip => read_zip(&unit, budget, files, &mut children, problems),
+        Kind::Tar => read_tar(&unit.path, &unit.data[..], budget, files, &mut children),
+        Kind::Gzip | Kind::Zstd => decompress(&unit, k, limits, budget, files, &mut children),
     };
     if let Err(e) = res {
-        warnings.push(format!("{}: {}", unit.path, super::layer::printable(&e)));
+        problems.push(format!("{}: {}", unit.path, printable(&e)));
     }
     for c in children {
-        walk(c, depth + 1, limits, budget, emit, warnings);
+        walk(c, depth + 1, limits, budget, files, problems);
     }
 }
 
@@ -97,14 +116,15 @@ fn take_budget(budget: &mut u64, n: u64) -> Result<(), String> {
 /// A gzip/zstd file: a compressed tar, or one compressed file (named without its suffix).
 fn decompress(
     unit: &FileUnit,
-    k: &str,
+    k: Kind,
     limits: &ArchiveLimits,
     budget: &mut u64,
+    files: &dyn Files,
     out: &mut Vec<FileUnit>,
 ) -> Result<(), String> {
     let cap = limits.max_file_size.min(*budget);
     let tripped = Arc::new(AtomicBool::new(false));
-    let r: Box<dyn Read> = if k == "gzip" {
+    let r: Box<dyn Read> = if k == Kind::Gzip {
         Box::new(flate2::read::MultiGzDecoder::new(&unit.data[..]))
     } else {
         Box::new(zstd::stream::read::Decoder::new(&unit.data[..]).map_err(|e| e.to_string())?)
@@ -116,7 +136,8 @@ fn decompress(
         tripped: tripped.clone(),
     }
     .read_to_end(&mut data);
-    if tripped.load(std::sync::atomic::Ordering::Relaxed) {
+    let k = k.name();
+    if tripped.load(Relaxed) {
         *budget = 0;
         return Err(format!("{k} content expands past the size limit ({cap} bytes; possible decompression bomb); not scanned"));
     }
@@ -128,7 +149,7 @@ fn decompress(
         .unwrap_or(&unit.path)
         .to_string();
     if sniff(&data[..data.len().min(512)]) == Some(Compression::None) {
-        return read_tar(&unit.path, &data[..], limits, budget, out);
+        return read_tar(&unit.path, &data[..], budget, files, out);
     }
     out.push(FileUnit {
         path: format!(
@@ -141,11 +162,14 @@ fn decompress(
     Ok(())
 }
 
+/// Why an entry path is not scanned: it climbs out of the archive (`..`).
+const ESCAPES: &str = "entry path has `..` components (unsafe to extract); not scanned";
+
 fn read_tar(
     path: &str,
     data: &[u8],
-    limits: &ArchiveLimits,
     budget: &mut u64,
+    files: &dyn Files,
     out: &mut Vec<FileUnit>,
 ) -> Result<(), String> {
     let mut a = tar::Archive::new(data);
@@ -159,11 +183,16 @@ fn read_tar(
             .trim_start_matches("./")
             .trim_start_matches('/')
             .to_string();
-        if name.split('/').any(|c| c == "..") {
+        let size = e.size();
+        if size == 0 {
             continue;
         }
-        let size = e.size();
-        if size == 0 || size > limits.max_file_size {
+        let shown = format!("{path}!/{name}");
+        if name.split('/').any(|c| c == "..") {
+            files.skip(&shown, ESCAPES);
+            continue;
+        }
+        if !files.admits(&shown, size) {
             continue;
         }
         take_budget(budget, size)?;
@@ -171,88 +200,106 @@ fn read_tar(
         e.read_to_end(&mut buf)
             .map_err(|e| format!("truncated or corrupt tar: {e}"))?;
         out.push(FileUnit {
-            path: format!("{path}!/{name}"),
+            path: shown,
             data: buf,
         });
     }
     Ok(())
 }
 
-fn u16le(d: &[u8], at: usize) -> Option<u64> {
-    d.get(at..at + 2)
-        .map(|b| u16::from_le_bytes([b[0], b[1]]) as u64)
-}
-fn u32le(d: &[u8], at: usize) -> Option<u64> {
-    d.get(at..at + 4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64)
-}
-
-/// A zip (jar, war, whl...) read through its central directory; stored and deflated entries.
+/// A zip (jar, war, whl...), zip64 included. Entries the build decodes (stored, deflate, deflate64,
+/// zstd) are scanned; the others are recorded as skipped with the reason. A corrupt entry is
+/// reported and the next one read (the central directory says where each starts).
 fn read_zip(
     unit: &FileUnit,
-    limits: &ArchiveLimits,
     budget: &mut u64,
+    files: &dyn Files,
     out: &mut Vec<FileUnit>,
+    problems: &mut Vec<String>,
 ) -> Result<(), String> {
-    let d = &unit.data[..];
-    let from = d.len().saturating_sub(22 + 65535);
-    let eocd = (from..d.len().saturating_sub(21))
-        .rev()
-        .find(|&i| d[i..i + 4] == [0x50, 0x4b, 0x05, 0x06])
-        .ok_or("truncated or corrupt zip: no end of central directory")?;
-    let count = u16le(d, eocd + 10).ok_or("corrupt zip")?;
-    let mut p = u32le(d, eocd + 16).ok_or("corrupt zip")? as usize;
-    if p == 0xFFFF_FFFF {
-        return Err("zip64 archives are not opened".into());
-    }
-    let bad = || "truncated or corrupt zip central directory".to_string();
-    for _ in 0..count {
-        if u32le(d, p) != Some(0x0201_4b50) {
-            return Err(bad());
-        }
-        let flags = u16le(d, p + 8).ok_or_else(bad)?;
-        let method = u16le(d, p + 10).ok_or_else(bad)?;
-        let csize = u32le(d, p + 20).ok_or_else(bad)?;
-        let usize_ = u32le(d, p + 24).ok_or_else(bad)?;
-        let nlen = u16le(d, p + 28).ok_or_else(bad)? as usize;
-        let elen = u16le(d, p + 30).ok_or_else(bad)? as usize;
-        let clen = u16le(d, p + 32).ok_or_else(bad)? as usize;
-        let local = u32le(d, p + 42).ok_or_else(bad)? as usize;
-        let name =
-            String::from_utf8_lossy(d.get(p + 46..p + 46 + nlen).ok_or_else(bad)?).into_owned();
-        p += 46 + nlen + elen + clen;
-        if name.ends_with('/') || usize_ == 0 || name.split('/').any(|c| c == "..") {
-            continue;
-        }
-        if flags & 1 != 0 || usize_ > limits.max_file_size || (method != 0 && method != 8) {
-            continue;
-        }
-        if u32le(d, local) != Some(0x0403_4b50) {
-            return Err(format!(
-                "truncated or corrupt zip: bad local header for {name}"
-            ));
-        }
-        let ln = u16le(d, local + 26).ok_or_else(bad)? as usize;
-        let le = u16le(d, local + 28).ok_or_else(bad)? as usize;
-        let start = local + 30 + ln + le;
-        let comp = d
-            .get(start..start + csize as usize)
-            .ok_or_else(|| format!("truncated zip: {name} ends early"))?;
-        take_budget(budget, usize_)?;
-        let data = if method == 0 {
-            comp.to_vec()
-        } else {
-            let mut v = Vec::with_capacity(usize_ as usize);
-            flate2::read::DeflateDecoder::new(comp)
-                .take(usize_)
-                .read_to_end(&mut v)
-                .map_err(|e| format!("corrupt deflate data in {name}: {e}"))?;
-            v
-        };
-        out.push(FileUnit {
-            path: format!("{}!/{name}", unit.path),
-            data,
+    let mut z = zip::ZipArchive::new(Cursor::new(&unit.data[..]))
+        .map_err(|e| format!("truncated or corrupt zip: {e}"))?;
+    for i in 0..z.len() {
+        let entry = z.by_index_raw(i).map(|f| {
+            let facts = (f.size(), f.encrypted(), method_name(f.compression()));
+            (f.is_dir(), facts)
         });
+        let (size, encrypted, method) = match entry {
+            Ok((true, _)) => continue,
+            Ok((false, facts)) => facts,
+            Err(e) => {
+                let name = z.name_for_index(i).unwrap_or("?");
+                problems.push(format!(
+                    "{}!/{name}: corrupt zip entry: {}; not scanned",
+                    unit.path,
+                    printable(&e.to_string())
+                ));
+                continue;
+            }
+        };
+        let name = z.name_for_index(i).unwrap_or("?").to_string();
+        if size == 0 {
+            continue;
+        }
+        let shown = format!("{}!/{name}", unit.path);
+        if name.split(['/', '\\']).any(|c| c == "..") {
+            files.skip(&shown, ESCAPES);
+            continue;
+        }
+        if encrypted {
+            files.skip(&shown, "encrypted zip entry; not scanned");
+            continue;
+        }
+        if !files.admits(&shown, size) {
+            continue;
+        }
+        take_budget(budget, size)?;
+        let mut f = match z.by_index(i) {
+            Ok(f) => f,
+            Err(zip::result::ZipError::UnsupportedArchive(why)) => {
+                files.skip(
+                    &shown,
+                    &format!("zip entry compressed with {method} ({why}); not scanned"),
+                );
+                continue;
+            }
+            Err(e) => {
+                problems.push(format!(
+                    "{shown}: corrupt zip entry: {}; not scanned",
+                    printable(&e.to_string())
+                ));
+                continue;
+            }
+        };
+        let mut data = Vec::with_capacity(size as usize);
+        if let Err(e) = (&mut f).take(size).read_to_end(&mut data) {
+            problems.push(format!(
+                "{shown}: corrupt {method} data: {}; not scanned",
+                printable(&e.to_string())
+            ));
+            continue;
+        }
+        out.push(FileUnit { path: shown, data });
     }
     Ok(())
+}
+
+/// A zip compression method as people name it (the crate names the ones it was built without by
+/// number; its `Unsupported` variant is deprecated only in favour of named constants it lacks for
+/// these).
+#[allow(deprecated)]
+fn method_name(m: zip::CompressionMethod) -> String {
+    match m {
+        zip::CompressionMethod::Unsupported(n) => match n {
+            1 => "shrink".into(),
+            2..=5 => "reduce".into(),
+            6 => "implode".into(),
+            12 => "bzip2".into(),
+            14 => "lzma".into(),
+            95 => "xz".into(),
+            98 => "ppmd".into(),
+            n => format!("compression method {n}"),
+        },
+        m => m.to_string().to_lowercase(),
+    }
 }

@@ -2,6 +2,7 @@
 //! as a tar, entry by entry, never extracted. Each regular file goes to the scanner; whiteouts
 //! (`.wh.NAME`, `.wh..wh..opq`) and the paths the layer writes are recorded, so that once every
 //! layer is read a finding can say whether its file is still in the final filesystem.
+//! Files go to a [`Files`] sink, which applies the size gate and scans them.
 
 use std::collections::HashSet;
 use std::io::{self, BufRead, BufReader, Read};
@@ -11,7 +12,7 @@ use std::sync::Arc;
 /// What a layer does to the filesystem, kept for the visibility check: hashes of the paths it writes,
 /// the paths it deletes (whiteouts) and the directories it makes opaque.
 #[derive(Debug, Default)]
-pub struct LayerIndex {
+pub(crate) struct LayerIndex {
     pub entries: HashSet<u64>,
     pub whiteouts: Vec<String>,
     pub opaque: Vec<String>,
@@ -20,7 +21,7 @@ pub struct LayerIndex {
 impl LayerIndex {
     /// Whether this layer hides `path` (as `/a/b`) of a lower layer: a whiteout of it or of a parent,
     /// an opaque parent directory, or an entry of its own at the same path.
-    pub fn hides(&self, path: &str) -> Option<&'static str> {
+    pub(crate) fn hides(&self, path: &str) -> Option<&'static str> {
         let p = path.trim_start_matches('/');
         if self.entries.contains(&path_hash(p)) {
             return Some("overwritten");
@@ -48,7 +49,8 @@ impl LayerIndex {
     }
 }
 
-pub fn path_hash(p: &str) -> u64 {
+/// The hash a layer keeps of each path it writes (a hash per entry keeps huge layers small).
+pub(crate) fn path_hash(p: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     p.hash(&mut h);
@@ -57,13 +59,14 @@ pub fn path_hash(p: &str) -> u64 {
 
 /// Compression told by magic bytes (and the media type only when the bytes say nothing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compression {
+pub(crate) enum Compression {
     None,
     Gzip,
     Zstd,
 }
 
-pub fn sniff(head: &[u8]) -> Option<Compression> {
+/// The compression of a blob (or of a tar: `None`) told by its first bytes; None when it is neither.
+pub(crate) fn sniff(head: &[u8]) -> Option<Compression> {
     if head.starts_with(&[0x1f, 0x8b]) {
         Some(Compression::Gzip)
     } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
@@ -77,7 +80,7 @@ pub fn sniff(head: &[u8]) -> Option<Compression> {
 
 /// Stops reading past `limit` bytes with an error and sets `tripped`: a layer (or nested archive)
 /// that expands beyond the limit is treated as a decompression bomb.
-pub struct Limit<R> {
+pub(crate) struct Limit<R> {
     pub inner: R,
     pub left: u64,
     pub tripped: Arc<AtomicBool>,
@@ -106,35 +109,42 @@ impl<R: Read> Read for Limit<R> {
 }
 
 /// One file found in a layer (or in an archive inside one).
-pub struct FileUnit {
+pub(crate) struct FileUnit {
     /// In-image path, `/app/.env` (nested: `/app/lib.jar!/config.yml`).
     pub path: String,
     pub data: Vec<u8>,
 }
 
-pub struct LayerLimits {
-    pub max_file_size: u64,
-    pub max_layer_size: u64,
+/// Where the files of a layer (or of an archive inside one) go.
+pub(crate) trait Files {
+    /// The size gate: false, and the file recorded as skipped, when `size` is over
+    /// `--max-file-size`.
+    fn admits(&self, path: &str, size: u64) -> bool;
+    /// An entry passed over on purpose (encrypted, unsupported, unsafe path), recorded with why.
+    fn skip(&self, path: &str, reason: &str);
+    /// One file, read whole.
+    fn file(&self, unit: FileUnit);
 }
 
-/// What reading a layer produced besides files: its index, problems, skipped files.
+/// What reading a layer produced besides files: its index and its problems.
 #[derive(Default)]
-pub struct LayerReport {
+pub(crate) struct LayerReport {
     pub index: LayerIndex,
     /// Problems that stopped the layer early (truncated, corrupt, bomb): the layer is incomplete.
     pub fatal: Option<String>,
-    /// Problems with single entries (unsafe paths); the rest of the layer was read.
+    /// Entries not scanned (`..` paths); the rest of the layer was read.
+    pub errors: Vec<String>,
+    /// Entries scanned but worth a warning (absolute paths).
     pub warnings: Vec<String>,
-    pub skipped: Vec<(String, String)>,
-    pub bytes: u64,
 }
 
-/// Reads a layer blob, calling `emit` for every regular file within the size limit.
-pub fn read_layer(
+/// Reads a layer blob, handing every regular file the size gate admits to `files`; the layer stops
+/// with an error once it expands past `max_layer_size`.
+pub(crate) fn read_layer(
     blob: Box<dyn Read + '_>,
     media_type: Option<&str>,
-    limits: &LayerLimits,
-    emit: &mut dyn FnMut(FileUnit),
+    max_layer_size: u64,
+    files: &dyn Files,
 ) -> LayerReport {
     let mut rep = LayerReport::default();
     let mut br = BufReader::with_capacity(256 << 10, blob);
@@ -168,7 +178,7 @@ pub fn read_layer(
     };
     let limited = Limit {
         inner: decoded,
-        left: limits.max_layer_size,
+        left: max_layer_size,
         tripped: tripped.clone(),
     };
     let what = match comp {
@@ -180,7 +190,7 @@ pub fn read_layer(
         if tripped.load(Relaxed) {
             format!(
                 "layer expands past --max-layer-size ({} bytes): possible decompression bomb; stopped reading it",
-                limits.max_layer_size
+                max_layer_size
             )
         } else {
             format!(
@@ -209,7 +219,7 @@ pub fn read_layer(
         seen_any = true;
         let raw = entry.path_bytes().into_owned();
         let raw = String::from_utf8_lossy(&raw).into_owned();
-        let Some(path) = normalize(&raw, &mut rep.warnings) else {
+        let Some(path) = normalize(&raw, &mut rep) else {
             continue;
         };
         let (dir, base) = match path.rfind('/') {
@@ -241,14 +251,7 @@ pub fn read_layer(
         if size == 0 {
             continue;
         }
-        if size > limits.max_file_size {
-            rep.skipped.push((
-                shown,
-                format!(
-                    "larger than --max-file-size ({size} > {} bytes)",
-                    limits.max_file_size
-                ),
-            ));
+        if !files.admits(&shown, size) {
             // Reading on skips the content (the tar reader drains it).
             continue;
         }
@@ -264,8 +267,7 @@ pub fn read_layer(
             )));
             return rep;
         }
-        rep.bytes += size;
-        emit(FileUnit { path: shown, data });
+        files.file(FileUnit { path: shown, data });
     }
     if !seen_any
         && rep.fatal.is_none()
@@ -280,9 +282,9 @@ pub fn read_layer(
 
 /// A tar entry's path as an in-image path without a leading `/`; absolute and `..` paths are
 /// reported (an extracting tool could write outside its root) and, for `..`, not scanned.
-fn normalize(raw: &str, warnings: &mut Vec<String>) -> Option<String> {
+fn normalize(raw: &str, rep: &mut LayerReport) -> Option<String> {
     if raw.starts_with('/') {
-        warnings.push(format!(
+        rep.warnings.push(format!(
             "entry `{raw}` has an absolute path (unsafe to extract); scanned as an in-image path"
         ));
     }
@@ -291,7 +293,7 @@ fn normalize(raw: &str, warnings: &mut Vec<String>) -> Option<String> {
         match c {
             "" | "." => {}
             ".." => {
-                warnings.push(format!("entry `{raw}` has a `..` path that escapes the image root (unsafe to extract); not scanned"));
+                rep.errors.push(format!("entry `{raw}` has a `..` path that escapes the image root (unsafe to extract); not scanned"));
                 return None;
             }
             c => parts.push(c),
@@ -302,7 +304,7 @@ fn normalize(raw: &str, warnings: &mut Vec<String>) -> Option<String> {
 
 /// An error message fit for a terminal: decoders quote the bytes they choke on, which in a corrupt
 /// layer are binary.
-pub fn printable(msg: &str) -> String {
+pub(crate) fn printable(msg: &str) -> String {
     let mut out: String = msg
         .chars()
         .map(|c| {
@@ -318,4 +320,21 @@ pub fn printable(msg: &str) -> String {
         out.push('…');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hides() {
+        let mut l = LayerIndex::default();
+        l.whiteouts.push("app/.env".into());
+        l.opaque.push("etc/secret".into());
+        l.entries.insert(path_hash("srv/key"));
+        assert_eq!(l.hides("/app/.env"), Some("deleted"));
+        assert_eq!(l.hides("/etc/secret/a/b"), Some("deleted"));
+        assert_eq!(l.hides("/srv/key"), Some("overwritten"));
+        assert_eq!(l.hides("/app/other"), None);
+    }
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 /// One image (one platform) to scan.
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// `linux/amd64`, `linux/arm/v7`; None when the image does not say.
     pub platform: Option<String>,
     pub config_key: String,
@@ -16,8 +16,9 @@ pub struct Plan {
     pub layers: Vec<LayerRef>,
 }
 
+/// One layer of a plan.
 #[derive(Debug, Clone)]
-pub struct LayerRef {
+pub(crate) struct LayerRef {
     /// Where the blob is: a tar entry name or a path under the layout directory.
     pub key: String,
     /// `sha256:...` of the blob (OCI) or of the uncompressed tar (docker save's diff_ids).
@@ -27,7 +28,7 @@ pub struct LayerRef {
 
 /// The parts of an image config nhiscan reads.
 #[derive(Debug, Default)]
-pub struct Config {
+pub(crate) struct Config {
     pub env: Vec<String>,
     pub labels: Vec<(String, String)>,
     pub cmd: Vec<String>,
@@ -38,7 +39,8 @@ pub struct Config {
     pub platform: Option<String>,
 }
 
-pub fn parse_config(bytes: &[u8]) -> Result<Config> {
+/// The fields nhiscan reads from an image config (`config`, or the legacy `container_config`).
+pub(crate) fn parse_config(bytes: &[u8]) -> Result<Config> {
     let v: Value = serde_json::from_slice(bytes).context("image config is not valid JSON")?;
     if !v.is_object() {
         bail!("image config is not a JSON object");
@@ -107,7 +109,7 @@ fn platform_of(v: &Value) -> Option<String> {
 }
 
 /// The blob key of a digest in an OCI layout.
-pub fn blob_key(digest: &str) -> Result<String> {
+pub(crate) fn blob_key(digest: &str) -> Result<String> {
     let (alg, hex) = digest
         .split_once(':')
         .ok_or_else(|| anyhow!("malformed digest `{digest}`"))?;
@@ -126,7 +128,9 @@ pub fn blob_key(digest: &str) -> Result<String> {
 /// Reads the plans of an image. `get` returns a small blob (manifest, index, config) by key, `None`
 /// when the image has no such entry. Also returns the platforms an index lists whose manifest is not
 /// in the archive (`docker save` of a multi-platform image keeps only the local platform's blobs).
-pub fn plans(get: &mut dyn FnMut(&str) -> Option<Vec<u8>>) -> Result<(Vec<Plan>, Vec<String>)> {
+pub(crate) fn plans(
+    get: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
+) -> Result<(Vec<Plan>, Vec<String>)> {
     let mut absent = Vec::new();
     if let Some(index) = get("index.json") {
         let mut out = Vec::new();
@@ -319,7 +323,7 @@ fn digest_of_key(key: &str) -> Option<String> {
 
 /// Whether `platform` (from the image) matches what the user asked (`linux/arm64`, `linux/arm/v7`,
 /// `arm64`).
-pub fn platform_matches(platform: Option<&str>, wanted: &str) -> bool {
+pub(crate) fn platform_matches(platform: Option<&str>, wanted: &str) -> bool {
     let Some(p) = platform else { return false };
     let w = wanted.trim().to_ascii_lowercase();
     let p = p.to_ascii_lowercase();
