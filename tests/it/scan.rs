@@ -1,10 +1,8 @@
 //! `nhiscan scan` end to end: the core fixtures give exactly the planted findings and nothing on the
 //! decoys; bad input is reported by name and does not stop the scan; secrets never leak by default.
 
-mod common;
-
+use crate::support::*;
 use base64::Engine as _;
-use common::*;
 
 fn url_encode(s: &str) -> String {
     s.bytes()

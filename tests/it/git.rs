@@ -1,10 +1,7 @@
 //! `nhiscan git`: history scans on repositories built here with the git CLI.
 
-mod common;
-mod gitutil;
-
-use common::{aws_key_id, github_token, json, triples};
-use gitutil::{stderr, Repo};
+use crate::gitutil::{stderr, Repo};
+use crate::support::{aws_key_id, github_token, json, triples};
 
 fn t(path: &str, line: u64, rule: &str) -> (String, u64, String) {
     (path.to_string(), line, rule.to_string())
@@ -245,7 +242,7 @@ fn corrupt_object_is_reported_and_the_rest_scanned() {
 #[test]
 fn not_a_repository_and_unknown_revision_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let out = common::nhiscan()
+    let out = crate::support::nhiscan()
         .current_dir(dir.path())
         .args(["git", "."])
         .env("GIT_CEILING_DIRECTORIES", dir.path())
@@ -373,7 +370,7 @@ fn clean_history_exits_0_and_text_report_shows_provenance() {
     let c = r.commit("oops");
     let out = r.nhiscan(&["git"]);
     assert_eq!(out.status.code(), Some(1));
-    let text = gitutil::stdout(&out);
+    let text = crate::gitutil::stdout(&out);
     assert!(
         text.contains(&format!("b.txt (commit {})", &c[..7])),
         "{text}"
@@ -449,7 +446,7 @@ fn several_readers_find_the_same_and_report_damage() {
     std::fs::remove_file(r.dir.join(".git/objects").join(&lost[..2]).join(&lost[2..])).unwrap();
     for readers in ["1", "3", "16"] {
         let rules = r.rules.to_string_lossy().to_string();
-        let out = common::nhiscan()
+        let out = crate::support::nhiscan()
             .current_dir(&r.dir)
             .env("NHISCAN_GIT_READERS", readers)
             .env("NHISCAN_GIT_BATCH", "2")
@@ -458,7 +455,7 @@ fn several_readers_find_the_same_and_report_damage() {
                 "--rules",
                 &rules,
                 "--enable",
-                gitutil::ENABLE,
+                crate::gitutil::ENABLE,
                 "--format",
                 "json",
             ])

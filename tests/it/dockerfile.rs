@@ -1,11 +1,9 @@
 //! The Dockerfile analyzer through `nhiscan scan`, on fixtures/dockerfile/: positives, decoys,
 //! multi-stage builds and `COPY . .` with and without a .dockerignore.
 
-mod common;
-
 use std::path::Path;
 
-use common::{json, nhiscan, triples};
+use crate::support::{json, nhiscan, triples};
 
 const RULES: &str = "dockerfile-env-secret,dockerfile-arg-secret-default,dockerfile-arg-secret,\
 dockerfile-copy-credential-file,dockerfile-copy-context-credentials,dockerfile-run-inline-credential";

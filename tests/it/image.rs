@@ -2,15 +2,13 @@
 //! layouts as tarballs, directories and standard input; gzip, zstd and plain layers; whiteouts,
 //! opaque directories and overwrites; config Env/history; nested archives; broken input.
 
-mod common;
-
 use std::io::Write;
 use std::path::Path;
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use common::{github_token, json as parse_json, nhiscan};
+use crate::support::{github_token, json as parse_json, nhiscan};
 
 /// The shipped rules these tests assert on; enabling only them keeps the results exact as the rule
 /// set grows.
@@ -256,7 +254,7 @@ fn layered(tok: &[String]) -> (Vec<Vec<u8>>, Vec<u8>) {
         &[
             "PATH=/usr/bin",
             "DB_PASSWORD=Pr0d-db-pw-2024",
-            &format!("AWS_ACCESS_KEY_ID={}", common::aws_key_id(3)),
+            &format!("AWS_ACCESS_KEY_ID={}", crate::support::aws_key_id(3)),
         ],
         &[
             "COPY . / # buildkit",
@@ -394,7 +392,8 @@ fn sarif_points_at_the_image_with_layer_properties() {
         .output()
         .unwrap();
     let s = parse_json(&out);
-    let schema: Value = serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).unwrap();
+    let schema: Value =
+        serde_json::from_str(include_str!("../data/sarif-schema-2.1.0.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = validator
         .iter_errors(&s)

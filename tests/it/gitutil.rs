@@ -133,7 +133,7 @@ impl Repo {
         if !matches!(args.first(), Some(&"baseline") | Some(&"install-hook")) {
             all.extend(["--color", "never"]);
         }
-        crate::common::nhiscan()
+        crate::support::nhiscan()
             .current_dir(dir)
             .env("HOME", self.home())
             .env("GIT_CONFIG_NOSYSTEM", "1")

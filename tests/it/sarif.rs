@@ -2,13 +2,12 @@
 //! code scanning needs: rules with help and security-severity, relative uris under a base id, regions
 //! and stable partial fingerprints.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 
 fn schema_errors(doc: &serde_json::Value) -> Vec<String> {
     let schema: serde_json::Value =
-        serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).expect("schema parses");
+        serde_json::from_str(include_str!("../data/sarif-schema-2.1.0.json"))
+            .expect("schema parses");
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     validator
         .iter_errors(doc)

@@ -2,11 +2,9 @@
 //! the exact (file, line, rule) of every finding, so a missed statement, a wrong line or a finding on a
 //! negative fixture (Deny, scoped resources, explicit verbs, secret-store references) fails.
 
-mod common;
-
 use std::path::PathBuf;
 
-use common::{json, nhiscan, triples};
+use crate::support::{json, nhiscan, triples};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -481,9 +479,9 @@ fn posture_rule_files_pass_their_examples() {
 #[test]
 fn regex_findings_carry_lifetimes_from_the_token_itself() {
     let dir = tempfile::tempdir().unwrap();
-    let classic = common::github_token("ghp_", 7);
-    let install = common::github_token("ghs_", 8);
-    let key = common::aws_key_id(9);
+    let classic = crate::support::github_token("ghp_", 7);
+    let install = crate::support::github_token("ghs_", 8);
+    let key = crate::support::aws_key_id(9);
     std::fs::write(dir.path().join("env.sh"), format!("export GH_TOKEN={classic}\nexport APP_TOKEN={install}\nexport AWS_ACCESS_KEY_ID={key}\n")).unwrap();
     let out = nhiscan()
         .current_dir(dir.path())
