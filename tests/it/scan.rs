@@ -391,27 +391,3 @@ fn inline_allow_suppresses_that_line_only() {
     );
     assert_eq!(r["summary"]["suppressed"], 1);
 }
-
-#[test]
-fn rules_list_and_explain() {
-    let out = nhiscan()
-        .args(["rules", "list", "--format", "json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(v.as_array().unwrap().len() >= 150);
-    let out = nhiscan()
-        .args(["rules", "explain", "github-pat-classic"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("How to fix") && text.contains("ghp_"),
-        "{text}"
-    );
-    let out = nhiscan()
-        .args(["rules", "explain", "nope"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-}
