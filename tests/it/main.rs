@@ -6,6 +6,7 @@ mod config;
 mod dockerfile;
 mod git;
 mod image;
+mod pipeline;
 mod posture;
 mod reports;
 mod rules;
