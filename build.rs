@@ -31,4 +31,48 @@ fn main() {
     }
     out.push(']');
     fs::write(Path::new(&out_dir).join("builtin_rules.rs"), out).unwrap();
+    version_facts(&files);
+}
+
+/// What `nhiscan --version` names besides the version: the build commit, how many built-in rules,
+/// and a hash of the rule files (two builds with the same hash find the same things).
+fn version_facts(files: &[std::path::PathBuf]) {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut rules = 0usize;
+    for f in files {
+        let text = fs::read(f).unwrap();
+        rules += text
+            .split(|&b| b == b'\n')
+            .filter(|l| l.starts_with(b"[[rule]]"))
+            .count();
+        h.update(f.file_name().unwrap().to_string_lossy().as_bytes());
+        h.update((text.len() as u64).to_le_bytes());
+        h.update(&text);
+    }
+    let hash: String = h.finalize()[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The commit is read from git when the source is a checkout; a packaged source has none.
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short=10", "HEAD"])
+        .current_dir(root)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "unknown".into());
+    for head in [".git/HEAD", ".git/refs/heads"] {
+        let p = root.join(head);
+        if p.exists() {
+            println!("cargo:rerun-if-changed={}", p.display());
+        }
+    }
+    println!(
+        "cargo:rustc-env=NHISCAN_LONG_VERSION={} (commit {commit}, {rules} built-in rules, rules sha256 {hash})",
+        env!("CARGO_PKG_VERSION")
+    );
 }

@@ -7,12 +7,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::finding::Severity;
 use crate::report::Format;
-use crate::settings::{Limits, OutputOptions, ProjectOptions, RuleSelection, Settings};
+use crate::settings::{FailOn, Limits, OutputOptions, ProjectOptions, RuleSelection, Settings};
 
 #[derive(Parser, Debug)]
 #[command(
     name = "nhiscan",
-    version,
+    version = env!("NHISCAN_LONG_VERSION"),
     about = "Find hardcoded secrets, long-lived keys and wildcard permissions of non-human identities",
     after_help = "Examples:\n  nhiscan scan .                          scan the working tree\n  nhiscan scan src/ --format sarif -o r.sarif\n  cat .env | nhiscan scan -               scan standard input\n  nhiscan rules list                      the built-in rules\n  nhiscan rules explain aws-access-key-id\n\nExit codes: 0 no findings at or above --fail-on, 1 findings, 2 error."
 )]
@@ -55,6 +55,13 @@ pub enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(
+        after_help = "Examples:\n  nhiscan completions bash > /etc/bash_completion.d/nhiscan\n  nhiscan completions zsh > \"${fpath[1]}/_nhiscan\"\n  nhiscan completions fish > ~/.config/fish/completions/nhiscan.fish"
+    )]
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff), e.g. `nhiscan man > nhiscan.1 && man ./nhiscan.1`.
+    Man,
 }
 
 #[derive(Subcommand, Debug)]
@@ -249,10 +256,11 @@ pub struct RuleArgs {
 /// Report options, shared by every scanning command.
 #[derive(Args, Debug, Clone)]
 pub struct OutputArgs {
-    /// Report format on standard output (or --output): text, json, jsonl, sarif.
-    #[arg(long, short = 'f', value_name = "FORMAT", default_value = "text", value_parser = parse_format)]
-    pub format: Format,
-    /// Write the report to FILE instead of standard output.
+    /// Report format: text, json, jsonl, sarif (default: from the --output file's extension
+    /// `.json`, `.jsonl`, `.sarif`, `.txt`, else text).
+    #[arg(long, short = 'f', value_name = "FORMAT", value_parser = parse_format)]
+    pub format: Option<Format>,
+    /// Write the report to FILE instead of standard output (`-`: standard output).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Also write FORMAT to FILE (repeatable), e.g. --report sarif=out.sarif.
@@ -261,9 +269,11 @@ pub struct OutputArgs {
     /// Report only findings at or above this severity (info, low, medium, high, critical).
     #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = parse_severity)]
     pub min_severity: Severity,
-    /// Exit 1 only for findings at or above this severity.
-    #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = parse_severity)]
-    pub fail_on: Severity,
+    /// Which findings exit 1: categories and severities, e.g. `secret,permission:high`, `high`, `any`
+    /// (categories: secret, permission, identity, dockerfile, policy). Default: any secret and
+    /// everything at high or above; `staged`: secrets only.
+    #[arg(long, value_name = "SPEC", value_parser = parse_fail_on)]
+    pub fail_on: Option<FailOn>,
     /// Print found secrets in full (they are redacted by default).
     #[arg(long)]
     pub show_secrets: bool,
@@ -279,6 +289,10 @@ pub struct OutputArgs {
     /// Worker threads (default: number of cores).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
+    /// Exit 2 when the scan is incomplete (a file, object or layer could not be read), whatever was
+    /// found; also `strict = true` in .nhiscan.toml.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -337,6 +351,10 @@ fn parse_format(s: &str) -> Result<Format, String> {
     s.parse()
 }
 
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    s.parse()
+}
+
 fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
 }
@@ -365,20 +383,28 @@ impl OutputArgs {
             ColorChoice::Never => false,
             ColorChoice::Auto => {
                 std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && self.output.is_none()
+                    && self.output.as_ref().is_none_or(|p| p.as_os_str() == "-")
                     && std::io::stdout().is_terminal()
             }
         };
+        let output = self.output.clone().filter(|p| p.as_os_str() != "-");
+        let format = self.format.unwrap_or_else(|| {
+            output
+                .as_deref()
+                .and_then(Format::from_extension)
+                .unwrap_or(Format::TEXT)
+        });
         OutputOptions {
-            format: self.format,
-            output: self.output.clone(),
+            format,
+            output,
             reports: self.reports.clone(),
             min_severity: self.min_severity,
-            fail_on: self.fail_on,
+            fail_on: self.fail_on.clone(),
             show_secrets: self.show_secrets,
             color,
             quiet: self.quiet,
             verbose: self.verbose,
+            strict: self.strict,
         }
     }
 }
@@ -439,16 +465,17 @@ pub fn settings(
 impl Default for OutputArgs {
     fn default() -> OutputArgs {
         OutputArgs {
-            format: Format::Text,
+            format: None,
             output: None,
             reports: Vec::new(),
             min_severity: Severity::Info,
-            fail_on: Severity::Info,
+            fail_on: None,
             show_secrets: false,
             color: ColorChoice::Never,
             quiet: false,
             verbose: false,
             threads: None,
+            strict: false,
         }
     }
 }

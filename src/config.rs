@@ -47,6 +47,9 @@ pub struct Config {
     pub allow_paths: Vec<String>,
     #[serde(default)]
     pub allow: Vec<Allow>,
+    /// An incomplete scan (unreadable files, missing objects) exits 2, as `--strict`.
+    #[serde(default)]
+    pub strict: bool,
     /// The permission policy; another module reads it.
     #[serde(default)]
     pub policy: Option<toml::Table>,
@@ -87,8 +90,7 @@ impl Config {
                 }
             }
         };
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("{}: cannot read config", path.display()))?;
+        let text = crate::util::read_text(&path, crate::util::MAX_CONFIG, "config")?;
         let mut c =
             Config::parse(&text).with_context(|| format!("{}: invalid config", path.display()))?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -102,8 +104,22 @@ impl Config {
     }
 
     pub fn parse(text: &str) -> Result<Config> {
-        let mut c: Config =
-            toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim_end()))?;
+        // The message and the position only: toml's own rendering quotes the offending line, which
+        // may hold a secret.
+        let mut c: Config = toml::from_str(text).map_err(|e| {
+            let at = e.span().map(|s| {
+                let before = &text.as_bytes()[..s.start.min(text.len())];
+                let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+                let col = before.len()
+                    - before
+                        .iter()
+                        .rposition(|&b| b == b'\n')
+                        .map_or(0, |i| i + 1)
+                    + 1;
+                format!("line {line}, column {col}: ")
+            });
+            anyhow::anyhow!("{}{}", at.unwrap_or_default(), e.message().trim_end())
+        })?;
         for (i, a) in c.allow.iter_mut().enumerate() {
             if a.fingerprint.trim().is_empty() {
                 bail!("key `allow[{i}].fingerprint`: must not be empty");

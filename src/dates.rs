@@ -17,6 +17,13 @@ pub fn iso_date(secs: i64) -> String {
         .unwrap_or_else(|_| "invalid date".into())
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ` (UTC) of a Unix time in seconds: when a commit was made.
+pub fn iso_time(secs: i64) -> String {
+    Timestamp::from_second(secs)
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|_| "invalid date".into())
+}
+
 /// A strict `YYYY-MM-DD` as days since 1970-01-01.
 pub fn parse_day(s: &str) -> Result<i64> {
     let ok_shape = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
@@ -51,5 +58,7 @@ mod tests {
         assert!(parse_day("2025-2-28").is_err());
         assert_eq!(iso_date(19_782 * 86_400 + 5), "2024-02-29");
         assert_eq!(iso_date(0), "1970-01-01");
+        assert_eq!(iso_time(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(iso_time(-1), "1969-12-31T23:59:59Z");
     }
 }

@@ -84,19 +84,45 @@ pub enum Category {
     Permission,
     /// How an identity is set up (default service accounts, mounted tokens).
     Identity,
+    /// A Dockerfile practice that puts credentials into images (COPY of key files, secret build args).
+    Dockerfile,
     /// A policy of the project's `[policy]` table (attached to the findings it judges).
     Policy,
 }
 
 impl Category {
+    /// Every category.
+    pub const ALL: [Category; 5] = [
+        Category::Secret,
+        Category::Permission,
+        Category::Identity,
+        Category::Dockerfile,
+        Category::Policy,
+    ];
+
     /// The lowercase name used in reports.
     pub fn as_str(self) -> &'static str {
         match self {
             Category::Secret => "secret",
             Category::Permission => "permission",
             Category::Identity => "identity",
+            Category::Dockerfile => "dockerfile",
             Category::Policy => "policy",
         }
+    }
+}
+
+impl std::str::FromStr for Category {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Category, String> {
+        Category::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                format!(
+                    "`{s}` is not a category (secret, permission, identity, dockerfile, policy)"
+                )
+            })
     }
 }
 
@@ -211,6 +237,7 @@ impl Finding {
                 "location_fingerprint".into(),
                 Value::String(self.location_fingerprint()),
             );
+            m.insert("category".into(), Value::String(self.kind.to_string()));
         }
         // The origin's properties (layer, commit) and the finding's own (analyzer facts) share the
         // `properties` key: merge them, or the finding's would replace the origin's.

@@ -11,6 +11,15 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // A panic message may quote scanned content (a slice of a line, a token): only where it
+    // happened is printed. A panic while scanning one unit is caught there and reported as that
+    // unit's error; the scan goes on.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
+        eprintln!("nhiscan: internal error{at} (a bug: please report it; the message is withheld because it may quote scanned content)");
+    }));
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -28,6 +37,8 @@ fn main() {
             command: BaselineCommand::Create(args),
         } => cmd::baseline::create(args),
         Command::Image(args) => cmd::image::run(args),
+        Command::Completions { shell } => cmd::help::completions(*shell),
+        Command::Man => cmd::help::man(),
         Command::Rules { command } => match command {
             RulesCommand::List { format, rules } => cmd::rules::list(rules, *format),
             RulesCommand::Explain { id, rules } => cmd::rules::explain(rules, id),
@@ -37,7 +48,10 @@ fn main() {
     match result {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!(
+                "error: {}",
+                nhiscan::report::escape::terminal_lines(&format!("{e:#}"))
+            );
             std::process::exit(cmd::EXIT_ERROR);
         }
     }

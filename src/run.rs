@@ -11,6 +11,7 @@ use crate::collect::policy::Policy;
 use crate::collect::suppress::Suppressor;
 use crate::collect::{outcome, Collector, Outcome};
 use crate::config::Config;
+use crate::report::escape::terminal;
 use crate::report::{self, Format};
 use crate::scan::Scanner;
 use crate::settings::Settings;
@@ -29,6 +30,8 @@ pub(crate) struct Project {
     pub scanner: Scanner,
     pub suppressor: Suppressor,
     pub policy: Option<Policy>,
+    /// `strict = true` in the config.
+    pub strict: bool,
 }
 
 impl Project {
@@ -84,6 +87,7 @@ impl Project {
             scanner: Scanner::new(rules, max_token)?,
             suppressor,
             policy,
+            strict: config.strict,
         })
     }
 }
@@ -96,8 +100,12 @@ pub struct Finished {
     pub root: PathBuf,
     /// What was scanned, for the summary.
     pub target: String,
-    /// What to tell the user when the scan found something.
+    /// What to tell the user when secrets fail the run.
     pub hint: Option<&'static str>,
+    /// Which findings fail the run.
+    pub fail_on: crate::settings::FailOn,
+    /// An incomplete scan exits 2.
+    pub strict: bool,
 }
 
 /// Runs `source` through the pipeline and returns the finished outcome.
@@ -112,6 +120,7 @@ pub(crate) fn scan(settings: &Settings, source: &dyn Source) -> Result<Finished>
     });
     let project = project?;
     prepared?;
+    let strict = settings.output.strict || project.strict;
     let out = &settings.output;
     let mut collector = Collector::new(
         out.min_severity,
@@ -119,7 +128,7 @@ pub(crate) fn scan(settings: &Settings, source: &dyn Source) -> Result<Finished>
         project.suppressor,
         project.policy,
     );
-    if out.format == Format::Jsonl {
+    if out.format.streamed() {
         collector.stream_jsonl(output_writer(out.output.as_deref())?);
     }
     let scanner = project.scanner;
@@ -154,6 +163,11 @@ pub(crate) fn scan(settings: &Settings, source: &dyn Source) -> Result<Finished>
         root: dir,
         target: source.target(),
         hint: source.hint(),
+        strict,
+        fail_on: out
+            .fail_on
+            .clone()
+            .unwrap_or_else(|| source.default_fail_on()),
     })
 }
 
@@ -169,9 +183,12 @@ pub(crate) fn report(settings: &Settings, done: &Finished) -> Result<i32> {
         root: done.root.clone(),
         rule: &lookup,
         target: done.target.clone(),
+        summary: !out.quiet,
     };
-    // JSONL was streamed as findings came.
-    if out.format != Format::Jsonl {
+    // A streamed format was written as findings came; its trailer ends it.
+    if out.format.streamed() {
+        append_report(out.output.as_deref(), &report::json::trailer(&cx))?;
+    } else {
         write_report(out.output.as_deref(), &report::render(out.format, &cx))?;
     }
     for (format, path) in &out.reports {
@@ -182,24 +199,36 @@ pub(crate) fn report(settings: &Settings, done: &Finished) -> Result<i32> {
         write_report(Some(path), &report::render(*format, &cx))?;
     }
     for e in &done.outcome.errors {
-        eprintln!("error: {}: {}", e.path, e.message);
+        eprintln!("error: {}: {}", terminal(&e.path), terminal(&e.message));
     }
-    let text_on_stdout = out.format == Format::Text && out.output.is_none();
+    let text_on_stdout = out.format == Format::TEXT && out.output.is_none();
     if !out.quiet && !text_on_stdout {
         eprintln!("{}", report::text::summary(&cx));
     }
     if done.outcome.summary.incomplete && !out.quiet {
         eprintln!("warning: some content could not be read (see the errors above): the scan is incomplete");
     }
-    let failing = done
+    let failing: Vec<&crate::finding::Finding> = done
         .outcome
         .findings
         .iter()
-        .any(|f| f.severity >= out.fail_on);
-    if failing && !out.quiet {
+        .filter(|f| {
+            done.fail_on
+                .fails(f.kind, f.severity, !f.policies.is_empty())
+        })
+        .collect();
+    let failing_secret = failing
+        .iter()
+        .any(|f| f.kind == crate::finding::Category::Secret);
+    if failing_secret && !out.quiet {
         if let Some(h) = done.hint {
             eprintln!("{h}");
         }
+    }
+    let failing = !failing.is_empty();
+    if done.strict && done.outcome.summary.incomplete {
+        eprintln!("error: the scan is incomplete and --strict (or `strict = true`) is set");
+        return Ok(EXIT_ERROR);
     }
     Ok(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
@@ -218,6 +247,17 @@ fn output_writer(path: Option<&Path>) -> Result<Box<dyn Write + Send>> {
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     })
+}
+
+fn append_report(path: Option<&Path>, text: &str) -> Result<()> {
+    match path {
+        Some(p) => std::fs::OpenOptions::new()
+            .append(true)
+            .open(p)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .with_context(|| format!("{}: cannot write report", p.display())),
+        None => write_report(None, text),
+    }
 }
 
 fn write_report(path: Option<&Path>, text: &str) -> Result<()> {

@@ -7,10 +7,40 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use crate::analyze;
+use crate::analyze::{self, BuildContext};
 use crate::engine::{Engine, Rule};
 use crate::finding::{self, Finding, Lifetime, Origin, Severity};
-use crate::source::Unit;
+
+/// What the scanner reads: sources produce units (`crate::source`).
+/// One piece of content to scan: its bytes and where they come from.
+pub(crate) struct Unit<'a> {
+    pub data: &'a [u8],
+    pub origin: Arc<Origin>,
+    /// The build context of a Dockerfile read from disk, for analyzers that look at what `COPY .`
+    /// would send; None everywhere else (a Dockerfile inside an image or a commit has no context here).
+    pub context: Option<&'a dyn BuildContext>,
+    /// When only some lines are new (a staged change, the commits of `--since`): the 1-based,
+    /// inclusive line ranges whose findings count. None: the whole unit.
+    pub lines: Option<&'a [(usize, usize)]>,
+}
+
+impl<'a> Unit<'a> {
+    /// A whole unit with no build context.
+    pub fn new(data: &'a [u8], origin: Arc<Origin>) -> Unit<'a> {
+        Unit {
+            data,
+            origin,
+            context: None,
+            lines: None,
+        }
+    }
+
+    /// True when a finding spanning `line..=end_line` is on the lines that count.
+    pub(crate) fn counts(&self, line: usize, end_line: usize) -> bool {
+        self.lines
+            .is_none_or(|r| r.iter().any(|&(a, b)| line <= b && end_line.max(line) >= a))
+    }
+}
 
 /// Inline suppression marker: on the same line as the finding.
 pub const ALLOW_MARKER: &[u8] = b"nhiscan:allow";
@@ -83,7 +113,7 @@ impl Scanner {
             let secret = String::from_utf8_lossy(&m.secret).into_owned();
             // `vault:…`, `arn:aws:secretsmanager:…`, `@Microsoft.KeyVault(…)`, SOPS `ENC[…]`: the
             // right practice, not a secret.
-            if crate::analyze::config_files::is_store_reference(&secret) {
+            if crate::analyze::vocab::is_store_reference(&secret) {
                 continue;
             }
             let (lifetime, severity) =
@@ -110,7 +140,7 @@ impl Scanner {
                 decoded: m.decoded.map(str::to_owned),
                 properties: Default::default(),
                 policies: Vec::new(),
-                suppressed: inline_allow(lines().line_text(data, line)),
+                suppressed: lines().allowed(data, line),
                 secret: Some(secret),
             });
         }
@@ -120,7 +150,16 @@ impl Scanner {
             data,
             context: unit.context,
         };
-        analyze::run(&subject, &mut hits, &mut res.errors);
+        // An analyzer that trips on a file must not take the rules' findings with it.
+        let analyzed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            analyze::run(&subject, &mut hits, &mut res.errors)
+        }));
+        if analyzed.is_err() {
+            hits.clear();
+            res.errors.push(
+                "internal error in a structural analyzer (a bug in nhiscan): not analyzed; the rules still ran".into(),
+            );
+        }
         for h in hits {
             let Some(rule) = self.rule(h.rule_id) else {
                 continue;
@@ -137,6 +176,7 @@ impl Scanner {
                 res.findings.retain(|f| !same(f));
             }
             let base = h.severity.unwrap_or(rule.spec.severity);
+            let base = if h.lower_severity { base.lower() } else { base };
             let (lifetime, severity) = match h.secret.as_deref() {
                 Some(secret) => {
                     let (l, sev) =
@@ -167,7 +207,7 @@ impl Scanner {
                 decoded: None,
                 properties: h.properties,
                 policies: Vec::new(),
-                suppressed: inline_allow(lines().line_text(data, line)),
+                suppressed: lines().allowed(data, line),
                 secret: h.secret,
             });
         }
@@ -206,27 +246,55 @@ fn inline_allow(line: &[u8]) -> Option<String> {
     })
 }
 
+/// Characters in `b`: every byte that does not continue a UTF-8 sequence.
+fn chars(b: &[u8]) -> usize {
+    b.iter().filter(|&&c| (c as i8) >= -0x40).count()
+}
+
 /// Line starts of a unit, computed once so many findings in one large file stay cheap.
 struct LineIndex {
     starts: Vec<usize>,
+    /// The last position computed: columns of further findings on the same line continue from it,
+    /// so many findings on one long line cost the line once, not once each.
+    last: std::cell::Cell<(usize, usize, usize)>,
+    /// `nhiscan:allow` verdicts by line, for the same reason.
+    allows: std::cell::RefCell<HashMap<usize, Option<String>>>,
 }
 
 impl LineIndex {
     fn new(data: &[u8]) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', data).map(|i| i + 1));
-        LineIndex { starts }
+        LineIndex {
+            starts,
+            last: std::cell::Cell::new((0, 0, 1)),
+            allows: Default::default(),
+        }
     }
 
-    /// 1-based line and 1-based column in characters.
+    /// 1-based line and 1-based column in characters (UTF-8 sequences count once).
     fn position(&self, data: &[u8], offset: usize) -> (usize, usize) {
+        let offset = offset.min(data.len());
         let line = self.starts.partition_point(|&s| s <= offset);
         let start = self.starts[line - 1];
-        let col = String::from_utf8_lossy(&data[start..offset.min(data.len())])
-            .chars()
-            .count()
-            + 1;
+        let (l_line, l_off, l_col) = self.last.get();
+        let (from, col) = if l_line == line && l_off <= offset && l_off >= start {
+            (l_off, l_col)
+        } else {
+            (start, 1)
+        };
+        let col = col + chars(&data[from..offset]);
+        self.last.set((line, offset, col));
         (line, col)
+    }
+
+    /// The inline `nhiscan:allow` on `line`, if any.
+    fn allowed(&self, data: &[u8], line: usize) -> Option<String> {
+        self.allows
+            .borrow_mut()
+            .entry(line)
+            .or_insert_with(|| inline_allow(self.line_text(data, line)))
+            .clone()
     }
 
     fn line_text<'a>(&self, data: &'a [u8], line: usize) -> &'a [u8] {

@@ -3,12 +3,47 @@
 //! heredoc JSON and `data "aws_iam_policy_document"`. Any mapping with a `Statement` is a policy.
 //! Only `Allow` statements are findings; a scoped resource (`arn:aws:s3:::bucket/*`) is not `"*"`.
 
-use super::doc::{Node, Val};
-use super::hcl as tf;
-use super::posture::hit;
-use super::Hit;
+use super::input::{hit, Hit, Input};
+use super::syntax::doc::{line_of, Node, Val};
+use super::syntax::hcl as tf;
 
-pub fn check_docs(docs: &[Node], hits: &mut Vec<Hit>) {
+const ALLOW_NOT_ACTION: &str = "aws-iam-allow-not-action";
+const ADMIN_WILDCARD: &str = "aws-iam-admin-wildcard";
+const SERVICE_WILDCARD: &str = "aws-iam-service-wildcard";
+const PASSROLE_WILDCARD: &str = "aws-iam-passrole-wildcard";
+const ASSUMEROLE_WILDCARD: &str = "aws-iam-assumerole-wildcard";
+const TRUST_ANY_PRINCIPAL: &str = "aws-iam-trust-any-principal";
+const GITHUB_OIDC_UNSCOPED: &str = "aws-iam-github-oidc-unscoped";
+
+/// The rules this analyzer reports.
+pub(crate) const RULES: &[&str] = &[
+    ALLOW_NOT_ACTION,
+    ADMIN_WILDCARD,
+    SERVICE_WILDCARD,
+    PASSROLE_WILDCARD,
+    ASSUMEROLE_WILDCARD,
+    TRUST_ANY_PRINCIPAL,
+    GITHUB_OIDC_UNSCOPED,
+];
+
+/// JSON/YAML with a `Statement`; Terraform naming `aws_iam` or holding a `Statement`.
+pub(crate) fn claims(inp: &Input) -> bool {
+    if inp.is_structured() {
+        inp.has("Statement")
+    } else {
+        inp.is_tf() && (inp.has("aws_iam") || inp.has("Statement"))
+    }
+}
+
+pub(crate) fn check(inp: &Input, hits: &mut Vec<Hit>) {
+    if inp.is_structured() {
+        check_docs(inp.docs(), hits);
+    } else if let (Some(body), Some(text)) = (inp.hcl(), inp.text()) {
+        check_tf(body, text, hits);
+    }
+}
+
+fn check_docs(docs: &[Node], hits: &mut Vec<Hit>) {
     for d in docs {
         d.walk(&mut |n| {
             if let Some(st) = n.get("Statement") {
@@ -23,7 +58,7 @@ fn is_star(s: &str) -> bool {
 }
 
 /// Checks one policy's `Statement` (a list, or one statement object).
-pub fn check_policy(statements: &Node, hits: &mut Vec<Hit>) {
+fn check_policy(statements: &Node, hits: &mut Vec<Hit>) {
     for st in statements.items() {
         if !matches!(st.val, Val::Map(_)) {
             continue;
@@ -52,7 +87,7 @@ pub fn check_policy(statements: &Node, hits: &mut Vec<Hit>) {
                 "NotResource"
             };
             hits.push(hit(
-                "aws-iam-allow-not-action",
+                ALLOW_NOT_ACTION,
                 st.line,
                 format!("Allow with {which}{label} grants everything not listed"),
                 format!("not|{value}"),
@@ -63,7 +98,7 @@ pub fn check_policy(statements: &Node, hits: &mut Vec<Hit>) {
         }
         if actions.iter().any(|a| is_star(a)) {
             hits.push(hit(
-                "aws-iam-admin-wildcard",
+                ADMIN_WILDCARD,
                 st.line,
                 format!("Action \"*\" on Resource \"*\"{label}"),
                 value,
@@ -77,7 +112,7 @@ pub fn check_policy(statements: &Node, hits: &mut Vec<Hit>) {
             .collect();
         if !services.is_empty() {
             hits.push(hit(
-                "aws-iam-service-wildcard",
+                SERVICE_WILDCARD,
                 st.line,
                 format!("{} on Resource \"*\"{label}", services.join(", ")),
                 value.clone(),
@@ -88,7 +123,7 @@ pub fn check_policy(statements: &Node, hits: &mut Vec<Hit>) {
             .any(|a| a.eq_ignore_ascii_case("iam:PassRole"))
         {
             hits.push(hit(
-                "aws-iam-passrole-wildcard",
+                PASSROLE_WILDCARD,
                 st.line,
                 format!("iam:PassRole on Resource \"*\"{label}"),
                 value.clone(),
@@ -99,7 +134,7 @@ pub fn check_policy(statements: &Node, hits: &mut Vec<Hit>) {
             .any(|a| a.eq_ignore_ascii_case("sts:AssumeRole"))
         {
             hits.push(hit(
-                "aws-iam-assumerole-wildcard",
+                ASSUMEROLE_WILDCARD,
                 st.line,
                 format!("sts:AssumeRole on Resource \"*\"{label}"),
                 value,
@@ -120,7 +155,7 @@ fn check_trust(st: &Node, p: &Node, actions: &[&str], label: &str, hits: &mut Ve
     );
     if any && cond.is_none() {
         hits.push(hit(
-            "aws-iam-trust-any-principal",
+            TRUST_ANY_PRINCIPAL,
             st.line,
             format!("Principal \"*\" with no Condition{label}: any AWS account can use this"),
             value.clone(),
@@ -147,14 +182,14 @@ fn check_trust(st: &Node, p: &Node, actions: &[&str], label: &str, hits: &mut Ve
     }
     if subs.is_empty() {
         hits.push(hit(
-            "aws-iam-github-oidc-unscoped",
+            GITHUB_OIDC_UNSCOPED,
             st.line,
             format!("GitHub OIDC trust without a `sub` condition{label}: any repository on GitHub can assume this role"),
             value,
         ));
     } else if let Some(bad) = subs.iter().find(|s| broad_sub(s)) {
         hits.push(hit(
-            "aws-iam-github-oidc-unscoped",
+            GITHUB_OIDC_UNSCOPED,
             st.line,
             format!("GitHub OIDC `sub` condition \"{bad}\" does not name one repository{label}"),
             value,
@@ -171,7 +206,7 @@ fn broad_sub(s: &str) -> bool {
     repo.contains('*') || !repo.contains('/') || rest.is_empty()
 }
 
-pub fn check_tf(body: &hcl::Body, text: &str, hits: &mut Vec<Hit>) {
+fn check_tf(body: &hcl::Body, text: &str, hits: &mut Vec<Hit>) {
     for b in tf::blocks(body, text) {
         if b.kind == "data" && b.ty == "aws_iam_policy_document" {
             let st = policy_document(b.block, text, b.offset);
@@ -207,8 +242,8 @@ fn policy_document(block: &hcl::Block, text: &str, from: usize) -> Node {
         .filter(|s| s.identifier.as_str() == "statement")
         .enumerate()
     {
-        let line = tf::nth_after(text, from, r"\bstatement\s*\{", i)
-            .map_or(1, |o| super::doc::line_of(text, o));
+        let line =
+            tf::nth_after(text, from, r"\bstatement\s*\{", i).map_or(1, |o| line_of(text, o));
         let body = &s.body;
         let mut m: Vec<(String, usize, Node)> = Vec::new();
         let effect = tf::attr_str(body, "effect").unwrap_or_else(|| "Allow".into());

@@ -3,10 +3,15 @@
 //! principals (ARM `roleAssignments`, `az role assignment list` output, Terraform
 //! `azurerm_role_assignment`).
 
-use super::doc::Node;
-use super::hcl as tf;
-use super::posture::hit;
-use super::Hit;
+use super::input::{hit, Hit, Input};
+use super::syntax::doc::Node;
+use super::syntax::hcl as tf;
+
+const ROLE_DEFINITION_WILDCARD: &str = "azure-role-definition-wildcard";
+const OWNER_SERVICE_PRINCIPAL: &str = "azure-owner-service-principal";
+
+/// The rules this analyzer reports.
+pub(crate) const RULES: &[&str] = &[ROLE_DEFINITION_WILDCARD, OWNER_SERVICE_PRINCIPAL];
 
 /// The built-in Owner role's definition id (the same in every tenant).
 const OWNER_ID: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
@@ -14,7 +19,7 @@ const OWNER_ID: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
 fn wildcard(actions: &Node, line: usize, name: &str, hits: &mut Vec<Hit>) {
     if actions.strs().contains(&"*") {
         hits.push(hit(
-            "azure-role-definition-wildcard",
+            ROLE_DEFINITION_WILDCARD,
             line,
             format!("custom role {name} allows actions \"*\" (every operation, like Owner)"),
             format!("role|{name}"),
@@ -22,7 +27,24 @@ fn wildcard(actions: &Node, line: usize, name: &str, hits: &mut Vec<Hit>) {
     }
 }
 
-pub fn check_docs(docs: &[Node], hits: &mut Vec<Hit>) {
+/// JSON/YAML with Azure role definitions or assignments; Terraform naming `azurerm_role_`.
+pub(crate) fn claims(inp: &Input) -> bool {
+    if inp.is_structured() {
+        inp.has("Microsoft.Authorization") || inp.has("ssignableScopes") || inp.has("principalType")
+    } else {
+        inp.is_tf() && inp.has("azurerm_role_")
+    }
+}
+
+pub(crate) fn check(inp: &Input, hits: &mut Vec<Hit>) {
+    if inp.is_structured() {
+        check_docs(inp.docs(), hits);
+    } else if let (Some(body), Some(text)) = (inp.hcl(), inp.text()) {
+        check_tf(body, text, hits);
+    }
+}
+
+fn check_docs(docs: &[Node], hits: &mut Vec<Hit>) {
     for d in docs {
         d.walk(&mut |n| {
             let name = n
@@ -70,7 +92,7 @@ pub fn check_docs(docs: &[Node], hits: &mut Vec<Hit>) {
                     .unwrap_or("");
                 let scope = n.get_ci("scope").and_then(Node::as_str).unwrap_or("");
                 hits.push(hit(
-                    "azure-owner-service-principal",
+                    OWNER_SERVICE_PRINCIPAL,
                     n.line,
                     format!("Owner role assigned to service principal {who}"),
                     format!("owner|{who}|{scope}"),
@@ -80,7 +102,7 @@ pub fn check_docs(docs: &[Node], hits: &mut Vec<Hit>) {
     }
 }
 
-pub fn check_tf(body: &hcl::Body, text: &str, hits: &mut Vec<Hit>) {
+fn check_tf(body: &hcl::Body, text: &str, hits: &mut Vec<Hit>) {
     for b in tf::blocks(body, text) {
         let body = &b.block.body;
         match b.ty {
@@ -93,7 +115,7 @@ pub fn check_tf(body: &hcl::Body, text: &str, hits: &mut Vec<Hit>) {
                     if tf::attr_strs(&p.body, "actions").iter().any(|a| a == "*") {
                         let (line, _) = tf::attr_line(text, b.offset, "actions");
                         hits.push(hit(
-                            "azure-role-definition-wildcard",
+                            ROLE_DEFINITION_WILDCARD,
                             line,
                             format!("custom role {name} allows actions \"*\" (every operation, like Owner)"),
                             format!("role|{name}"),
@@ -120,7 +142,7 @@ pub fn check_tf(body: &hcl::Body, text: &str, hits: &mut Vec<Hit>) {
                 if owner && sp {
                     let (line, _) = tf::attr_line(text, b.offset, "role_definition_name");
                     hits.push(hit(
-                        "azure-owner-service-principal",
+                        OWNER_SERVICE_PRINCIPAL,
                         line,
                         format!("Owner role assigned to service principal {principal}"),
                         format!("owner|{}|{}", b.name, principal),

@@ -7,95 +7,62 @@
 
 use base64::Engine as _;
 
-use super::doc::{Node, Val};
-use super::hcl as tf;
-use super::posture::{hit, Input};
-use super::Hit;
+use super::input::{hit, Hit, Input};
+use super::syntax::doc::{Node, Val};
+use super::syntax::hcl as tf;
+use super::vocab::{is_literal, names_secret};
 
-/// True for values that name a secret store entry instead of being a secret: Vault, AWS Secrets
-/// Manager / SSM, Azure Key Vault references, SOPS, 1Password, vals, GCP Secret Manager.
-pub fn is_store_reference(v: &str) -> bool {
-    let t = v.trim().trim_matches(['"', '\'']);
-    let l = t.to_ascii_lowercase();
-    l.starts_with("vault:")
-        || l.starts_with("vault/")
-        || l.contains("arn:aws:secretsmanager:")
-        || l.contains("arn:aws:ssm:")
-        || l.starts_with("@microsoft.keyvault(")
-        || l.starts_with("enc[")
-        || l.starts_with("sops:")
-        || l.starts_with("ref+")
-        || l.starts_with("op://")
-        || l.starts_with("projects/") && l.contains("/secrets/")
+const KUBECONFIG_CREDENTIAL: &str = "kubeconfig-credential";
+const DOCKER_CONFIG_AUTH: &str = "docker-config-auth";
+const NPMRC_AUTH_TOKEN: &str = "npmrc-auth-token";
+const PYPIRC_PASSWORD: &str = "pypirc-password";
+const NETRC_PASSWORD: &str = "netrc-password";
+const GIT_CREDENTIALS_PASSWORD: &str = "git-credentials-password";
+const SPRING_CONFIG_SECRET: &str = "spring-config-secret";
+const APPSETTINGS_SECRET: &str = "appsettings-secret";
+const TFVARS_SECRET: &str = "tfvars-secret";
+const HELM_VALUES_SECRET: &str = "helm-values-secret";
+
+/// The rules this analyzer reports.
+pub(crate) const RULES: &[&str] = &[
+    KUBECONFIG_CREDENTIAL,
+    DOCKER_CONFIG_AUTH,
+    NPMRC_AUTH_TOKEN,
+    PYPIRC_PASSWORD,
+    NETRC_PASSWORD,
+    GIT_CREDENTIALS_PASSWORD,
+    SPRING_CONFIG_SECRET,
+    APPSETTINGS_SECRET,
+    TFVARS_SECRET,
+    HELM_VALUES_SECRET,
+];
+
+/// The config file kinds read here, chosen by file name (and for two of them a substring).
+enum Kind {
+    Npmrc,
+    Pypirc,
+    Netrc,
+    GitCredentials,
+    Docker,
+    Kubeconfig,
+    Spring,
+    AppSettings,
+    Tfvars,
+    HelmValues,
 }
 
-/// True for values that name where a secret lives instead of being one: a store reference, an
-/// environment variable, a template or a placeholder.
-pub fn is_reference(v: &str) -> bool {
-    let t = v.trim();
-    t.starts_with('$')
-        || t.starts_with('%') && t.ends_with('%')
-        || is_store_reference(t)
-        || crate::engine::placeholder::is_placeholder(t.as_bytes())
-}
-
-/// A key whose value is a credential: `password`, `db_password`, `client-secret`, `apiKey`, ...
-pub fn secret_key(key: &str) -> bool {
-    let k: String = key
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_lowercase();
-    if k.starts_with("existing") || k.starts_with("use") || k.starts_with("enable") {
-        return false;
-    }
-    [
-        "password",
-        "passwd",
-        "pwd",
-        "secret",
-        "token",
-        "apikey",
-        "accesskey",
-        "secretkey",
-        "privatekey",
-        "clientsecret",
-        "credential",
-        "credentials",
-    ]
-    .iter()
-    .any(|s| k.ends_with(s))
-}
-
-/// A literal worth reporting: not a reference, not a boolean/number flag, not empty.
-fn literal(v: &str) -> bool {
-    let t = v.trim();
-    t.len() >= 4
-        && !matches!(
-            t.to_ascii_lowercase().as_str(),
-            "true" | "false" | "null" | "none"
-        )
-        && !is_reference(t)
-}
-
-fn secret_hit(rule: &'static str, line: usize, what: String, secret: &str) -> Hit {
-    let mut h = hit(rule, line, what, secret.as_bytes().to_vec());
-    h.secret = Some(secret.to_string());
-    h
-}
-
-pub fn check(inp: &Input, hits: &mut Vec<Hit>) {
-    let f = inp.file.as_str();
-    let p = inp.path.as_str();
+fn kind(inp: &Input) -> Option<Kind> {
+    let f = &*inp.file;
+    let p = &*inp.path;
     match f {
-        ".npmrc" | "npmrc" => return npmrc(inp.text, hits),
-        ".pypirc" => return pypirc(inp.text, hits),
-        ".netrc" | "_netrc" => return netrc(inp.text, hits),
-        ".git-credentials" | "git-credentials" => return git_credentials(inp.text, hits),
+        ".npmrc" | "npmrc" => return Some(Kind::Npmrc),
+        ".pypirc" => return Some(Kind::Pypirc),
+        ".netrc" | "_netrc" => return Some(Kind::Netrc),
+        ".git-credentials" | "git-credentials" => return Some(Kind::GitCredentials),
         _ => {}
     }
     if f == "config.json" && (p.contains(".docker/") || inp.has("\"auths\"")) {
-        return docker(inp, hits);
+        return Some(Kind::Docker);
     }
     // `kubeconfig`, `prod.kubeconfig`, `kubeconfig.yaml`; not `kubeconfig.py` or `update_kubeconfig.rst`.
     let kube_name = f.contains("kubeconfig")
@@ -105,22 +72,52 @@ pub fn check(inp: &Input, hits: &mut Vec<Hit>) {
         );
     let kube = (f == "config" && p.contains(".kube/")) || kube_name;
     if kube || (inp.is_yaml() && inp.has("kind: Config") && inp.has("users:")) {
-        return kubeconfig(inp, hits);
+        return Some(Kind::Kubeconfig);
     }
     if f.starts_with("application")
         && (f.ends_with(".properties") || f.ends_with(".yml") || f.ends_with(".yaml"))
     {
-        return spring(inp, hits);
+        return Some(Kind::Spring);
     }
     if f.starts_with("appsettings") && f.ends_with(".json") {
-        return appsettings(inp, hits);
+        return Some(Kind::AppSettings);
     }
     if f.ends_with(".tfvars") {
-        return tfvars(inp, hits);
+        return Some(Kind::Tfvars);
     }
     if (f.starts_with("values") && inp.is_yaml()) && !inp.path.contains("/templates/") {
-        helm_values(inp, hits);
+        return Some(Kind::HelmValues);
     }
+    None
+}
+
+/// A config file of a kind read here, by its name.
+pub(crate) fn claims(inp: &Input) -> bool {
+    kind(inp).is_some()
+}
+
+pub(crate) fn check(inp: &Input, hits: &mut Vec<Hit>) {
+    let (Some(kind), Some(text)) = (kind(inp), inp.text()) else {
+        return;
+    };
+    match kind {
+        Kind::Npmrc => npmrc(text, hits),
+        Kind::Pypirc => pypirc(text, hits),
+        Kind::Netrc => netrc(text, hits),
+        Kind::GitCredentials => git_credentials(text, hits),
+        Kind::Docker => docker(inp, hits),
+        Kind::Kubeconfig => kubeconfig(inp, hits),
+        Kind::Spring => spring(inp, text, hits),
+        Kind::AppSettings => appsettings(inp, hits),
+        Kind::Tfvars => tfvars(inp, text, hits),
+        Kind::HelmValues => helm_values(inp, hits),
+    }
+}
+
+fn secret_hit(rule: &'static str, line: usize, what: String, secret: &str) -> Hit {
+    let mut h = hit(rule, line, what, secret.as_bytes().to_vec());
+    h.secret = Some(secret.to_string());
+    h
 }
 
 fn kubeconfig(inp: &Input, hits: &mut Vec<Hit>) {
@@ -129,9 +126,13 @@ fn kubeconfig(inp: &Input, hits: &mut Vec<Hit>) {
             let name = u.at(&["name"]).as_str().unwrap_or("");
             let user = u.at(&["user"]);
             for key in ["token", "client-key-data", "password"] {
-                if let Some(v) = user.get(key).and_then(Node::as_str).filter(|v| literal(v)) {
+                if let Some(v) = user
+                    .get(key)
+                    .and_then(Node::as_str)
+                    .filter(|v| is_literal(v))
+                {
                     hits.push(secret_hit(
-                        "kubeconfig-credential",
+                        KUBECONFIG_CREDENTIAL,
                         user.key_line(key),
                         format!("user `{name}` {key}"),
                         v,
@@ -140,9 +141,13 @@ fn kubeconfig(inp: &Input, hits: &mut Vec<Hit>) {
             }
             let cfg = user.at(&["auth-provider", "config"]);
             for key in ["client-secret", "id-token", "refresh-token", "access-token"] {
-                if let Some(v) = cfg.get(key).and_then(Node::as_str).filter(|v| literal(v)) {
+                if let Some(v) = cfg
+                    .get(key)
+                    .and_then(Node::as_str)
+                    .filter(|v| is_literal(v))
+                {
                     hits.push(secret_hit(
-                        "kubeconfig-credential",
+                        KUBECONFIG_CREDENTIAL,
                         cfg.key_line(key),
                         format!("user `{name}` auth-provider {key}"),
                         v,
@@ -157,20 +162,24 @@ fn docker(inp: &Input, hits: &mut Vec<Hit>) {
     let Some(d) = inp.json() else { return };
     let auths = d.at(&["auths"]);
     for (registry, _, a) in auths.entries() {
-        if let Some(v) = a.get("auth").and_then(Node::as_str).filter(|v| literal(v)) {
+        if let Some(v) = a
+            .get("auth")
+            .and_then(Node::as_str)
+            .filter(|v| is_literal(v))
+        {
             let decoded = base64::engine::general_purpose::STANDARD
                 .decode(v.trim())
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok());
             match decoded.as_deref().and_then(|s| s.split_once(':')) {
                 Some((user, pass)) if !pass.is_empty() => hits.push(secret_hit(
-                    "docker-config-auth",
+                    DOCKER_CONFIG_AUTH,
                     a.key_line("auth"),
                     format!("registry {registry}, user `{user}` (base64 user:password)"),
                     pass,
                 )),
                 _ => hits.push(secret_hit(
-                    "docker-config-auth",
+                    DOCKER_CONFIG_AUTH,
                     a.key_line("auth"),
                     format!("registry {registry}"),
                     v,
@@ -178,9 +187,9 @@ fn docker(inp: &Input, hits: &mut Vec<Hit>) {
             }
         }
         for key in ["password", "identitytoken", "registrytoken"] {
-            if let Some(v) = a.get(key).and_then(Node::as_str).filter(|v| literal(v)) {
+            if let Some(v) = a.get(key).and_then(Node::as_str).filter(|v| is_literal(v)) {
                 hits.push(secret_hit(
-                    "docker-config-auth",
+                    DOCKER_CONFIG_AUTH,
                     a.key_line(key),
                     format!("registry {registry} {key}"),
                     v,
@@ -216,14 +225,14 @@ fn npmrc(text: &str, hits: &mut Vec<Hit>) {
         Some((i + 1, k.trim(), v.trim().trim_matches('"')))
     }) {
         let last = k.rsplit(':').next().unwrap_or(k);
-        if matches!(last, "_authToken" | "_auth" | "_password") && literal(v) {
+        if matches!(last, "_authToken" | "_auth" | "_password") && is_literal(v) {
             let scope = k.strip_suffix(last).unwrap_or("").trim_end_matches(':');
             let what = if scope.is_empty() {
                 last.to_string()
             } else {
                 format!("{last} for {scope}")
             };
-            hits.push(secret_hit("npmrc-auth-token", line, what, v));
+            hits.push(secret_hit(NPMRC_AUTH_TOKEN, line, what, v));
         }
     }
 }
@@ -237,9 +246,9 @@ fn pypirc(text: &str, hits: &mut Vec<Hit>) {
             continue;
         }
         if let Some((k, v)) = t.split_once(['=', ':']) {
-            if k.trim() == "password" && literal(v) {
+            if k.trim() == "password" && is_literal(v) {
                 hits.push(secret_hit(
-                    "pypirc-password",
+                    PYPIRC_PASSWORD,
                     i + 1,
                     format!("[{section}] password"),
                     v.trim(),
@@ -257,9 +266,9 @@ fn netrc(text: &str, hits: &mut Vec<Hit>) {
         while j + 1 < toks.len() {
             match toks[j] {
                 "machine" => machine = toks[j + 1].to_string(),
-                "password" if literal(toks[j + 1]) => {
+                "password" if is_literal(toks[j + 1]) => {
                     hits.push(secret_hit(
-                        "netrc-password",
+                        NETRC_PASSWORD,
                         i + 1,
                         format!("machine {machine}"),
                         toks[j + 1],
@@ -288,10 +297,10 @@ fn git_credentials(text: &str, hits: &mut Vec<Hit>) {
         let Some((user, pass)) = userinfo.split_once(':') else {
             continue;
         };
-        if literal(pass) {
+        if is_literal(pass) {
             let host = host.split('/').next().unwrap_or(host);
             hits.push(secret_hit(
-                "git-credentials-password",
+                GIT_CREDENTIALS_PASSWORD,
                 i + 1,
                 format!("user `{user}` at {host}"),
                 pass,
@@ -300,12 +309,12 @@ fn git_credentials(text: &str, hits: &mut Vec<Hit>) {
     }
 }
 
-fn spring(inp: &Input, hits: &mut Vec<Hit>) {
+fn spring(inp: &Input, text: &str, hits: &mut Vec<Hit>) {
     if inp.file.ends_with(".properties") {
-        for (line, k, v) in kv_lines(inp.text) {
-            if secret_key(k.rsplit('.').next().unwrap_or(k)) && literal(v) {
+        for (line, k, v) in kv_lines(text) {
+            if names_secret(k.rsplit('.').next().unwrap_or(k)) && is_literal(v) {
                 hits.push(secret_hit(
-                    "spring-config-secret",
+                    SPRING_CONFIG_SECRET,
                     line,
                     format!("property `{k}`"),
                     v,
@@ -316,9 +325,9 @@ fn spring(inp: &Input, hits: &mut Vec<Hit>) {
     }
     for d in inp.yaml() {
         flat(d, String::new(), &mut |key, line, v| {
-            if secret_key(key.rsplit('.').next().unwrap_or(&key)) && literal(v) {
+            if names_secret(key.rsplit('.').next().unwrap_or(&key)) && is_literal(v) {
                 hits.push(secret_hit(
-                    "spring-config-secret",
+                    SPRING_CONFIG_SECRET,
                     line,
                     format!("property `{key}`"),
                     v,
@@ -359,7 +368,7 @@ fn flat<'a>(n: &'a Node, prefix: String, f: &mut dyn FnMut(String, usize, &'a st
 }
 
 /// `Password=...;` (or `Pwd=`, `AccountKey=`, `SharedAccessKey=`) in a connection string.
-pub fn connection_string_secret(cs: &str) -> Option<(&str, &str)> {
+fn connection_string_secret(cs: &str) -> Option<(&str, &str)> {
     for part in cs.split(';') {
         let Some((k, v)) = part.split_once('=') else {
             continue;
@@ -369,7 +378,7 @@ pub fn connection_string_secret(cs: &str) -> Option<(&str, &str)> {
             .contains(&k.to_ascii_lowercase().as_str())
         {
             let v = v.trim();
-            if literal(v) {
+            if is_literal(v) {
                 return Some((k, v));
             }
         }
@@ -383,7 +392,7 @@ fn appsettings(inp: &Input, hits: &mut Vec<Hit>) {
     for (name, line, v) in cs.map(Node::entries).unwrap_or(&[]) {
         if let Some((k, secret)) = v.as_str().and_then(connection_string_secret) {
             hits.push(secret_hit(
-                "appsettings-secret",
+                APPSETTINGS_SECRET,
                 *line,
                 format!("ConnectionStrings:{name} {k}"),
                 secret,
@@ -394,9 +403,9 @@ fn appsettings(inp: &Input, hits: &mut Vec<Hit>) {
         if key.to_ascii_lowercase().starts_with("connectionstrings.") {
             return;
         }
-        if secret_key(key.rsplit('.').next().unwrap_or(&key)) && literal(v) {
+        if names_secret(key.rsplit('.').next().unwrap_or(&key)) && is_literal(v) {
             hits.push(secret_hit(
-                "appsettings-secret",
+                APPSETTINGS_SECRET,
                 line,
                 format!("setting `{}`", key.replace('.', ":")),
                 v,
@@ -405,17 +414,17 @@ fn appsettings(inp: &Input, hits: &mut Vec<Hit>) {
     });
 }
 
-fn tfvars(inp: &Input, hits: &mut Vec<Hit>) {
+fn tfvars(inp: &Input, text: &str, hits: &mut Vec<Hit>) {
     let Some(body) = inp.hcl() else { return };
     for a in body.attributes() {
         let key = a.key.as_str();
         let hcl::Expression::String(v) = &a.expr else {
             continue;
         };
-        if secret_key(key) && literal(v) {
-            let (line, _) = tf::attr_line(inp.text, 0, key);
+        if names_secret(key) && is_literal(v) {
+            let (line, _) = tf::attr_line(text, 0, key);
             hits.push(secret_hit(
-                "tfvars-secret",
+                TFVARS_SECRET,
                 line,
                 format!("variable `{key}`"),
                 v,
@@ -427,9 +436,9 @@ fn tfvars(inp: &Input, hits: &mut Vec<Hit>) {
 fn helm_values(inp: &Input, hits: &mut Vec<Hit>) {
     for d in inp.yaml() {
         flat(d, String::new(), &mut |key, line, v| {
-            if secret_key(key.rsplit('.').next().unwrap_or(&key)) && literal(v) {
+            if names_secret(key.rsplit('.').next().unwrap_or(&key)) && is_literal(v) {
                 hits.push(secret_hit(
-                    "helm-values-secret",
+                    HELM_VALUES_SECRET,
                     line,
                     format!("value `{key}`"),
                     v,
@@ -442,29 +451,41 @@ fn helm_values(inp: &Input, hits: &mut Vec<Hit>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyze::Subject;
 
-    #[test]
-    fn references_are_not_secrets() {
-        for r in [
-            "vault:secret/data/db#password",
-            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
-            "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/db/)",
-            "${{ secrets.NPM_TOKEN }}",
-            "ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]",
-            "${DB_PASSWORD}",
-        ] {
-            assert!(is_reference(r), "{r}");
+    fn hits(name: &str, text: &str) -> Vec<Hit> {
+        let s = Subject {
+            name,
+            data: text.as_bytes(),
+            context: None,
+        };
+        let inp = Input::new(&s);
+        let mut out = Vec::new();
+        if claims(&inp) {
+            check(&inp, &mut out);
         }
-        assert!(!is_reference("s3cr3t-Pa55w0rd-2024"));
+        out
     }
 
     #[test]
-    fn keys() {
-        assert!(secret_key("spring.datasource.password"));
-        assert!(secret_key("client-secret"));
-        assert!(secret_key("apiKey"));
-        assert!(!secret_key("existingSecret"));
-        assert!(!secret_key("secretName"));
-        assert!(!secret_key("tokenUrl"));
+    fn npm_auth_is_a_secret_in_appsettings() {
+        let h = hits(
+            "appsettings.json",
+            "{\n  \"Npm\": {\n    \"Auth\": \"bnBtOlMzY3IzdC1ucG0tYXV0aA==\"\n  }\n}\n",
+        );
+        assert_eq!(h.len(), 1);
+        assert_eq!((h[0].rule_id, h[0].line), (APPSETTINGS_SECRET, 3));
+        assert!(h[0].message.contains("Npm:Auth"));
+        let h = hits("values.yaml", "npm_auth: bnBtOlMzY3IzdC1ucG0tYXV0aA==\n");
+        assert_eq!(h.len(), 1);
+    }
+
+    #[test]
+    fn references_and_flags_are_not_reported() {
+        let h = hits(
+            "application.properties",
+            "a.password=${PW}\nb.token=vault:secret/x\nc.secret=true\nexistingSecret=db-creds\n",
+        );
+        assert!(h.is_empty(), "{h:?}");
     }
 }

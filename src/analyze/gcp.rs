@@ -2,10 +2,15 @@
 //! project-wide service-account impersonation roles, in IAM policy files (`gcloud ... get-iam-policy`
 //! YAML/JSON) and Terraform `google_*_iam_member|binding|policy` / `data "google_iam_policy"`.
 
-use super::doc::Node;
-use super::hcl as tf;
-use super::posture::hit;
-use super::Hit;
+use super::input::{hit, Hit, Input};
+use super::syntax::doc::{line_of, Node};
+use super::syntax::hcl as tf;
+
+const BASIC_ROLE_SERVICE_ACCOUNT: &str = "gcp-basic-role-service-account";
+const PROJECT_WIDE_SA_IMPERSONATION: &str = "gcp-project-wide-sa-impersonation";
+
+/// The rules this analyzer reports.
+pub(crate) const RULES: &[&str] = &[BASIC_ROLE_SERVICE_ACCOUNT, PROJECT_WIDE_SA_IMPERSONATION];
 
 const IMPERSONATION: &[&str] = &[
     "roles/iam.serviceAccountTokenCreator",
@@ -16,7 +21,7 @@ fn grant(role: &str, members: &[String], line: usize, project_wide: bool, hits: 
     if matches!(role, "roles/owner" | "roles/editor") {
         for m in members.iter().filter(|m| m.starts_with("serviceAccount:")) {
             let mut h = hit(
-                "gcp-basic-role-service-account",
+                BASIC_ROLE_SERVICE_ACCOUNT,
                 line,
                 format!("{role} granted to {m}"),
                 format!("{role}|{m}"),
@@ -29,7 +34,7 @@ fn grant(role: &str, members: &[String], line: usize, project_wide: bool, hits: 
     }
     if project_wide && IMPERSONATION.contains(&role) && !members.is_empty() {
         hits.push(hit(
-            "gcp-project-wide-sa-impersonation",
+            PROJECT_WIDE_SA_IMPERSONATION,
             line,
             format!("{role} granted on the whole project to {}: it can act as every service account there", members.join(", ")),
             format!("{role}|{}", members.join(",")),
@@ -37,7 +42,24 @@ fn grant(role: &str, members: &[String], line: usize, project_wide: bool, hits: 
     }
 }
 
-pub fn check_docs(docs: &[Node], hits: &mut Vec<Hit>) {
+/// JSON/YAML naming a `roles/` role; Terraform naming a `google_` resource.
+pub(crate) fn claims(inp: &Input) -> bool {
+    if inp.is_structured() {
+        inp.has("roles/")
+    } else {
+        inp.is_tf() && inp.has("google_")
+    }
+}
+
+pub(crate) fn check(inp: &Input, hits: &mut Vec<Hit>) {
+    if inp.is_structured() {
+        check_docs(inp.docs(), hits);
+    } else if let (Some(body), Some(text)) = (inp.hcl(), inp.text()) {
+        check_tf(body, text, hits);
+    }
+}
+
+fn check_docs(docs: &[Node], hits: &mut Vec<Hit>) {
     for d in docs {
         for b in d.at(&["bindings"]).items() {
             let Some(role) = b.get("role").and_then(Node::as_str) else {
@@ -54,7 +76,7 @@ pub fn check_docs(docs: &[Node], hits: &mut Vec<Hit>) {
     }
 }
 
-pub fn check_tf(body: &hcl::Body, text: &str, hits: &mut Vec<Hit>) {
+fn check_tf(body: &hcl::Body, text: &str, hits: &mut Vec<Hit>) {
     for b in tf::blocks(body, text) {
         let ty = b.ty;
         if b.kind == "data" && ty == "google_iam_policy" {
@@ -66,7 +88,7 @@ pub fn check_tf(body: &hcl::Body, text: &str, hits: &mut Vec<Hit>) {
                 .enumerate()
             {
                 let line = tf::nth_after(text, b.offset, r"\bbinding\s*\{", i)
-                    .map_or(b.line, |o| super::doc::line_of(text, o));
+                    .map_or(b.line, |o| line_of(text, o));
                 let role = tf::attr_str(&bind.body, "role").unwrap_or_default();
                 grant(
                     &role,

@@ -1,11 +1,28 @@
 //! GitHub Actions workflows (`.github/workflows/*.yml`): token permissions, `pull_request_target` jobs
 //! that run the pull request's code with secrets, and `secrets: inherit`.
 
-use super::doc::Node;
-use super::posture::{hit, Input};
-use super::Hit;
+use super::input::{hit, Hit, Input};
+use super::syntax::doc::Node;
 
-pub fn check(inp: &Input, hits: &mut Vec<Hit>) {
+const PERMISSIONS_WRITE_ALL: &str = "gha-permissions-write-all";
+const SECRETS_INHERIT: &str = "gha-secrets-inherit";
+const PERMISSIONS_MISSING: &str = "gha-permissions-missing";
+const PULL_REQUEST_TARGET_CHECKOUT: &str = "gha-pull-request-target-checkout";
+
+/// The rules this analyzer reports.
+pub(crate) const RULES: &[&str] = &[
+    PERMISSIONS_WRITE_ALL,
+    SECRETS_INHERIT,
+    PERMISSIONS_MISSING,
+    PULL_REQUEST_TARGET_CHECKOUT,
+];
+
+/// YAML under `.github/workflows/`.
+pub(crate) fn claims(inp: &Input) -> bool {
+    inp.is_yaml() && inp.path.contains(".github/workflows/")
+}
+
+pub(crate) fn check(inp: &Input, hits: &mut Vec<Hit>) {
     for wf in inp.yaml() {
         workflow(wf, &inp.path, hits);
     }
@@ -27,7 +44,7 @@ fn workflow(wf: &Node, path: &str, hits: &mut Vec<Hit>) {
     if let Some(p) = top {
         if p.as_str() == Some("write-all") {
             hits.push(hit(
-                "gha-permissions-write-all",
+                PERMISSIONS_WRITE_ALL,
                 wf.key_line("permissions"),
                 "workflow GITHUB_TOKEN has write-all permissions",
                 format!("{path}|write-all"),
@@ -38,7 +55,7 @@ fn workflow(wf: &Node, path: &str, hits: &mut Vec<Hit>) {
     for (job, jline, j) in jobs.entries() {
         match j.get("permissions") {
             Some(p) if p.as_str() == Some("write-all") => hits.push(hit(
-                "gha-permissions-write-all",
+                PERMISSIONS_WRITE_ALL,
                 j.key_line("permissions"),
                 format!("job `{job}` GITHUB_TOKEN has write-all permissions"),
                 format!("{path}|{job}|write-all"),
@@ -50,7 +67,7 @@ fn workflow(wf: &Node, path: &str, hits: &mut Vec<Hit>) {
         }
         if j.get("secrets").and_then(Node::as_str) == Some("inherit") {
             hits.push(hit(
-                "gha-secrets-inherit",
+                SECRETS_INHERIT,
                 j.key_line("secrets"),
                 format!("job `{job}` passes every secret of the repository to the called workflow"),
                 format!("{path}|{job}|inherit"),
@@ -63,7 +80,7 @@ fn workflow(wf: &Node, path: &str, hits: &mut Vec<Hit>) {
     if top.is_none() {
         if let Some((job, line)) = missing {
             hits.push(hit(
-                "gha-permissions-missing",
+                PERMISSIONS_MISSING,
                 line,
                 format!("no `permissions` block for the workflow or job `{job}`: the token gets the repository default"),
                 format!("{path}|missing"),
@@ -99,7 +116,7 @@ fn prt_checkout(job: &str, j: &Node, path: &str, hits: &mut Vec<Hit>) {
         .any(|p| r.contains(p));
         if head {
             hits.push(hit(
-                "gha-pull-request-target-checkout",
+                PULL_REQUEST_TARGET_CHECKOUT,
                 with.key_line("ref"),
                 format!("job `{job}` checks out the pull request's code ({r}) in a pull_request_target run that has secrets"),
                 format!("{path}|{job}|{r}"),

@@ -2,12 +2,33 @@
 //! workloads that run as the namespace's `default` ServiceAccount. Every rule of a Role is checked,
 //! each reported on its own line.
 
-use super::doc::Node;
-use super::posture::hit;
-use super::Hit;
+use super::input::{hit, Hit, Input};
+use super::syntax::doc::Node;
 
-pub fn check(docs: &[Node], hits: &mut Vec<Hit>) {
-    for d in docs {
+const RBAC_WILDCARD: &str = "k8s-rbac-wildcard";
+const RBAC_CLUSTER_SECRETS_READ: &str = "k8s-rbac-cluster-secrets-read";
+const RBAC_ESCALATION_VERBS: &str = "k8s-rbac-escalation-verbs";
+const RBAC_ADMIN_BINDING_SA: &str = "k8s-rbac-admin-binding-sa";
+const DEFAULT_SERVICE_ACCOUNT: &str = "k8s-default-service-account";
+const DEFAULT_SA_TOKEN_MOUNTED: &str = "k8s-default-sa-token-mounted";
+
+/// The rules this analyzer reports.
+pub(crate) const RULES: &[&str] = &[
+    RBAC_WILDCARD,
+    RBAC_CLUSTER_SECRETS_READ,
+    RBAC_ESCALATION_VERBS,
+    RBAC_ADMIN_BINDING_SA,
+    DEFAULT_SERVICE_ACCOUNT,
+    DEFAULT_SA_TOKEN_MOUNTED,
+];
+
+/// JSON/YAML with `apiVersion` and `kind`.
+pub(crate) fn claims(inp: &Input) -> bool {
+    inp.is_structured() && inp.has("apiVersion") && inp.has("kind")
+}
+
+pub(crate) fn check(inp: &Input, hits: &mut Vec<Hit>) {
+    for d in inp.docs() {
         if d.get("kind").and_then(Node::as_str) == Some("List") {
             for item in d.at(&["items"]).items() {
                 object(item, hits);
@@ -68,7 +89,7 @@ fn role(d: &Node, kind: &str, name: &str, hits: &mut Vec<Hit>) {
         }
         if !wild.is_empty() {
             hits.push(hit(
-                "k8s-rbac-wildcard",
+                RBAC_WILDCARD,
                 r.line,
                 format!("{kind} {name}: \"*\" in {}", wild.join(", ")),
                 format!("wild|{value}"),
@@ -78,7 +99,7 @@ fn role(d: &Node, kind: &str, name: &str, hits: &mut Vec<Hit>) {
         let core = groups.is_empty() || groups.iter().any(|g| g.is_empty());
         if kind == "ClusterRole" && reads && core && resources.contains(&"secrets") {
             hits.push(hit(
-                "k8s-rbac-cluster-secrets-read",
+                RBAC_CLUSTER_SECRETS_READ,
                 r.line,
                 format!(
                     "ClusterRole {name} can {} secrets in every namespace",
@@ -94,7 +115,7 @@ fn role(d: &Node, kind: &str, name: &str, hits: &mut Vec<Hit>) {
             .collect();
         if !esc.is_empty() {
             hits.push(hit(
-                "k8s-rbac-escalation-verbs",
+                RBAC_ESCALATION_VERBS,
                 r.line,
                 format!("{kind} {name} grants {}", esc.join(", ")),
                 format!("esc|{value}"),
@@ -123,7 +144,7 @@ fn binding(d: &Node, kind: &str, name: &str, hits: &mut Vec<Hit>) {
             format!("{ns}/{sname}")
         };
         let mut h = hit(
-            "k8s-rbac-admin-binding-sa",
+            RBAC_ADMIN_BINDING_SA,
             s.line,
             format!("{kind} {name} gives {role} to {skind} {who}"),
             format!("{kind}/{name}|{role}|{skind}|{who}"),
@@ -160,7 +181,7 @@ fn workload(d: &Node, kind: &str, name: &str, template: &Node, hits: &mut Vec<Hi
     };
     let _ = d;
     hits.push(hit(
-        "k8s-default-service-account",
+        DEFAULT_SERVICE_ACCOUNT,
         line,
         format!("{kind} {name} runs as the namespace's default ServiceAccount, shared by every workload there"),
         format!("sa|{kind}/{name}"),
@@ -173,7 +194,7 @@ fn workload(d: &Node, kind: &str, name: &str, template: &Node, hits: &mut Vec<Hi
             line
         };
         hits.push(hit(
-            "k8s-default-sa-token-mounted",
+            DEFAULT_SA_TOKEN_MOUNTED,
             line,
             format!("{kind} {name} mounts the default ServiceAccount's API token (automountServiceAccountToken is not false)"),
             format!("token|{kind}/{name}"),

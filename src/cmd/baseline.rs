@@ -41,12 +41,16 @@ pub fn create(args: &BaselineArgs) -> Result<i32> {
             args.walk.no_ignore,
             args.walk.follow,
             settings.threads,
-        ))
+        )?)
     };
     let done = crate::run::scan(&settings, source.as_ref())?;
     let outcome = &done.outcome;
     for e in &outcome.errors {
-        eprintln!("error: {}: {}", e.path, e.message);
+        eprintln!(
+            "error: {}: {}",
+            crate::report::escape::terminal(&e.path),
+            crate::report::escape::terminal(&e.message)
+        );
     }
     let fps: BTreeSet<&str> = outcome
         .findings

@@ -17,7 +17,7 @@ pub fn script() -> String {
         "#!/bin/sh\n{MARKER}: checks what this commit adds for secrets.\n\
          # Fix or suppress a finding as the message says; bypass once with `git commit --no-verify`.\n\
          if ! command -v nhiscan >/dev/null 2>&1; then\n\
-         \x20 echo 'nhiscan pre-commit hook: nhiscan is not on PATH; install it (cargo install nhiscan) or remove .git/hooks/pre-commit' >&2\n\
+         \x20 echo 'nhiscan pre-commit hook: nhiscan is not on PATH; install it (cargo install --locked nhiscan) or remove .git/hooks/pre-commit' >&2\n\
          \x20 exit 1\n\
          fi\n\
          exec nhiscan staged \"$@\"\n"

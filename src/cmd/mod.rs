@@ -4,6 +4,7 @@
 
 pub mod baseline;
 pub mod git;
+pub mod help;
 pub mod hook;
 pub mod image;
 pub mod rules;

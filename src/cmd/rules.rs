@@ -185,7 +185,17 @@ fn scan_as(
     id: &str,
 ) -> Vec<(usize, Option<String>)> {
     let origin = Origin::file(name, name);
-    let unit = crate::source::Unit::new(text.as_bytes(), Arc::new(origin));
+    // An example that is the very file at `example_path` (a Dockerfile beside its build context)
+    // is scanned with that file's build context, as the filesystem source would scan it.
+    let path = std::path::Path::new(name);
+    let context = crate::source::fs_context::for_dockerfile(path)
+        .filter(|_| std::fs::read(path).is_ok_and(|d| d == text.as_bytes()));
+    let unit = crate::source::Unit {
+        context: context
+            .as_ref()
+            .map(|c| c as &dyn crate::analyze::BuildContext),
+        ..crate::source::Unit::new(text.as_bytes(), Arc::new(origin))
+    };
     let mut res = scanner.scan(&unit);
     for f in &mut res.findings {
         policy.judge(f);

@@ -32,7 +32,7 @@ pub fn run(args: &ScanArgs) -> Result<i32> {
                 args.walk.no_ignore,
                 args.walk.follow,
                 settings.threads,
-            );
+            )?;
             crate::run::run(&settings, &walk as &dyn Source)
         }
     }

@@ -114,13 +114,16 @@ impl Collector {
     /// A unit that could not be (fully) read.
     pub fn error(&self, path: impl Into<String>, message: impl Into<String>) {
         let (path, message) = (path.into(), message.into());
-        if self.suppressor.path_allowed(&path) {
-            return self.skip(path, format!("allowlisted path: {message}"));
-        }
         self.errors
             .lock()
             .unwrap()
             .push(ScanError { path, message });
+    }
+
+    /// True when `path` is under an `allow_paths` glob (and suppressions are on): problems with such
+    /// a file (malformed fixtures kept on purpose) are skips, not errors.
+    pub fn path_allowed(&self, path: &str) -> bool {
+        self.suppressor.path_allowed(path)
     }
 
     /// A unit passed over on purpose.

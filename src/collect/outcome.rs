@@ -88,14 +88,22 @@ pub(crate) fn finish(c: Collected, incomplete: bool) -> Outcome {
     }
 }
 
-/// The one order of findings in every report: place, line, column, rule.
+/// The one order of findings in every report: place, line, column, rule, then everything else that
+/// can tell two findings apart, so the order never depends on which thread finished first.
 fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        (&a.origin.display, a.line, a.column, &a.rule_id).cmp(&(
-            &b.origin.display,
-            b.line,
-            b.column,
-            &b.rule_id,
-        ))
-    });
+    let key = |f: &Finding| {
+        (
+            f.origin.display.clone(),
+            f.line,
+            f.column,
+            f.rule_id.clone(),
+            f.origin.artifact.clone(),
+            f.origin.logical.clone(),
+            f.fingerprint.clone(),
+            f.end_line,
+            f.end_column,
+            f.message.clone(),
+        )
+    };
+    findings.sort_by_cached_key(key);
 }

@@ -179,8 +179,7 @@ impl Policy {
 
     /// Reads the `[policy]` table of a TOML file (`--policy FILE`).
     pub fn from_file(path: &std::path::Path) -> Result<Policy> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{}: cannot read policy file", path.display()))?;
+        let text = crate::util::read_text(path, crate::util::MAX_CONFIG, "policy file")?;
         let doc: toml::Table =
             toml::from_str(&text).with_context(|| format!("{}: not valid TOML", path.display()))?;
         let t = doc
@@ -297,6 +296,23 @@ mod tests {
             .as_table()
             .unwrap()
             .clone()
+    }
+
+    #[test]
+    fn every_policy_id_has_a_rule_entry() {
+        let rules = crate::engine::rule::builtin().unwrap();
+        for id in [MAX_LIFETIME, FORBID_ADMIN, FORBID_WILDCARD, SECRET_STORE] {
+            let r = rules.iter().find(|r| r.id() == id);
+            assert!(
+                r.is_some_and(|r| r.spec.kind == crate::finding::Category::Policy),
+                "{id} needs a `kind = \"policy\"` entry in rules/policy.toml"
+            );
+        }
+        // The tags the policy selects by exist on some rule, so a renamed tag cannot silently
+        // turn a policy off.
+        for tag in ["admin", "wildcard"] {
+            assert!(rules.iter().any(|r| r.has_tag(tag)), "no rule tagged {tag}");
+        }
     }
 
     #[test]

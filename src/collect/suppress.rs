@@ -64,8 +64,7 @@ impl Suppressor {
 
     /// Reads a baseline: `nhiscan baseline create` output, or any `--format json` report.
     pub fn load_baseline(&mut self, path: &Path) -> Result<()> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{}: cannot read baseline", path.display()))?;
+        let text = crate::util::read_text(path, crate::util::MAX_BASELINE, "baseline")?;
         let v: serde_json::Value = serde_json::from_str(&text)
             .with_context(|| format!("{}: baseline is not JSON", path.display()))?;
         let list = if let Some(fps) = v.get("fingerprints").and_then(|f| f.as_array()) {
@@ -91,7 +90,7 @@ impl Suppressor {
             if f.suppressed.is_some() {
                 return Verdict::Suppressed;
             }
-            if let Some(a) = self.allow.get(&f.fingerprint) {
+            if let Some(a) = self.allowed(&f.fingerprint) {
                 match (a.expires_day, &a.expires) {
                     (Some(day), Some(date)) if self.today > day => {
                         f.message.push_str(&format!(
@@ -121,6 +120,17 @@ impl Suppressor {
             return Verdict::Baselined;
         }
         Verdict::Report
+    }
+
+    /// The `[[allow]]` entry for `fp`: by the whole fingerprint, or by the short form the text
+    /// report prints (a prefix of at least 8 characters).
+    fn allowed(&self, fp: &str) -> Option<&Allow> {
+        self.allow.get(fp).or_else(|| {
+            self.allow
+                .iter()
+                .find(|(k, _)| k.len() >= 8 && fp.starts_with(k.as_str()))
+                .map(|(_, a)| a)
+        })
     }
 
     /// True when `path` is under an `allow_paths` glob (and suppressions are on): problems reading such a

@@ -146,22 +146,10 @@ fn url_candidates(data: &[u8], s: usize, e: usize) -> Vec<((usize, usize), &'sta
     out
 }
 
+/// Percent-decoding by the `percent-encoding` crate (the url crate's own): invalid escapes stay as
+/// they are, as browsers and URL parsers keep them.
 fn percent_decode(s: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        if s[i] == b'%' && i + 2 < s.len() {
-            if let (Some(h), Some(l)) = (hex(s[i + 1]), hex(s[i + 2])) {
-                out.push(h * 16 + l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(s[i]);
-        i += 1;
-    }
-    out
+    percent_encoding::percent_decode(s).collect()
 }
 
 #[cfg(test)]

@@ -155,8 +155,7 @@ pub fn parse_file(source: &str, text: &str, eager: bool) -> Result<Vec<Rule>> {
 }
 
 pub fn load_path(path: &Path) -> Result<Vec<Rule>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read rule file", path.display()))?;
+    let text = crate::util::read_text(path, crate::util::MAX_CONFIG, "rule file")?;
     parse_file(&path.display().to_string(), &text, true)
 }
 
@@ -209,7 +208,13 @@ fn validate(source: &str, spec: RuleSpec, eager: bool) -> Result<Rule> {
             // Built-in patterns are compiled by `cargo test`; user patterns are compiled now so a bad
             // one fails before the scan, naming the file and rule.
             if eager {
-                compile(pattern).map_err(|e| err("pattern", format!("invalid regex: {e}")))?;
+                compile(pattern).map_err(|e| {
+                    // The meta regex says only "error parsing pattern 0"; the syntax error says where.
+                    let why = e
+                        .syntax_error()
+                        .map_or_else(|| e.to_string(), |s| s.to_string());
+                    err("pattern", format!("invalid regex: {why}"))
+                })?;
             }
         }
     }

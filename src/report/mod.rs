@@ -2,6 +2,7 @@
 //! its [`Origin`](crate::finding::Origin) says. JSONL is streamed by the collector as findings arrive;
 //! here it is only rendered for `--report jsonl=FILE` written at the end.
 
+pub mod escape;
 pub mod json;
 pub mod sarif;
 pub mod text;
@@ -11,37 +12,94 @@ use std::path::PathBuf;
 use crate::collect::Outcome;
 use crate::engine::Rule;
 
-/// A report format.
+/// A report format: a name in [`FORMATS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-    Jsonl,
-    Sarif,
+pub struct Format(&'static str);
+
+/// One report format: how `--format` names it and how it renders. A new format is a new file and
+/// one line in [`FORMATS`].
+pub struct Renderer {
+    /// What `--format` and `--report NAME=FILE` take.
+    pub name: &'static str,
+    /// The file extension that implies it.
+    pub extension: &'static str,
+    /// Renders a finished outcome.
+    pub render: fn(&Context) -> String,
+    /// Streamed by the collector as findings arrive (one line a finding), not rendered at the end
+    /// when it is the main output.
+    pub streamed: bool,
 }
 
+/// Every report format.
+pub const FORMATS: &[Renderer] = &[
+    Renderer {
+        name: "text",
+        extension: "txt",
+        render: text::render,
+        streamed: false,
+    },
+    Renderer {
+        name: "json",
+        extension: "json",
+        render: json::render,
+        streamed: false,
+    },
+    Renderer {
+        name: "jsonl",
+        extension: "jsonl",
+        render: json::render_lines,
+        streamed: true,
+    },
+    Renderer {
+        name: "sarif",
+        extension: "sarif",
+        render: sarif::render,
+        streamed: false,
+    },
+];
+
 impl Format {
-    /// Every format, as `--format` lists them.
-    pub const ALL: [Format; 4] = [Format::Text, Format::Json, Format::Jsonl, Format::Sarif];
+    /// The human report.
+    pub const TEXT: Format = Format("text");
+
+    fn renderer(self) -> &'static Renderer {
+        FORMATS
+            .iter()
+            .find(|r| r.name == self.0)
+            .expect("a Format is made from FORMATS")
+    }
 
     /// The name `--format` takes.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Text => "text",
-            Format::Json => "json",
-            Format::Jsonl => "jsonl",
-            Format::Sarif => "sarif",
-        }
+        self.0
+    }
+
+    /// The format a file name's extension implies (`.json`, `.jsonl`, `.sarif`, `.txt`).
+    pub fn from_extension(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?;
+        FORMATS
+            .iter()
+            .find(|r| r.extension.eq_ignore_ascii_case(ext))
+            .map(|r| Format(r.name))
+    }
+
+    /// True for formats the collector streams as findings arrive.
+    pub fn streamed(self) -> bool {
+        self.renderer().streamed
     }
 }
 
 impl std::str::FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Format, String> {
-        Format::ALL
-            .into_iter()
-            .find(|f| f.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown format `{s}` (text, json, jsonl, sarif)"))
+        FORMATS
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(s))
+            .map(|r| Format(r.name))
+            .ok_or_else(|| {
+                let names: Vec<&str> = FORMATS.iter().map(|r| r.name).collect();
+                format!("unknown format `{s}` ({})", names.join(", "))
+            })
     }
 }
 
@@ -57,13 +115,11 @@ pub struct Context<'a> {
     pub rule: &'a dyn Fn(&str) -> Option<&'a Rule>,
     /// What was scanned, for the summary line (`3 paths`, `redis.git`).
     pub target: String,
+    /// Whether the text report ends with the summary and how to accept a finding (not with `-q`).
+    pub summary: bool,
 }
 
+/// Renders `cx` in `format`.
 pub fn render(format: Format, cx: &Context) -> String {
-    match format {
-        Format::Text => text::render(cx),
-        Format::Json => json::render(cx),
-        Format::Jsonl => json::render_lines(cx),
-        Format::Sarif => sarif::render(cx),
-    }
+    (format.renderer().render)(cx)
 }

@@ -68,7 +68,11 @@ pub fn render(cx: &Context) -> String {
         .information_uri("https://github.com/nhiscan/nhiscan")
         .rules(rules)
         .build();
-    let mut invocation = Invocation::builder().execution_successful(true).build();
+    // An incomplete scan did not see everything it was asked to: code scanning must not read its
+    // silence as clean.
+    let mut invocation = Invocation::builder()
+        .execution_successful(!cx.outcome.summary.incomplete)
+        .build();
     if !notifications.is_empty() {
         invocation.tool_execution_notifications = Some(notifications);
     }
@@ -144,7 +148,7 @@ fn descriptor(r: &crate::engine::Rule) -> ReportingDescriptor {
     );
     let mut d = ReportingDescriptor::builder()
         .id(s.id.clone())
-        .name(camel(&s.id))
+        .name(pascal(&s.title))
         .short_description(mf(s.title.clone()))
         .full_description(mf(s.description.trim().to_string()))
         .help(
@@ -276,8 +280,12 @@ pub fn encode_path(p: &str) -> String {
     out
 }
 
-fn camel(id: &str) -> String {
-    id.split('-')
+/// A rule's `name`: its title in PascalCase, which the SARIF validators want distinct from the id
+/// (`jwt` named `Jwt` differs only in case and draws SARIF1001).
+fn pascal(title: &str) -> String {
+    title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
         .map(|w| {
             let mut c = w.chars();
             c.next()

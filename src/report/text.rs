@@ -1,14 +1,27 @@
 //! The human report, shaped like ripgrep's output: findings grouped under their file, `line:col`, then
 //! severity, rule and the redacted secret; a summary line with counts, bytes and time.
 
-use colored::Colorize;
-
+use super::escape::terminal;
 use super::Context;
 use crate::finding::{Finding, LifetimeKind, Severity};
 
+/// ANSI colour, when the resolved settings ask for it (decided once, passed down: no global switch).
+#[derive(Clone, Copy)]
+struct Paint(bool);
+
+impl Paint {
+    fn sgr(self, code: &str, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
 /// The text report.
 pub fn render(cx: &Context) -> String {
-    colored::control::set_override(cx.color);
+    let paint = Paint(cx.color);
     let mut out = String::new();
     let mut last: Option<&str> = None;
     for f in &cx.outcome.findings {
@@ -16,38 +29,54 @@ pub fn render(cx: &Context) -> String {
             if last.is_some() {
                 out.push('\n');
             }
-            out.push_str(&format!("{}\n", f.origin.display.magenta().bold()));
+            out.push_str(&format!(
+                "{}\n",
+                paint.sgr("1;35", &terminal(&f.origin.display))
+            ));
             last = Some(&f.origin.display);
         }
-        out.push_str(&line(f, cx.show_secrets));
+        out.push_str(&line(f, cx.show_secrets, paint));
     }
     if !cx.outcome.findings.is_empty() {
         out.push('\n');
     }
-    out.push_str(&summary(cx));
-    out.push('\n');
-    colored::control::unset_override();
+    if cx.summary {
+        if let Some(f) = cx.outcome.findings.first() {
+            let how = format!(
+                "accept a finding: an [[allow]] entry in .nhiscan.toml with its fingerprint (fingerprint = \"{}\", reason, expires), or `nhiscan:allow <reason>` on its line",
+                short_fp(&f.fingerprint)
+            );
+            out.push_str(&format!("{}\n", paint.sgr("2", &how)));
+        }
+        out.push_str(&summary(cx));
+        out.push('\n');
+    }
     out
 }
 
-fn line(f: &Finding, show: bool) -> String {
+fn line(f: &Finding, show: bool, paint: Paint) -> String {
+    let padded = format!("{:<8}", f.severity.as_str());
     let sev = match f.severity {
-        Severity::Critical => f.severity.as_str().red().bold(),
-        Severity::High => f.severity.as_str().red(),
-        Severity::Medium => f.severity.as_str().yellow(),
-        _ => f.severity.as_str().normal(),
+        Severity::Critical => paint.sgr("1;31", &padded),
+        Severity::High => paint.sgr("31", &padded),
+        Severity::Medium => paint.sgr("33", &padded),
+        _ => padded,
     };
     let mut s = format!(
-        "{}:{}  {:<8}  {}  {}",
-        f.line.to_string().green(),
+        "{}:{}  {}  {}  {}",
+        paint.sgr("32", &f.line.to_string()),
         f.column,
         sev,
-        f.rule_id.cyan(),
-        f.message
+        paint.sgr("36", &f.rule_id),
+        terminal(&f.message)
     );
     if let Some(secret) = f.shown_secret(show) {
-        s.push_str(&format!("  {}", secret.bold()));
+        s.push_str(&format!("  {}", paint.sgr("1", &terminal(secret))));
     }
+    s.push_str(&format!(
+        "  {}",
+        paint.sgr("2", &format!("fp:{}", short_fp(&f.fingerprint)))
+    ));
     if let Some(l) = &f.lifetime {
         if l.kind == LifetimeKind::LongLived || l.kind == LifetimeKind::Expired {
             let tag = if l.kind == LifetimeKind::Expired {
@@ -55,14 +84,14 @@ fn line(f: &Finding, show: bool) -> String {
             } else {
                 "long-lived"
             };
-            s.push_str(&format!("  [{}]", tag.dimmed()));
+            s.push_str(&format!("  [{}]", paint.sgr("2", tag)));
         }
     }
     s.push('\n');
     if !f.policies.is_empty() {
         s.push_str(&format!(
             "    {} {}\n",
-            "violates:".dimmed(),
+            paint.sgr("2", "violates:"),
             f.policies.join(", ")
         ));
     }
@@ -77,9 +106,19 @@ fn line(f: &Finding, show: bool) -> String {
                 .join(", "),
             _ => continue,
         };
-        s.push_str(&format!("    {} {v}\n", format!("{k}:").dimmed()));
+        s.push_str(&format!(
+            "    {} {}\n",
+            paint.sgr("2", &format!("{}:", terminal(k))),
+            terminal(&v)
+        ));
     }
     s
+}
+
+/// The fingerprint as the text report shows it: enough to be unique, short enough to read;
+/// `[[allow]]` entries accept it.
+pub fn short_fp(fp: &str) -> &str {
+    &fp[..fp.len().min(12)]
 }
 
 /// The summary line: counts, bytes, time, long-lived credentials, incompleteness.

@@ -17,6 +17,7 @@ use anyhow::Result;
 use ignore::{WalkBuilder, WalkState};
 
 use super::{Feed, Source, Unit};
+use crate::analyze::BuildContext;
 use crate::finding::Origin;
 
 /// A walk over files and directories.
@@ -32,17 +33,29 @@ pub(crate) struct Walk {
 }
 
 impl Walk {
-    /// A walk over `paths` (`-` excluded: standard input is its own source).
-    pub(crate) fn new(paths: Vec<PathBuf>, no_ignore: bool, follow: bool, threads: usize) -> Walk {
+    /// A walk over `paths` (`-` excluded: standard input is its own source). A path that does not
+    /// exist is an error (exit 2), as in gitleaks and Kingfisher: a CI job that scans a wrong path
+    /// must not pass.
+    pub(crate) fn new(
+        paths: Vec<PathBuf>,
+        no_ignore: bool,
+        follow: bool,
+        threads: usize,
+    ) -> Result<Walk> {
+        for p in &paths {
+            if p.symlink_metadata().is_err() {
+                anyhow::bail!("{}: no such file or directory", p.display());
+            }
+        }
         let (root, start) = roots(&paths);
-        Walk {
+        Ok(Walk {
             paths,
             no_ignore,
             follow,
             threads,
             root,
             start,
-        }
+        })
     }
 }
 
@@ -122,11 +135,6 @@ impl Source for Walk {
             .filter_entry(|e| {
                 !(e.file_name() == ".git" && e.file_type().is_some_and(|t| t.is_dir()))
             });
-        for p in &self.paths {
-            if !p.exists() && p.symlink_metadata().is_err() {
-                feed.error(p.display().to_string(), "no such file or directory");
-            }
-        }
         builder.build_parallel().run(|| {
             let mut buf = Vec::new();
             Box::new(move |entry| {
@@ -137,8 +145,19 @@ impl Source for Walk {
                         return WalkState::Continue;
                     }
                 };
-                if entry.file_type().is_some_and(|t| t.is_file()) {
-                    self.file(entry.path(), feed, &mut buf);
+                match entry.file_type() {
+                    Some(t) if t.is_file() => self.file(entry.path(), feed, &mut buf, false),
+                    // A FIFO, character device or `<(cmd)` named on the command line is read as a
+                    // stream, like `-`; met inside a tree it is listed as skipped (reading one could
+                    // block forever).
+                    Some(t) if !t.is_dir() && !t.is_symlink() => {
+                        if entry.depth() == 0 {
+                            self.file(entry.path(), feed, &mut buf, true);
+                        } else {
+                            feed.skip(&display(entry.path()), "not a regular file");
+                        }
+                    }
+                    _ => {}
                 }
                 WalkState::Continue
             })
@@ -148,32 +167,81 @@ impl Source for Walk {
 }
 
 impl Walk {
-    fn file(&self, path: &Path, feed: &Feed<'_>, buf: &mut Vec<u8>) {
+    /// Reads one file (`stream`: a pipe or device named on the command line) and feeds it.
+    fn file(&self, path: &Path, feed: &Feed<'_>, buf: &mut Vec<u8>, stream: bool) {
         let shown = display(path);
-        let mut file = match std::fs::File::open(path) {
+        let mut file = match open(path, stream) {
             Ok(f) => f,
             Err(e) => return feed.error(shown, format!("cannot open: {e}")),
         };
-        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-        if !feed.admits(&shown, len) {
+        let meta = file.metadata();
+        // The walk saw a regular file; what was opened must be one too (a file swapped for a FIFO
+        // in between would block the read forever).
+        if !stream && !meta.as_ref().is_ok_and(|m| m.is_file()) {
+            return feed.skip(&shown, "not a regular file when opened");
+        }
+        let len = meta.map(|m| m.len()).unwrap_or(0);
+        if !stream && !feed.admits(&shown, len) {
             return;
         }
         let max = feed.limits().max_file_size;
         buf.clear();
-        if let Err(e) = (&mut file).take(max + 1).read_to_end(buf) {
+        // The first 8 KiB decide binary content (as git and ripgrep do) before the rest is read, so
+        // a large binary costs one block, not its size.
+        if let Err(e) = (&mut file).take(8192).read_to_end(buf) {
             return feed.error(shown, format!("cannot read: {e}"));
+        }
+        if buf.len() == 8192 && super::is_binary(buf) && super::text::wide_to_utf8(buf).is_none() {
+            return feed.skip(&shown, "binary content");
+        }
+        // A failed allocation fails this file, not the process.
+        let want = if stream { 0 } else { len.min(max + 1) as usize };
+        if buf.try_reserve(want.saturating_sub(buf.len())).is_err() {
+            return feed.error(shown, format!("cannot allocate {want} bytes to read it"));
+        }
+        if let Err(e) = (&mut file)
+            .take(max + 1 - buf.len() as u64)
+            .read_to_end(buf)
+        {
+            return feed.error(shown, format!("cannot read: {e}"));
+        }
+        if buf.len() as u64 > max {
+            // A stream has no size to skip by: scan what fits and say the rest was not read.
+            feed.error(
+                shown.clone(),
+                format!("larger than --max-file-size ({max} bytes); scanned the first {max} bytes"),
+            );
+            buf.truncate(max as usize);
         }
         let artifact = std::path::absolute(path)
             .ok()
             .and_then(|a| a.strip_prefix(&self.root).ok().map(display))
             .unwrap_or_else(|| shown.clone());
         let origin = Arc::new(Origin::file(shown, artifact));
-        feed.unit(Unit::new(buf, origin));
+        // A Dockerfile on disk has a build context: what `COPY .` would send.
+        let context = super::fs_context::for_dockerfile(path);
+        feed.unit(Unit {
+            context: context.as_ref().map(|c| c as &dyn BuildContext),
+            ..Unit::new(buf, origin)
+        });
         // Do not let one huge file pin its buffer for the rest of the walk.
         if buf.capacity() > 8 << 20 {
             *buf = Vec::new();
         }
     }
+}
+
+/// Opens a file for reading; a regular file without blocking on open (a FIFO put in its place would
+/// otherwise hang the open itself).
+fn open(path: &Path, stream: bool) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    if !stream {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NONBLOCK);
+    }
+    o.open(path)
 }
 
 fn report_walk_error(err: &ignore::Error, feed: &Feed<'_>) {

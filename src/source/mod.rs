@@ -6,10 +6,12 @@
 //! the final origins of the units that produced findings ([`Source::finalize`]).
 
 pub(crate) mod fs;
+pub(crate) mod fs_context;
 pub(crate) mod git;
 pub(crate) mod image;
 pub(crate) mod staged;
 pub(crate) mod stdin;
+pub(crate) mod text;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -18,41 +20,12 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
 
-use crate::analyze::BuildContext;
 use crate::collect::Collector;
 use crate::finding::{Finding, Origin};
+use crate::report::escape::terminal;
 use crate::scan::Scanner;
+pub(crate) use crate::scan::Unit;
 use crate::settings::Limits;
-
-/// One piece of content to scan: its bytes and where they come from.
-pub(crate) struct Unit<'a> {
-    pub data: &'a [u8],
-    pub origin: Arc<Origin>,
-    /// The build context of a Dockerfile read from disk, for analyzers that look at what `COPY .`
-    /// would send; None everywhere else (a Dockerfile inside an image or a commit has no context here).
-    pub context: Option<&'a dyn BuildContext>,
-    /// When only some lines are new (a staged change, the commits of `--since`): the 1-based,
-    /// inclusive line ranges whose findings count. None: the whole unit.
-    pub lines: Option<&'a [(usize, usize)]>,
-}
-
-impl<'a> Unit<'a> {
-    /// A whole unit with no build context.
-    pub fn new(data: &'a [u8], origin: Arc<Origin>) -> Unit<'a> {
-        Unit {
-            data,
-            origin,
-            context: None,
-            lines: None,
-        }
-    }
-
-    /// True when a finding spanning `line..=end_line` is on the lines that count.
-    fn counts(&self, line: usize, end_line: usize) -> bool {
-        self.lines
-            .is_none_or(|r| r.iter().any(|&(a, b)| line <= b && end_line.max(line) >= a))
-    }
-}
 
 /// What every source implements. Registered sources are chosen by commands; the pipeline
 /// (`crate::run`) drives them.
@@ -82,9 +55,13 @@ pub(crate) trait Source: Sync {
     fn finalize(&self, held: &[Arc<Origin>], _feed: &Feed<'_>) -> Result<Vec<Arc<Origin>>> {
         Ok(held.to_vec())
     }
-    /// A line printed after the report when the scan found something (how to act on it).
+    /// A line printed after the report when secrets fail the run (how to act on them).
     fn hint(&self) -> Option<&'static str> {
         None
+    }
+    /// Which findings fail the run when `--fail-on` is not given.
+    fn default_fail_on(&self) -> crate::settings::FailOn {
+        crate::settings::FailOn::build()
     }
 }
 
@@ -138,15 +115,34 @@ impl<'a> Feed<'a> {
             return;
         }
         if is_binary(unit.data) {
-            return self.skip(&unit.origin.display, "binary content");
+            // UTF-16/32 text has NULs too: scanned as UTF-8, on the same lines.
+            return match text::wide_to_utf8(unit.data) {
+                Some(utf8) => self.scan(Unit {
+                    data: &utf8,
+                    ..unit
+                }),
+                None => self.skip(&unit.origin.display, "binary content"),
+            };
         }
-        let mut res = self.scanner.scan(&unit);
+        self.scan(unit);
+    }
+
+    fn scan(&self, unit: Unit<'_>) {
+        // One unit that trips a bug must not cost the findings of every other.
+        let scanned =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.scanner.scan(&unit)));
+        let Ok(mut res) = scanned else {
+            return self.error(
+                unit.origin.display.clone(),
+                "internal error while scanning this file (a bug in nhiscan); it was not scanned, the rest of the scan goes on",
+            );
+        };
         self.collector.scanned(unit.data.len() as u64);
         if unit.lines.is_some() {
             res.findings.retain(|f| unit.counts(f.line, f.end_line));
         }
         for e in res.errors {
-            self.collector.error(unit.origin.display.clone(), e);
+            self.problem(&unit.origin, e);
         }
         match &self.held {
             Some(h) if !res.findings.is_empty() => h.lock().unwrap().extend(res.findings),
@@ -172,22 +168,42 @@ impl<'a> Feed<'a> {
     /// A unit passed over on purpose: listed in reports, and on stderr with `-v`.
     pub fn skip(&self, display: &str, reason: &str) {
         if self.verbose {
-            eprintln!("note: {display}: skipped, {reason}");
+            eprintln!("note: {}: skipped, {}", terminal(display), terminal(reason));
         }
         self.collector.skip(display, reason);
     }
 
-    /// A unit that could not be read: reported, and the scan marked incomplete.
+    /// A unit that could not be read: reported, and the scan marked incomplete (under an
+    /// `allow_paths` glob: a skip, listed with `-v`).
     pub fn error(&self, display: impl Into<String>, message: impl Into<String>) {
+        let (display, message) = (display.into(), message.into());
+        if self.collector.path_allowed(&display) {
+            return self.skip(&display, &format!("allowlisted path: {message}"));
+        }
         self.incomplete.store(true, Relaxed);
         self.collector.error(display, message);
+    }
+
+    /// A unit that was read but not fully understood (malformed YAML or JSON: the rules still ran,
+    /// the analyzers could not): reported, the scan still complete; under `allow_paths` a skip.
+    fn problem(&self, origin: &Origin, message: String) {
+        let allowed = [&origin.display, &origin.artifact, &origin.name]
+            .into_iter()
+            .any(|p| !p.is_empty() && self.collector.path_allowed(p));
+        if allowed {
+            return self.skip(
+                &origin.display,
+                &format!("allowlisted path, not analyzed: {message}"),
+            );
+        }
+        self.collector.error(origin.display.clone(), message);
     }
 
     /// A problem that is not about one unit (a shallow clone, a platform not in the archive):
     /// printed unless `-q`.
     pub fn warn(&self, message: &str) {
         if !self.quiet {
-            eprintln!("warning: {message}");
+            eprintln!("warning: {}", terminal(message));
         }
     }
 
@@ -217,6 +233,8 @@ impl<'a> Feed<'a> {
             });
             groups[i].1.push(f);
         }
+        // Units finish in any order: sort, so what is streamed after finalizing is deterministic.
+        groups.sort_by(|a, b| (&a.0.display, &a.0.artifact).cmp(&(&b.0.display, &b.0.artifact)));
         groups
     }
 

@@ -214,6 +214,10 @@ impl Source for Staged {
     fn hint(&self) -> Option<&'static str> {
         Some(HINT)
     }
+
+    fn default_fail_on(&self) -> crate::settings::FailOn {
+        crate::settings::FailOn::secrets()
+    }
 }
 
 /// What the pre-commit check tells a developer whose commit it stops.

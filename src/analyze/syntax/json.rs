@@ -4,12 +4,12 @@
 
 use super::doc::{self, Node, Val};
 
-pub fn parse(text: &str) -> Result<Node, String> {
+pub(crate) fn parse(text: &str) -> Result<Node, String> {
     read(text, false)
 }
 
 /// JSON with `//` and `/* */` comments and trailing commas, as .NET configuration files allow.
-pub fn parse_lenient(text: &str) -> Result<Node, String> {
+pub(crate) fn parse_lenient(text: &str) -> Result<Node, String> {
     read(text, true)
 }
 
@@ -159,7 +159,11 @@ impl Reader<'_> {
                     "null" => Ok(Node::new(line, Val::Null)),
                     "true" | "false" => Ok(Node::str(line, word)),
                     w if w.parse::<f64>().is_ok() => Ok(Node::str(line, w)),
-                    w => Err(self.err(&format!("unexpected `{w}`"))),
+                    // The word itself is not quoted: it may be a secret.
+                    w => Err(self.err(&format!(
+                        "unexpected bare word of {} characters",
+                        w.chars().count()
+                    ))),
                 }
             }
             Some(_) => Err(self.err("expected a value")),

@@ -40,7 +40,7 @@ fn size(n: &Node) -> usize {
 }
 
 /// Every document in the stream (empty documents are skipped).
-pub fn parse(text: &str) -> Result<Vec<Node>, String> {
+pub(crate) fn parse(text: &str) -> Result<Vec<Node>, String> {
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();

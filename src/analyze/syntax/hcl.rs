@@ -9,31 +9,30 @@ use hcl::{Block, Body};
 
 use super::doc::{line_of, Node, Val};
 
-pub fn parse(text: &str) -> Result<Body, String> {
-    hcl::parse(text).map_err(|e| {
-        let msg = e.to_string();
-        let words: Vec<&str> = msg
-            .split_whitespace()
-            .filter(|w| !matches!(*w, "-->" | "|" | "=" | "^"))
-            .collect();
-        format!(
-            "invalid HCL: {}",
-            words.join(" ").chars().take(200).collect::<String>()
-        )
+pub(crate) fn parse(text: &str) -> Result<Body, String> {
+    // Where and what only: hcl's own rendering quotes the offending line, which may hold a secret.
+    hcl::parse(text).map_err(|e| match e {
+        hcl::Error::Parse(p) => format!(
+            "invalid HCL at line {}, column {}: {}",
+            p.location().line(),
+            p.location().column(),
+            p.message()
+        ),
+        _ => "invalid HCL".to_string(),
     })
 }
 
 /// A top-level `resource`/`data` block with its type, name, and the byte offset of its header.
-pub struct TfBlock<'a> {
-    pub block: &'a Block,
-    pub kind: &'a str,
-    pub ty: &'a str,
-    pub name: &'a str,
-    pub offset: usize,
-    pub line: usize,
+pub(crate) struct TfBlock<'a> {
+    pub(crate) block: &'a Block,
+    pub(crate) kind: &'a str,
+    pub(crate) ty: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) offset: usize,
+    pub(crate) line: usize,
 }
 
-pub fn blocks<'a>(body: &'a Body, text: &str) -> Vec<TfBlock<'a>> {
+pub(crate) fn blocks<'a>(body: &'a Body, text: &str) -> Vec<TfBlock<'a>> {
     let mut out = Vec::new();
     for b in body.blocks() {
         let kind = b.identifier.as_str();
@@ -69,7 +68,7 @@ fn header_offset(text: &str, kind: &str, ty: &str, name: &str) -> Option<usize> 
 }
 
 /// Byte offset of the `n`-th (0-based) match of `pattern` at or after `from`.
-pub fn nth_after(text: &str, from: usize, pattern: &str, n: usize) -> Option<usize> {
+pub(crate) fn nth_after(text: &str, from: usize, pattern: &str, n: usize) -> Option<usize> {
     let re = regex::Regex::new(pattern).ok()?;
     let found = re
         .find_iter(text.get(from..)?)
@@ -79,22 +78,22 @@ pub fn nth_after(text: &str, from: usize, pattern: &str, n: usize) -> Option<usi
 }
 
 /// Line of attribute `key` (`key =`) at or after `from`, else the line of `from`.
-pub fn attr_line(text: &str, from: usize, key: &str) -> (usize, usize) {
+pub(crate) fn attr_line(text: &str, from: usize, key: &str) -> (usize, usize) {
     let off = nth_after(text, from, &format!(r"\b{}\s*=", regex::escape(key)), 0).unwrap_or(from);
     (line_of(text, off), off)
 }
 
-pub fn attr<'a>(body: &'a Body, key: &str) -> Option<&'a Expression> {
+pub(crate) fn attr<'a>(body: &'a Body, key: &str) -> Option<&'a Expression> {
     body.attributes()
         .find(|a| a.key.as_str() == key)
         .map(|a| &a.expr)
 }
 
-pub fn attr_str(body: &Body, key: &str) -> Option<String> {
+pub(crate) fn attr_str(body: &Body, key: &str) -> Option<String> {
     attr(body, key).map(expr_text)
 }
 
-pub fn attr_strs(body: &Body, key: &str) -> Vec<String> {
+pub(crate) fn attr_strs(body: &Body, key: &str) -> Vec<String> {
     match attr(body, key) {
         Some(Expression::Array(v)) => v.iter().map(expr_text).collect(),
         Some(e) => vec![expr_text(e)],
@@ -104,7 +103,7 @@ pub fn attr_strs(body: &Body, key: &str) -> Vec<String> {
 
 /// A scalar expression as text: strings as their value, anything else as HCL source
 /// (`aws_iam_role.ci.arn`), so references read as references.
-pub fn expr_text(e: &Expression) -> String {
+pub(crate) fn expr_text(e: &Expression) -> String {
     match e {
         Expression::String(s) => s.clone(),
         Expression::TemplateExpr(t) => match t.as_ref() {
@@ -119,7 +118,7 @@ pub fn expr_text(e: &Expression) -> String {
 }
 
 /// An expression as a document tree (every node on `line`): objects, arrays, scalars.
-pub fn to_node(e: &Expression, line: usize) -> Node {
+pub(crate) fn to_node(e: &Expression, line: usize) -> Node {
     match e {
         Expression::Array(v) => {
             Node::new(line, Val::Seq(v.iter().map(|x| to_node(x, line)).collect()))
@@ -147,7 +146,11 @@ pub fn to_node(e: &Expression, line: usize) -> Node {
 
 /// A policy-valued attribute as a tree: `jsonencode({...})`, a heredoc or quoted JSON string.
 /// `attr_off` is the attribute's byte offset, used for the lines.
-pub fn json_attr(e: &Expression, text: &str, attr_off: usize) -> Option<Result<Node, String>> {
+pub(crate) fn json_attr(
+    e: &Expression,
+    text: &str,
+    attr_off: usize,
+) -> Option<Result<Node, String>> {
     let line = line_of(text, attr_off);
     match e {
         Expression::FuncCall(f) if f.name.name.as_str() == "jsonencode" => {
@@ -183,7 +186,7 @@ pub fn json_attr(e: &Expression, text: &str, attr_off: usize) -> Option<Result<N
 }
 
 /// Gives the i-th item of `Statement` the line of the i-th `pattern` match after `from`.
-pub fn fix_statement_lines(n: &mut Node, text: &str, from: usize, pattern: &str) {
+pub(crate) fn fix_statement_lines(n: &mut Node, text: &str, from: usize, pattern: &str) {
     let Val::Map(m) = &mut n.val else { return };
     for (k, _, v) in m.iter_mut() {
         if k == "Statement" {

@@ -4,12 +4,12 @@
 //! YAML template and a Terraform `jsonencode`.
 
 /// Bounds every parser shares: documents deeper or larger than this are malformed for our purposes.
-pub const MAX_DEPTH: usize = 128;
+pub(crate) const MAX_DEPTH: usize = 128;
 /// Nodes one document may expand to (YAML aliases included): an alias bomb stops here.
-pub const MAX_NODES: usize = 200_000;
+pub(crate) const MAX_NODES: usize = 200_000;
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Val {
+pub(crate) enum Val {
     Null,
     /// Any scalar as written (numbers and booleans included); `tag` on the node says `!Sub`, `!Ref`.
     Str(String),
@@ -19,10 +19,10 @@ pub enum Val {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
-    pub line: usize,
-    pub val: Val,
-    pub tag: Option<String>,
+pub(crate) struct Node {
+    pub(crate) line: usize,
+    pub(crate) val: Val,
+    pub(crate) tag: Option<String>,
 }
 
 static NULL: Node = Node {
@@ -32,7 +32,7 @@ static NULL: Node = Node {
 };
 
 impl Node {
-    pub fn new(line: usize, val: Val) -> Node {
+    pub(crate) fn new(line: usize, val: Val) -> Node {
         Node {
             line,
             val,
@@ -40,11 +40,11 @@ impl Node {
         }
     }
 
-    pub fn str(line: usize, s: impl Into<String>) -> Node {
+    pub(crate) fn str(line: usize, s: impl Into<String>) -> Node {
         Node::new(line, Val::Str(s.into()))
     }
 
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         match &self.val {
             Val::Map(m) => m.iter().find(|(k, _, _)| k == key).map(|(_, _, v)| v),
             _ => None,
@@ -52,7 +52,7 @@ impl Node {
     }
 
     /// Case-insensitive key lookup (ARM templates and Azure JSON mix `Actions` and `actions`).
-    pub fn get_ci(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get_ci(&self, key: &str) -> Option<&Node> {
         match &self.val {
             Val::Map(m) => m
                 .iter()
@@ -63,7 +63,7 @@ impl Node {
     }
 
     /// The line of `key` in this mapping (the key's own line), else this node's line.
-    pub fn key_line(&self, key: &str) -> usize {
+    pub(crate) fn key_line(&self, key: &str) -> usize {
         match &self.val {
             Val::Map(m) => m
                 .iter()
@@ -74,7 +74,7 @@ impl Node {
     }
 
     /// Follows a path of keys.
-    pub fn at(&self, path: &[&str]) -> &Node {
+    pub(crate) fn at(&self, path: &[&str]) -> &Node {
         let mut n = self;
         for k in path {
             n = n.get(k).unwrap_or(&NULL);
@@ -82,18 +82,18 @@ impl Node {
         n
     }
 
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match &self.val {
             Val::Str(s) => Some(s),
             _ => None,
         }
     }
 
-    pub fn is_null(&self) -> bool {
+    pub(crate) fn is_null(&self) -> bool {
         matches!(self.val, Val::Null)
     }
 
-    pub fn entries(&self) -> &[(String, usize, Node)] {
+    pub(crate) fn entries(&self) -> &[(String, usize, Node)] {
         match &self.val {
             Val::Map(m) => m,
             _ => &[],
@@ -101,7 +101,7 @@ impl Node {
     }
 
     /// A sequence's items, or the node itself as a one-item list (IAM allows `"Action": "s3:*"`).
-    pub fn items(&self) -> &[Node] {
+    pub(crate) fn items(&self) -> &[Node] {
         match &self.val {
             Val::Seq(v) => v,
             Val::Null => &[],
@@ -110,18 +110,18 @@ impl Node {
     }
 
     /// The scalar strings of [`Node::items`].
-    pub fn strs(&self) -> Vec<&str> {
+    pub(crate) fn strs(&self) -> Vec<&str> {
         self.items().iter().filter_map(Node::as_str).collect()
     }
 
     /// `false`, whatever the syntax wrote (`false`, `False`, `"false"`).
-    pub fn is_false(&self) -> bool {
+    pub(crate) fn is_false(&self) -> bool {
         self.as_str()
             .is_some_and(|s| s.eq_ignore_ascii_case("false"))
     }
 
     /// Every node below and including this one, depth first.
-    pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Node)) {
+    pub(crate) fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Node)) {
         f(self);
         match &self.val {
             Val::Seq(v) => v.iter().for_each(|n| n.walk(f)),
@@ -130,22 +130,8 @@ impl Node {
         }
     }
 
-    /// Every (key, key line, value) at any depth.
-    pub fn walk_entries<'a>(&'a self, f: &mut dyn FnMut(&'a str, usize, &'a Node)) {
-        match &self.val {
-            Val::Seq(v) => v.iter().for_each(|n| n.walk_entries(f)),
-            Val::Map(m) => {
-                for (k, l, n) in m {
-                    f(k, *l, n);
-                    n.walk_entries(f);
-                }
-            }
-            _ => {}
-        }
-    }
-
     /// Shifts every line by `by` (a document embedded in another file, e.g. a Terraform heredoc).
-    pub fn shift(&mut self, by: usize) {
+    pub(crate) fn shift(&mut self, by: usize) {
         self.line += by;
         match &mut self.val {
             Val::Seq(v) => v.iter_mut().for_each(|n| n.shift(by)),
@@ -158,7 +144,7 @@ impl Node {
     }
 
     /// Sets every line to `line` (HCL expressions, whose parser gives no positions).
-    pub fn set_line(&mut self, line: usize) {
+    pub(crate) fn set_line(&mut self, line: usize) {
         self.line = line;
         match &mut self.val {
             Val::Seq(v) => v.iter_mut().for_each(|n| n.set_line(line)),
@@ -172,6 +158,6 @@ impl Node {
 }
 
 /// 1-based line of byte `offset` in `text`.
-pub fn line_of(text: &str, offset: usize) -> usize {
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     memchr::memchr_iter(b'\n', &text.as_bytes()[..offset.min(text.len())]).count() + 1
 }

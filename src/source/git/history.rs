@@ -1,0 +1,198 @@
+//! The history of a repository as a [`Source`]: every blob reachable from the chosen revisions, each
+//! once, read by a few `git cat-file --batch` readers and scanned by the worker threads; the final
+//! origins (provenance) are computed after the scan, for the blobs with findings only.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use anyhow::Result;
+use crossbeam_channel::Sender;
+
+use super::origin::{blob_display, blob_of, blob_origin, history_origin, missing_display};
+use super::provenance::provenance;
+use super::reader::{batch_size, list_blobs, read_blobs, readers, BlobRef, Read};
+use super::refs::Revs;
+use super::repo::Repo;
+use crate::finding::Origin;
+use crate::source::{Feed, Source, Unit};
+
+/// The history of a repository: the blobs of the chosen revisions.
+pub(crate) struct History {
+    repo: Repo,
+    shown: String,
+    revs: Revs,
+    all_objects: bool,
+    threads: usize,
+    /// What [`Source::produce`] listed, for [`Source::finalize`].
+    listed: OnceLock<Listed>,
+}
+
+/// What the listing pass leaves for provenance.
+struct Listed {
+    /// The rev-list arguments of the scanned revisions.
+    revs: Vec<String>,
+    /// Objects the trees name but the repository lacks.
+    missing: Vec<String>,
+}
+
+impl History {
+    /// The history of the repository at `path`.
+    pub(crate) fn open(
+        path: &Path,
+        revs: Revs,
+        all_objects: bool,
+        threads: usize,
+    ) -> Result<History> {
+        Ok(History {
+            repo: Repo::open(path)?,
+            shown: path.display().to_string(),
+            revs,
+            all_objects,
+            threads,
+            listed: OnceLock::new(),
+        })
+    }
+}
+
+impl Source for History {
+    fn target(&self) -> String {
+        self.shown.clone()
+    }
+
+    fn project_dir(&self) -> PathBuf {
+        self.repo.root()
+    }
+
+    fn produce(&self, feed: &Feed<'_>) -> Result<()> {
+        let repo = &self.repo;
+        let revs = self.revs.args(repo)?;
+        if repo.shallow {
+            feed.warn(&format!(
+                "{} is a shallow clone: history before the shallow boundary is not there to scan",
+                repo.path.display()
+            ));
+        }
+        let max_size = feed.limits().max_file_size;
+        let workers = self.threads.max(1);
+        let (tx, rx) = crossbeam_channel::bounded::<(BlobRef, Vec<u8>)>(workers * 2);
+        // Batches of blobs go to reader threads (one cat-file each) as rev-list lists them, so reading
+        // starts at once instead of after the whole history has been walked.
+        let (batch_tx, batch_rx) = crossbeam_channel::unbounded::<Vec<BlobRef>>();
+        let on_blob = |tx: &Sender<(BlobRef, Vec<u8>)>, b: &BlobRef, read: Read| match read {
+            Read::Data(data) => {
+                let _ = tx.send((b.clone(), data));
+            }
+            Read::TooLarge(n) => {
+                feed.admits(&blob_display(b), n);
+            }
+            Read::Missing => feed.error(
+                blob_display(b),
+                format!(
+                    "object {} is missing from the repository; not scanned",
+                    b.oid
+                ),
+            ),
+            Read::Failed(why) => feed.error(blob_display(b), why),
+        };
+        let listed = std::thread::scope(|s| {
+            for _ in 0..workers {
+                let rx = rx.clone();
+                s.spawn(move || {
+                    for (b, data) in rx {
+                        feed.unit(Unit::new(&data, Arc::new(blob_origin(&b))));
+                    }
+                });
+            }
+            drop(rx);
+            // Several cat-file processes: git's decompression is single-threaded and the critical
+            // path. Measured on redis, two processes on two halves cost the same CPU as one (each
+            // keeps its own delta-base cache warm on a contiguous run of history) and finish in
+            // about half the time.
+            for _ in 0..readers(self.threads) {
+                let batch_rx = batch_rx.clone();
+                let on_blob = &on_blob;
+                let tx = tx.clone();
+                s.spawn(move || {
+                    for batch in batch_rx {
+                        let oids: Vec<&str> = batch.iter().map(|b| b.oid.as_str()).collect();
+                        read_blobs(repo, &oids, max_size, |i, read| {
+                            on_blob(&tx, &batch[i], read)
+                        });
+                    }
+                });
+            }
+            drop(batch_rx);
+            drop(tx);
+            let listed = list_blobs(repo, &revs, self.all_objects, batch_size(), |batch| {
+                let _ = batch_tx.send(batch);
+            });
+            drop(batch_tx);
+            // The readers and workers finish when the channels drain; the scope waits for them.
+            listed
+        });
+        let missing = listed?;
+        let _ = self.listed.set(Listed { revs, missing });
+        Ok(())
+    }
+
+    fn defers_origins(&self) -> bool {
+        true
+    }
+
+    /// Provenance, only for blobs with findings, and the paths of missing objects, in one
+    /// history-wide log pass after the blobs are read: running it alongside the readers took a
+    /// CPU-second from git's decompression, which is the critical path on two cores.
+    fn finalize(&self, held: &[Arc<Origin>], feed: &Feed<'_>) -> Result<Vec<Arc<Origin>>> {
+        let Some(listed) = self.listed.get() else {
+            return Ok(held.to_vec());
+        };
+        let blobs: Vec<Option<BlobRef>> = held.iter().map(blob_of).collect();
+        let wanted: Vec<&str> = blobs
+            .iter()
+            .flatten()
+            .map(|b| b.oid.as_str())
+            .chain(listed.missing.iter().map(String::as_str))
+            .collect();
+        let prov = if wanted.is_empty() {
+            HashMap::new()
+        } else {
+            provenance(&self.repo, &listed.revs, &wanted)?
+        };
+        let head = if held.is_empty() {
+            HashSet::new()
+        } else {
+            self.repo.head_blobs()
+        };
+        for oid in &listed.missing {
+            let path = prov.get(oid.as_str()).and_then(|p| p.first_path());
+            feed.error(
+                missing_display(oid, path.as_deref()),
+                format!("object {oid} is missing from the repository; not scanned"),
+            );
+        }
+        let now = crate::dates::now_secs();
+        Ok(held
+            .iter()
+            .zip(blobs)
+            .map(|(o, b)| match b {
+                Some(b) => Arc::new(history_origin(
+                    &b,
+                    prov.get(b.oid.as_str()),
+                    head.contains(&b.oid),
+                    now,
+                )),
+                None => o.clone(),
+            })
+            .collect())
+    }
+
+    fn hint(&self) -> Option<&'static str> {
+        Some(
+            "hint: a secret in git history stays exposed to anyone with a clone even after it is \
+             deleted: revoke and rotate it first; rewriting history (git filter-repo) only limits \
+             further spread. Accept a finding with an [[allow]] entry (fingerprint, reason, expires) \
+             in .nhiscan.toml.",
+        )
+    }
+}

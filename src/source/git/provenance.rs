@@ -1,0 +1,190 @@
+//! Provenance: where a blob entered the history and where it left it, read from one `git log` pass
+//! over the scanned revisions, for the few blobs that had findings (and the missing ones, to name
+//! their paths).
+
+use std::collections::{HashMap, HashSet};
+use std::process::Stdio;
+use std::sync::Arc;
+
+use anyhow::{bail, Context as _, Result};
+
+use super::repo::{first_line, Repo};
+
+/// One commit as the provenance pass reads it.
+#[derive(Debug)]
+pub(crate) struct CommitInfo {
+    /// The commit id.
+    pub sha: String,
+    /// How many parents it has (more than one: a merge).
+    pub parents: usize,
+    /// The author's name.
+    pub author: String,
+    /// The author's email address.
+    pub email: String,
+    /// When it was authored (Unix seconds).
+    pub author_time: i64,
+    /// When it was committed (Unix seconds).
+    pub commit_time: i64,
+    /// The first line of its message.
+    pub summary: String,
+}
+
+/// A blob appearing at a path in a commit.
+#[derive(Debug)]
+pub(crate) struct Event {
+    /// The commit.
+    pub commit: Arc<CommitInfo>,
+    /// The repository-relative path.
+    pub path: String,
+}
+
+/// Where one blob was added and removed in the history.
+#[derive(Debug, Default)]
+pub(crate) struct BlobHistory {
+    /// Commits that introduced the blob at a path (for a merge: absent from the path in every parent).
+    pub adds: Vec<Event>,
+    /// Commits that took it away from a path.
+    pub removes: Vec<Arc<CommitInfo>>,
+    /// Any path the blob was seen at, for naming missing objects.
+    pub paths: Vec<String>,
+}
+
+impl BlobHistory {
+    /// The first introduction: the oldest adding commit.
+    pub(crate) fn introduced(&self) -> Option<&Event> {
+        self.adds
+            .iter()
+            .min_by_key(|e| (e.commit.commit_time, e.commit.author_time))
+    }
+    /// The last removal: the newest commit that took the blob away from a path.
+    pub(crate) fn removed(&self) -> Option<&Arc<CommitInfo>> {
+        self.removes.iter().max_by_key(|c| c.commit_time)
+    }
+    /// A path to name the blob by: where it was first introduced, else any path it was seen at.
+    pub(crate) fn first_path(&self) -> Option<String> {
+        self.introduced()
+            .map(|e| e.path.clone())
+            .or_else(|| self.paths.first().cloned())
+    }
+}
+
+/// One `git log -m --raw --find-object` pass over the scanned revisions: for each wanted blob, the
+/// commits that added it and removed it. Merges are diffed against each parent (without `-m` the
+/// pass is a third cheaper on redis, but misses blobs that a merge introduces); a merge introduces a
+/// blob at a path only if the blob is there in none of its parents.
+pub(crate) fn provenance(
+    repo: &Repo,
+    revs: &[String],
+    wanted: &[&str],
+) -> Result<HashMap<String, BlobHistory>> {
+    let wanted_set: HashSet<&str> = wanted.iter().copied().collect();
+    let mut cmd = repo.git();
+    cmd.args([
+        "log",
+        "-m",
+        "--raw",
+        "--no-abbrev",
+        "--no-renames",
+        "--no-ext-diff",
+        "--no-textconv",
+        "-z",
+        "--format=%x01%H%x00%P%x00%an%x00%ae%x00%at%x00%ct%x00%s%x00",
+    ]);
+    // Few blobs: let git prune the diff to them. Many: read every change and filter here.
+    if wanted.len() <= 500 {
+        for w in wanted {
+            cmd.arg(format!("--find-object={w}"));
+        }
+    }
+    cmd.args(revs).arg("--");
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot run git log")?;
+    if !out.status.success() {
+        bail!(
+            "cannot read the history of {}: {}",
+            repo.path.display(),
+            first_line(&out.stderr)
+        );
+    }
+    let mut hist: HashMap<String, BlobHistory> = HashMap::new();
+    // Per (commit, blob, path): in how many parent diffs the blob was added there.
+    let mut merge_adds: HashMap<(String, String, String), (usize, Arc<CommitInfo>)> =
+        HashMap::new();
+    let mut current: Option<Arc<CommitInfo>> = None;
+    let mut fields = out
+        .stdout
+        .split(|&b| b == 0)
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .peekable();
+    while let Some(f) = fields.next() {
+        let f = f.trim_start_matches('\n');
+        if let Some(sha) = f.strip_prefix('\u{1}') {
+            let mut next = || fields.next().unwrap_or_default();
+            let parents = next().split_whitespace().count();
+            let author = next();
+            let email = next();
+            let author_time = next().trim().parse().unwrap_or(0);
+            let commit_time = next().trim().parse().unwrap_or(0);
+            let summary = next();
+            current = Some(Arc::new(CommitInfo {
+                sha: sha.to_string(),
+                parents,
+                author,
+                email,
+                author_time,
+                commit_time,
+                summary,
+            }));
+            continue;
+        }
+        let Some(meta) = f.strip_prefix(':') else {
+            continue;
+        };
+        // `:old_mode new_mode old new status` NUL path
+        let path = fields.next().unwrap_or_default();
+        let mut m = meta.split(' ');
+        let (_, _, old, new) = (
+            m.next(),
+            m.next(),
+            m.next().unwrap_or(""),
+            m.next().unwrap_or(""),
+        );
+        let Some(c) = &current else { continue };
+        if old == new {
+            continue;
+        }
+        if wanted_set.contains(new) {
+            let h = hist.entry(new.to_string()).or_default();
+            h.paths.push(path.clone());
+            if c.parents <= 1 {
+                h.adds.push(Event {
+                    commit: c.clone(),
+                    path: path.clone(),
+                });
+            } else {
+                let e = merge_adds
+                    .entry((c.sha.clone(), new.to_string(), path.clone()))
+                    .or_insert_with(|| (0, c.clone()));
+                e.0 += 1;
+            }
+        }
+        if wanted_set.contains(old) {
+            let h = hist.entry(old.to_string()).or_default();
+            h.paths.push(path.clone());
+            if c.parents <= 1 {
+                h.removes.push(c.clone());
+            }
+        }
+    }
+    for ((_, blob, path), (n, c)) in merge_adds {
+        if n >= c.parents {
+            hist.entry(blob)
+                .or_default()
+                .adds
+                .push(Event { commit: c, path });
+        }
+    }
+    Ok(hist)
+}
