@@ -33,7 +33,7 @@ fn corpus(size: usize) -> Vec<u8> {
 fn main() {
     let rules = nhiscan::engine::rule::builtin().expect("rules");
     let n_rules = rules.len();
-    let scanner = Scanner::new(rules).expect("scanner");
+    let scanner = Scanner::new(rules, nhiscan::lifetime::DEFAULT_MAX_SECONDS).expect("scanner");
     let mut data = corpus(64 << 20);
     // Two planted secrets, assembled here (a fake AWS key id and a fake Stripe key).
     let planted = format!(

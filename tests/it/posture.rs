@@ -796,10 +796,8 @@ fn regex_findings_carry_lifetimes_from_the_token_itself() {
 fn jsonl_carries_the_policy_verdicts() {
     let out = policy_env("jsonl", "fixtures/posture/policy.toml");
     assert_eq!(out.status.code(), Some(1));
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let (lines, end) = crate::support::jsonl(&out);
     // One line per finding, none of them a `policy-*` finding of its own.
     assert_eq!(verdicts(&lines), policy_env_verdicts());
+    assert_eq!(end["summary"]["findings"], 5);
 }

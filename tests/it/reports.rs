@@ -78,6 +78,8 @@ fn json_report() {
     let report = json(&run(dir.path(), "json"));
     insta::assert_json_snapshot!(report, {
         ".summary.seconds" => "[seconds]",
+        ".tool.version" => "[version]",
+        ".tool.build" => "[build]",
     });
 }
 
@@ -85,12 +87,22 @@ fn json_report() {
 fn jsonl_report() {
     let dir = project();
     let out = run(dir.path(), "jsonl");
-    // Findings stream as the walk finds them: sort the lines, keep each line as written.
-    let mut lines: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
-    lines.sort();
+    let text = std::str::from_utf8(&out.stdout).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
     for l in &lines {
         serde_json::from_str::<Value>(l).expect("each line is one JSON object");
     }
+    // Findings stream as the walk finds them: sort them, keep each line as written; the trailer
+    // (`"type":"end"`) comes last.
+    let trailer = lines.pop().unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(trailer).unwrap()["type"],
+        "end"
+    );
+    lines.sort();
+    let seconds = regex::Regex::new(r#""seconds":[0-9.e-]+"#).unwrap();
+    let trailer = seconds.replace(trailer, r#""seconds":"[seconds]""#);
+    lines.push(&trailer);
     insta::assert_snapshot!(lines.join("\n"));
 }
 

@@ -221,14 +221,15 @@ fn several_reports_in_one_run() {
 fn jsonl_streams_one_finding_a_line() {
     let dir = materialize("core", &core_subst);
     let out = run_in(dir.path(), &["scan", ".", "--format", "jsonl", "-q"]);
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let (lines, end) = jsonl(&out);
     assert_eq!(lines.len(), 9);
     assert!(lines
         .iter()
         .all(|l| l["rule_id"].is_string() && l["fingerprint"].is_string()));
+    // The trailer says the stream is whole and counts what it carried.
+    assert_eq!(end["complete"], true);
+    assert_eq!(end["summary"]["findings"], 9);
+    assert_eq!(end["errors"].as_array().map(Vec::len), Some(0));
 }
 
 #[test]

@@ -41,6 +41,22 @@ pub fn json(out: &Output) -> serde_json::Value {
     })
 }
 
+/// Parses `--format jsonl` output: one finding a line, then the trailer (`"type": "end"`) that
+/// says whether the stream is complete.
+pub fn jsonl(out: &Output) -> (Vec<serde_json::Value>, serde_json::Value) {
+    let mut lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let trailer = lines.pop().expect("a trailer line");
+    assert_eq!(trailer["type"], "end", "the last line is the trailer");
+    assert!(
+        lines.iter().all(|l| l.get("type").is_none()),
+        "one trailer, last"
+    );
+    (lines, trailer)
+}
+
 /// (file, line, rule) of a finding.
 pub type Triple = (String, u64, String);
 
