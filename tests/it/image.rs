@@ -2,105 +2,20 @@
 //! layouts as tarballs, directories and standard input; gzip, zstd and plain layers; whiteouts,
 //! opaque directories and overwrites; config Env/history; nested archives; broken input.
 
-mod common;
-
-use std::io::Write;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
-use common::{github_token, json as parse_json, nhiscan};
+use crate::support::{
+    config, docker_save, github_token, gz, json as parse_json, layer, nhiscan, sha, tar_of, Entry,
+};
 
 /// The shipped rules these tests assert on; enabling only them keeps the results exact as the rule
 /// set grows.
 const ENABLE: &str = "github-pat-classic,aws-access-key-id,dockerfile-env-secret,dockerfile-arg-secret-default,dockerfile-run-inline-credential";
 
-enum Entry<'a> {
-    File(&'a str, Vec<u8>),
-    Dir(&'a str),
-}
-
-/// A layer tar. Names are written raw (no path checks), so tests can make `..` and absolute entries.
-fn layer(entries: &[Entry]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for e in entries {
-        let (name, data, kind) = match e {
-            Entry::File(n, d) => (*n, d.as_slice(), tar::EntryType::Regular),
-            Entry::Dir(n) => (*n, &[][..], tar::EntryType::Directory),
-        };
-        let mut h = tar::Header::new_gnu();
-        let raw = &mut h.as_old_mut().name;
-        raw[..name.len()].copy_from_slice(name.as_bytes());
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_entry_type(kind);
-        h.set_cksum();
-        b.append(&h, data).unwrap();
-    }
-    b.into_inner().unwrap()
-}
-
-fn gz(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
 fn zst(data: &[u8]) -> Vec<u8> {
     zstd::encode_all(data, 1).unwrap()
-}
-
-fn sha(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// An image config: Env, and one history entry per layer (plus an empty ENV entry first).
-fn config(env: &[&str], created_by: &[&str]) -> Vec<u8> {
-    let mut history = vec![json!({"created_by": "ENV PATH=/usr/bin", "empty_layer": true})];
-    history.extend(created_by.iter().map(|c| json!({ "created_by": c })));
-    serde_json::to_vec(&json!({
-        "architecture": "amd64", "os": "linux",
-        "config": { "Env": env, "Cmd": ["/app/run"], "Labels": {"maintainer": "team"} },
-        "rootfs": { "type": "layers", "diff_ids": [] },
-        "history": history,
-    }))
-    .unwrap()
-}
-
-fn tar_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for (name, data) in files {
-        let mut h = tar::Header::new_gnu();
-        h.set_path(name).unwrap();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append(&h, data.as_slice()).unwrap();
-    }
-    b.into_inner().unwrap()
-}
-
-/// A `docker save` tarball (Docker 25+ shape: blobs/sha256/..., manifest.json at the end).
-fn docker_save(layers: &[Vec<u8>], cfg: &[u8]) -> Vec<u8> {
-    let mut files = Vec::new();
-    let mut names = Vec::new();
-    for l in layers {
-        let name = format!("blobs/sha256/{}", sha(l));
-        names.push(name.clone());
-        files.push((name, l.clone()));
-    }
-    let cfg_name = format!("blobs/sha256/{}", sha(cfg));
-    files.push((cfg_name.clone(), cfg.to_vec()));
-    let manifest = json!([{ "Config": cfg_name, "RepoTags": ["app:1"], "Layers": names }]);
-    files.push((
-        "manifest.json".into(),
-        serde_json::to_vec(&manifest).unwrap(),
-    ));
-    tar_of(&files)
 }
 
 /// An OCI image layout: (path, bytes) of every file. `platforms`: one (platform, layers, config)
@@ -256,7 +171,7 @@ fn layered(tok: &[String]) -> (Vec<Vec<u8>>, Vec<u8>) {
         &[
             "PATH=/usr/bin",
             "DB_PASSWORD=Pr0d-db-pw-2024",
-            &format!("AWS_ACCESS_KEY_ID={}", common::aws_key_id(3)),
+            &format!("AWS_ACCESS_KEY_ID={}", crate::support::aws_key_id(3)),
         ],
         &[
             "COPY . / # buildkit",
@@ -394,12 +309,7 @@ fn sarif_points_at_the_image_with_layer_properties() {
         .output()
         .unwrap();
     let s = parse_json(&out);
-    let schema: Value = serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&s)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let errors = crate::support::sarif_schema_errors(&s);
     assert!(errors.is_empty(), "{errors:#?}");
     let results = s["runs"][0]["results"].as_array().unwrap();
     let r = results

@@ -1,10 +1,8 @@
 //! `nhiscan scan` end to end: the core fixtures give exactly the planted findings and nothing on the
 //! decoys; bad input is reported by name and does not stop the scan; secrets never leak by default.
 
-mod common;
-
+use crate::support::*;
 use base64::Engine as _;
-use common::*;
 
 fn url_encode(s: &str) -> String {
     s.bytes()
@@ -223,14 +221,15 @@ fn several_reports_in_one_run() {
 fn jsonl_streams_one_finding_a_line() {
     let dir = materialize("core", &core_subst);
     let out = run_in(dir.path(), &["scan", ".", "--format", "jsonl", "-q"]);
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let (lines, end) = jsonl(&out);
     assert_eq!(lines.len(), 9);
     assert!(lines
         .iter()
         .all(|l| l["rule_id"].is_string() && l["fingerprint"].is_string()));
+    // The trailer says the stream is whole and counts what it carried.
+    assert_eq!(end["complete"], true);
+    assert_eq!(end["summary"]["findings"], 9);
+    assert_eq!(end["errors"].as_array().map(Vec::len), Some(0));
 }
 
 #[test]
@@ -392,28 +391,4 @@ fn inline_allow_suppresses_that_line_only() {
         vec![("x.env".into(), 2, "github-pat-classic".into())]
     );
     assert_eq!(r["summary"]["suppressed"], 1);
-}
-
-#[test]
-fn rules_list_and_explain() {
-    let out = nhiscan()
-        .args(["rules", "list", "--format", "json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(v.as_array().unwrap().len() >= 150);
-    let out = nhiscan()
-        .args(["rules", "explain", "github-pat-classic"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("How to fix") && text.contains("ghp_"),
-        "{text}"
-    );
-    let out = nhiscan()
-        .args(["rules", "explain", "nope"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
 }

@@ -1,10 +1,6 @@
 //! `.nhiscan.toml` and `--baseline` on the scanning commands.
 
-mod common;
-mod gitutil;
-
-use common::{aws_key_id, github_token, json, triples};
-use gitutil::{stderr, Repo};
+use crate::support::{aws_key_id, github_token, json, nhiscan, stderr, triples, Repo, RULES};
 
 /// A directory with one AWS key (line 2 of conf/a.ini) and one GitHub token (line 1 of fixtures/t.txt).
 fn project() -> Repo {
@@ -45,7 +41,7 @@ fn unknown_key_is_rejected_naming_it() {
         stderr(&out)
     );
     r.write(".nhiscan.toml", "[severity]\nno-such-rule = \"low\"\n");
-    let out = common::nhiscan()
+    let out = nhiscan()
         .current_dir(&r.dir)
         .args(["scan", "."])
         .output()
@@ -130,11 +126,7 @@ fn severity_overrides_rules_and_allow_paths() {
     let r = project();
     let extra = r.home().join("cfgdir");
     std::fs::create_dir_all(&extra).unwrap();
-    std::fs::write(
-        extra.join("more.toml"),
-        gitutil::RULES.replace("test-", "more-"),
-    )
-    .unwrap();
+    std::fs::write(extra.join("more.toml"), RULES.replace("test-", "more-")).unwrap();
     let cfg = extra.join("nhiscan.toml");
     std::fs::write(
         &cfg,
@@ -142,7 +134,7 @@ fn severity_overrides_rules_and_allow_paths() {
     )
     .unwrap();
     let rules = r.rules.to_string_lossy().to_string();
-    let out = common::nhiscan()
+    let out = nhiscan()
         .current_dir(&r.dir)
         .args([
             "scan",

@@ -2,19 +2,7 @@
 //! code scanning needs: rules with help and security-severity, relative uris under a base id, regions
 //! and stable partial fingerprints.
 
-mod common;
-
-use common::*;
-
-fn schema_errors(doc: &serde_json::Value) -> Vec<String> {
-    let schema: serde_json::Value =
-        serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).expect("schema parses");
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    validator
-        .iter_errors(doc)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect()
-}
+use crate::support::*;
 
 fn scan_sarif(dir: &std::path::Path) -> serde_json::Value {
     let out = run_in(dir, &["scan", ".", "--format", "sarif"]);
@@ -46,7 +34,7 @@ fn sarif_is_schema_valid_and_github_ready() {
     let dir = tempfile::tempdir().unwrap();
     planted(dir.path());
     let doc = scan_sarif(dir.path());
-    let errors = schema_errors(&doc);
+    let errors = sarif_schema_errors(&doc);
     assert!(errors.is_empty(), "schema errors:\n{}", errors.join("\n"));
     let run = &doc["runs"][0];
     assert_eq!(doc["version"], "2.1.0");
@@ -122,6 +110,6 @@ fn an_empty_scan_is_valid_sarif_too() {
     let out = run_in(dir.path(), &["scan", ".", "--format", "sarif"]);
     assert_eq!(out.status.code(), Some(0));
     let doc = json(&out);
-    assert!(schema_errors(&doc).is_empty());
+    assert!(sarif_schema_errors(&doc).is_empty());
     assert_eq!(doc["runs"][0]["results"].as_array().unwrap().len(), 0);
 }

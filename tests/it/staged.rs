@@ -1,14 +1,6 @@
 //! `nhiscan staged`, `nhiscan scan --staged` and `nhiscan install-hook`: the pre-commit check.
 
-mod common;
-mod gitutil;
-
-use common::{aws_key_id, github_token, json, triples};
-use gitutil::{stderr, Repo};
-
-fn t(path: &str, line: u64, rule: &str) -> (String, u64, String) {
-    (path.to_string(), line, rule.to_string())
-}
+use crate::support::{aws_key_id, git_cmd, github_token, json, nhiscan, stderr, t, triples, Repo};
 
 #[test]
 fn first_commit_of_a_new_repository_is_checked() {
@@ -81,7 +73,7 @@ fn deletions_and_binary_files_do_not_report() {
 #[test]
 fn staged_outside_a_repository_exits_2() {
     let dir = tempfile::tempdir().unwrap();
-    let out = common::nhiscan()
+    let out = nhiscan()
         .current_dir(dir.path())
         .env("GIT_CEILING_DIRECTORIES", dir.path())
         .args(["staged"])
@@ -126,7 +118,7 @@ fn install_hook_blocks_a_commit_and_respects_foreign_hooks() {
         std::env::var("PATH").unwrap()
     );
     r.git(&["add", "-A"]);
-    let commit = gitutil::git_cmd(&r.dir, r.home())
+    let commit = git_cmd(&r.dir, r.home())
         .env("PATH", &path)
         .args(["commit", "-q", "-m", "leak"])
         .output()
@@ -144,7 +136,7 @@ fn install_hook_blocks_a_commit_and_respects_foreign_hooks() {
     // Fixing the file lets the commit through.
     r.write("leak.txt", "KEY=from-the-environment\n");
     r.git(&["add", "-A"]);
-    let commit = gitutil::git_cmd(&r.dir, r.home())
+    let commit = git_cmd(&r.dir, r.home())
         .env("PATH", &path)
         .args(["commit", "-q", "-m", "fixed"])
         .output()

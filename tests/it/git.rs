@@ -1,14 +1,8 @@
 //! `nhiscan git`: history scans on repositories built here with the git CLI.
 
-mod common;
-mod gitutil;
-
-use common::{aws_key_id, github_token, json, triples};
-use gitutil::{stderr, Repo};
-
-fn t(path: &str, line: u64, rule: &str) -> (String, u64, String) {
-    (path.to_string(), line, rule.to_string())
-}
+use crate::support::{
+    aws_key_id, github_token, json, nhiscan, stderr, stdout, t, triples, Repo, ENABLE,
+};
 
 fn props(report: &serde_json::Value, i: usize) -> serde_json::Value {
     report["findings"][i]["properties"].clone()
@@ -245,7 +239,7 @@ fn corrupt_object_is_reported_and_the_rest_scanned() {
 #[test]
 fn not_a_repository_and_unknown_revision_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let out = common::nhiscan()
+    let out = nhiscan()
         .current_dir(dir.path())
         .args(["git", "."])
         .env("GIT_CEILING_DIRECTORIES", dir.path())
@@ -373,7 +367,7 @@ fn clean_history_exits_0_and_text_report_shows_provenance() {
     let c = r.commit("oops");
     let out = r.nhiscan(&["git"]);
     assert_eq!(out.status.code(), Some(1));
-    let text = gitutil::stdout(&out);
+    let text = stdout(&out);
     assert!(
         text.contains(&format!("b.txt (commit {})", &c[..7])),
         "{text}"
@@ -449,18 +443,12 @@ fn several_readers_find_the_same_and_report_damage() {
     std::fs::remove_file(r.dir.join(".git/objects").join(&lost[..2]).join(&lost[2..])).unwrap();
     for readers in ["1", "3", "16"] {
         let rules = r.rules.to_string_lossy().to_string();
-        let out = common::nhiscan()
+        let out = nhiscan()
             .current_dir(&r.dir)
             .env("NHISCAN_GIT_READERS", readers)
             .env("NHISCAN_GIT_BATCH", "2")
             .args([
-                "git",
-                "--rules",
-                &rules,
-                "--enable",
-                gitutil::ENABLE,
-                "--format",
-                "json",
+                "git", "--rules", &rules, "--enable", ENABLE, "--format", "json",
             ])
             .output()
             .unwrap();

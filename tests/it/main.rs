@@ -1,0 +1,16 @@
+//! nhiscan's integration tests, one crate: [`support`] holds the shared helpers, each module one
+//! capability. Analyzers and rules run in process ([`nhiscan::scan::Scanner`]); the binary is kept for
+//! what a user sees (exit codes, options, config, hooks, reports, git history, images).
+
+mod config;
+mod dockerfile;
+mod git;
+mod image;
+mod pipeline;
+mod posture;
+mod reports;
+mod rules;
+mod sarif;
+mod scan;
+mod staged;
+mod support;
