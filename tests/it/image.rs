@@ -2,6 +2,7 @@
 //! layouts as tarballs, directories and standard input; gzip, zstd and plain layers; whiteouts,
 //! opaque directories and overwrites; config Env/history; nested archives; broken input.
 
+use std::io::Write as _;
 use std::path::Path;
 
 use serde_json::{json, Value};
