@@ -94,11 +94,6 @@ impl Scanner {
         self.scan(&Unit::new(data, Arc::new(Origin::file(path, path))))
     }
 
-    /// Scans bytes with an origin and no build context (sources not yet producing [`Unit`]s).
-    pub fn scan_bytes(&self, data: &[u8], origin: &Arc<Origin>) -> UnitResult {
-        self.scan(&Unit::new(data, origin.clone()))
-    }
-
     /// Runs the engine and the analyzers on one unit.
     pub(crate) fn scan(&self, unit: &Unit<'_>) -> UnitResult {
         let (data, origin) = (unit.data, &unit.origin);
