@@ -29,7 +29,7 @@ fn corpus(size: usize) -> Vec<u8> {
 }
 
 fn main() {
-    let n_rules = nhiscan::engine::rule::builtin().expect("rules").len();
+    let n_rules = nhiscan::rules::builtin().expect("rules").len();
     let scanner = Scanner::builtin().expect("scanner");
     let mut data = corpus(64 << 20);
     // Two planted secrets, assembled here (a fake AWS key id and a fake Stripe key).

@@ -381,7 +381,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 
 impl OutputArgs {
     /// The output options, colour resolved (`auto`: a terminal on standard output and no `NO_COLOR`).
-    pub fn resolve(&self) -> OutputOptions {
+    pub(crate) fn resolve(&self) -> OutputOptions {
         use std::io::IsTerminal;
         let color = match self.color {
             ColorChoice::Always => true,
@@ -416,7 +416,7 @@ impl OutputArgs {
 
 impl RuleArgs {
     /// The rule selection these flags make.
-    pub fn resolve(&self) -> RuleSelection {
+    pub(crate) fn resolve(&self) -> RuleSelection {
         RuleSelection {
             files: self.rule_files.clone(),
             enable: self.enable.clone(),
@@ -427,7 +427,7 @@ impl RuleArgs {
 
 impl ProjectArgs {
     /// The project options these flags make.
-    pub fn resolve(&self) -> ProjectOptions {
+    pub(crate) fn resolve(&self) -> ProjectOptions {
         ProjectOptions {
             config: self.config.clone(),
             no_suppress: self.no_suppress,
@@ -439,7 +439,7 @@ impl ProjectArgs {
 
 /// The settings of a scanning command, from its option groups. `image` carries the image reader's
 /// limits where the command has them (elsewhere the defaults stand, unused).
-pub fn settings(
+pub(crate) fn settings(
     rules: &RuleArgs,
     project: &ProjectArgs,
     limits: &LimitArgs,

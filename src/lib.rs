@@ -1,23 +1,34 @@
 //! nhiscan: finds hardcoded secrets, long-lived keys and wildcard permissions of non-human identities.
 //!
-//! Data flows one way: a [`source`] yields content with an [`Origin`](finding::Origin); the
-//! [`scan::Scanner`] runs the rule [`engine`] and the structural [`analyze`]rs over it; findings go into
-//! a [`collect::Collector`] that applies suppressions; [`report`]s render the finished list.
+//! Data flows one way (`docs/architecture.md`): settings resolved once, a pipeline (`run`) that loads
+//! the project, drives a source producing units, scans them (`scan`: the rule engine and the
+//! structural analyzers), collects and filters findings, computes the outcome once and renders the
+//! reports. The binary is the interface; this library exposes only what the binary, the tests and the
+//! benchmarks need.
 
-pub mod analyze;
 pub mod cli;
 pub mod cmd;
-pub mod collect;
-pub mod config;
-pub mod dates;
-pub mod engine;
 pub mod finding;
-pub mod lifetime;
-pub mod progress;
-pub mod report;
-pub mod ruleset;
-pub mod run;
 pub mod scan;
-pub mod settings;
-pub mod source;
-pub mod util;
+
+pub(crate) mod analyze;
+pub(crate) mod collect;
+pub(crate) mod config;
+pub(crate) mod dates;
+pub(crate) mod engine;
+pub(crate) mod lifetime;
+pub(crate) mod progress;
+pub(crate) mod report;
+pub(crate) mod ruleset;
+pub(crate) mod run;
+pub(crate) mod settings;
+pub(crate) mod source;
+pub(crate) mod util;
+
+/// Rules as data: the built-in rule files, parsing and checking rule files.
+pub mod rules {
+    pub use crate::cmd::rules::check_file;
+    pub use crate::engine::rule::{builtin, check_unique, parse_file, Rule, RuleSpec, BUILTIN};
+}
+
+pub use lifetime::aws_account_id;

@@ -48,10 +48,7 @@ fn main() {
     match result {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!(
-                "error: {}",
-                nhiscan::report::escape::terminal_lines(&format!("{e:#}"))
-            );
+            cmd::print_error(&e);
             std::process::exit(cmd::EXIT_ERROR);
         }
     }

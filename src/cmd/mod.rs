@@ -12,3 +12,11 @@ pub mod scan;
 pub mod staged;
 
 pub use crate::run::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
+
+/// Prints a fatal error on standard error, control characters escaped (a path may hold any byte).
+pub fn print_error(e: &anyhow::Error) {
+    eprintln!(
+        "error: {}",
+        crate::report::escape::terminal_lines(&format!("{e:#}"))
+    );
+}

@@ -756,7 +756,7 @@ fn posture_rule_files_pass_their_examples() {
     ] {
         let path = root().join("rules").join(f);
         let text = std::fs::read_to_string(&path).unwrap();
-        let (rules, examples, failures) = nhiscan::cmd::rules::check_file(f, &text).unwrap();
+        let (rules, examples, failures) = nhiscan::rules::check_file(f, &text).unwrap();
         assert!(
             rules > 0 && examples >= 2 * rules,
             "{f}: {rules} rules, {examples} examples"
@@ -784,7 +784,7 @@ fn regex_findings_carry_lifetimes_from_the_token_itself() {
     assert_eq!(lifetime(2).kind, LifetimeKind::ShortLived);
     let aws = lifetime(3);
     assert_eq!(aws.kind, LifetimeKind::LongLived);
-    let account = nhiscan::lifetime::aws_account_id(&key).unwrap();
+    let account = nhiscan::aws_account_id(&key).unwrap();
     assert!(
         aws.reason.contains(&format!("AWS account {account}")),
         "{}",

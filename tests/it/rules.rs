@@ -2,8 +2,8 @@
 //! file says (the same check as `nhiscan rules check`); `nhiscan rules list|explain` cover every id
 //! nhiscan can report, `policy-*` included.
 
-use nhiscan::cmd::rules::check_file;
-use nhiscan::engine::rule::{builtin, BUILTIN};
+use nhiscan::rules::check_file;
+use nhiscan::rules::{builtin, BUILTIN};
 use nhiscan::finding::Category;
 
 use crate::support::nhiscan;
@@ -39,7 +39,7 @@ fn every_builtin_rule_passes_its_examples() {
 #[test]
 fn the_builtin_set_is_large_unique_and_documented() {
     let rules = builtin().expect("built-in rules load");
-    nhiscan::engine::rule::check_unique(&rules).expect("unique ids");
+    nhiscan::rules::check_unique(&rules).expect("unique ids");
     let secret_rules = rules.iter().filter(|r| r.spec.pattern.is_some()).count();
     assert!(secret_rules >= 150, "only {secret_rules} secret rules");
     for r in &rules {
@@ -69,7 +69,7 @@ pattern = '''(unclosed'''
 lifetime = { kind = "unknown", reason = "r" }
 remediation = "rotate it"
 "#;
-    let err = nhiscan::engine::rule::parse_file("custom.toml", bad, true)
+    let err = nhiscan::rules::parse_file("custom.toml", bad, true)
         .unwrap_err()
         .to_string();
     assert!(
@@ -80,7 +80,7 @@ remediation = "rotate it"
         "pattern = '''(unclosed'''",
         "pattern = 'x(y)'\nseverity_level = 1",
     );
-    let err = nhiscan::engine::rule::parse_file("custom.toml", &unknown, true)
+    let err = nhiscan::rules::parse_file("custom.toml", &unknown, true)
         .unwrap_err()
         .to_string();
     assert!(err.contains("severity_level"), "{err}");

@@ -123,13 +123,7 @@ pub fn scanner() -> &'static Scanner {
 
 /// A scanner running only the built-in rules `ids`, with the default token lifetime.
 pub fn scanner_of(ids: &[&str]) -> Scanner {
-    let rules: Vec<_> = nhiscan::engine::rule::builtin()
-        .expect("built-in rules load")
-        .into_iter()
-        .filter(|r| ids.contains(&r.id()))
-        .collect();
-    assert_eq!(rules.len(), ids.len(), "unknown rule id in {ids:?}");
-    Scanner::new(rules, nhiscan::lifetime::DEFAULT_MAX_SECONDS).expect("rules compile")
+    Scanner::only(ids).expect("known rule ids that compile")
 }
 
 /// What scanning every file under `dir` (relative to the repository root, e.g. `fixtures/posture`)
