@@ -27,11 +27,11 @@ use serde::Deserialize;
 
 use crate::finding::Severity;
 
-pub const FILE_NAME: &str = ".nhiscan.toml";
+pub(crate) const FILE_NAME: &str = ".nhiscan.toml";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Config {
+pub(crate) struct Config {
     /// Extra rule files (the rules/*.toml format), relative to the config file.
     #[serde(default)]
     pub rules: Vec<PathBuf>,
@@ -60,7 +60,7 @@ pub struct Config {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Allow {
+pub(crate) struct Allow {
     pub fingerprint: String,
     pub reason: String,
     /// `YYYY-MM-DD`: the last day the suppression holds.
@@ -74,7 +74,7 @@ pub struct Allow {
 impl Config {
     /// `explicit` (from `--config`) must exist; otherwise the nearest `.nhiscan.toml` from `start` up
     /// to `root` (the repository root) is read, if there is one, as ruff and ripgrep find theirs.
-    pub fn load(explicit: Option<&Path>, start: &Path, root: &Path) -> Result<Config> {
+    pub(crate) fn load(explicit: Option<&Path>, start: &Path, root: &Path) -> Result<Config> {
         let path = match explicit {
             Some(p) => p.to_path_buf(),
             None => {
@@ -103,7 +103,7 @@ impl Config {
         Ok(c)
     }
 
-    pub fn parse(text: &str) -> Result<Config> {
+    pub(crate) fn parse(text: &str) -> Result<Config> {
         // The message and the position only: toml's own rendering quotes the offending line, which
         // may hold a secret.
         let mut c: Config = toml::from_str(text).map_err(|e| {
@@ -141,12 +141,12 @@ impl Config {
 }
 
 /// `YYYY-MM-DD` to days since 1970-01-01.
-pub fn parse_date(s: &str) -> Result<i64> {
+pub(crate) fn parse_date(s: &str) -> Result<i64> {
     crate::dates::parse_day(s)
 }
 
 /// Today (UTC) as days since 1970-01-01; `NHISCAN_TODAY=YYYY-MM-DD` overrides it for reproducible runs.
-pub fn today() -> i64 {
+pub(crate) fn today() -> i64 {
     if let Some(d) = std::env::var("NHISCAN_TODAY")
         .ok()
         .and_then(|s| parse_date(&s).ok())

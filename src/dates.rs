@@ -6,26 +6,26 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 
 /// Seconds since 1970-01-01 UTC now.
-pub fn now_secs() -> i64 {
+pub(crate) fn now_secs() -> i64 {
     Timestamp::now().as_second()
 }
 
 /// `YYYY-MM-DD` (UTC) of a Unix time in seconds.
-pub fn iso_date(secs: i64) -> String {
+pub(crate) fn iso_date(secs: i64) -> String {
     Timestamp::from_second(secs)
         .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string())
         .unwrap_or_else(|_| "invalid date".into())
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` (UTC) of a Unix time in seconds: when a commit was made.
-pub fn iso_time(secs: i64) -> String {
+pub(crate) fn iso_time(secs: i64) -> String {
     Timestamp::from_second(secs)
         .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_else(|_| "invalid date".into())
 }
 
 /// A strict `YYYY-MM-DD` as days since 1970-01-01.
-pub fn parse_day(s: &str) -> Result<i64> {
+pub(crate) fn parse_day(s: &str) -> Result<i64> {
     let ok_shape = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
     anyhow::ensure!(ok_shape, "expected YYYY-MM-DD");
     let d: Date = s.parse().context("no such day")?;
@@ -33,7 +33,7 @@ pub fn parse_day(s: &str) -> Result<i64> {
 }
 
 /// Today (UTC) as days since 1970-01-01.
-pub fn today() -> i64 {
+pub(crate) fn today() -> i64 {
     now_secs().div_euclid(86_400)
 }
 

@@ -12,7 +12,7 @@ use crate::engine::Rule;
 use crate::finding::{Lifetime, LifetimeKind};
 
 /// The longest a token may live and still count as short-lived, when no policy says otherwise.
-pub const DEFAULT_MAX_SECONDS: u64 = 86_400;
+pub(crate) const DEFAULT_MAX_SECONDS: u64 = 86_400;
 
 fn lt(kind: LifetimeKind, reason: impl Into<String>) -> Lifetime {
     Lifetime {
@@ -23,7 +23,7 @@ fn lt(kind: LifetimeKind, reason: impl Into<String>) -> Lifetime {
 
 /// The lifetime of `secret` found by `rule`: what the token itself says, else what the rule declares.
 /// `max_seconds`: the longest a token may live and still count as short-lived.
-pub fn refine(rule: &Rule, secret: &str, max_seconds: u64) -> Lifetime {
+pub(crate) fn refine(rule: &Rule, secret: &str, max_seconds: u64) -> Lifetime {
     let s = secret.trim();
     if let Some(l) = aws(s) {
         return l;
@@ -130,7 +130,7 @@ fn github(s: &str) -> Option<Lifetime> {
 }
 
 /// A JWT's lifetime from its `exp` (and `iat`) claims; None if `s` is not a decodable JWT.
-pub fn jwt(s: &str, now: u64, max: u64) -> Option<Lifetime> {
+pub(crate) fn jwt(s: &str, now: u64, max: u64) -> Option<Lifetime> {
     let mut parts = s.split('.');
     let (h, p) = (parts.next()?, parts.next()?);
     if !h.starts_with("eyJ") || parts.next().is_none() {

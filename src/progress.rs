@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::collect::Collector;
 
 /// Runs `work` while a progress line (when wanted) shows the collector's counters.
-pub fn while_running<T>(sink: &Collector, quiet: bool, work: impl FnOnce() -> T) -> T {
+pub(crate) fn while_running<T>(sink: &Collector, quiet: bool, work: impl FnOnce() -> T) -> T {
     if quiet || !std::io::stderr().is_terminal() {
         return work();
     }

@@ -7,7 +7,7 @@ use crate::engine::rule::{self, Rule};
 use crate::settings::RuleSelection;
 
 /// The rules `args` select, with the project's extra rule files.
-pub fn load(args: &RuleSelection, extra_files: &[std::path::PathBuf]) -> Result<Vec<Rule>> {
+pub(crate) fn load(args: &RuleSelection, extra_files: &[std::path::PathBuf]) -> Result<Vec<Rule>> {
     let mut rules = rule::builtin()?;
     for f in args.files.iter().chain(extra_files) {
         rules.extend(rule::load_path(f)?);

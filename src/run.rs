@@ -93,7 +93,7 @@ impl Project {
 }
 
 /// A finished scan: its outcome, and what reports need to render it.
-pub struct Finished {
+pub(crate) struct Finished {
     pub outcome: Outcome,
     pub(crate) scanner: Scanner,
     /// The directory repository-relative paths are relative to (SARIF's `SRCROOT`).

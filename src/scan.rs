@@ -26,7 +26,7 @@ pub(crate) struct Unit<'a> {
 
 impl<'a> Unit<'a> {
     /// A whole unit with no build context.
-    pub fn new(data: &'a [u8], origin: Arc<Origin>) -> Unit<'a> {
+    pub(crate) fn new(data: &'a [u8], origin: Arc<Origin>) -> Unit<'a> {
         Unit {
             data,
             origin,

@@ -9,7 +9,7 @@ use crate::report::Format;
 
 /// How far sources read: the same limits for every source.
 #[derive(Debug, Clone)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Units larger than this are skipped (`--max-file-size`).
     pub max_file_size: u64,
     /// Image layers: stop reading a layer that expands past this (decompression bomb guard).
@@ -33,7 +33,7 @@ impl Default for Limits {
 
 /// Which rules run: built-in plus extra files, narrowed by enable/disable.
 #[derive(Debug, Clone, Default)]
-pub struct RuleSelection {
+pub(crate) struct RuleSelection {
     pub files: Vec<PathBuf>,
     pub enable: Vec<String>,
     pub disable: Vec<String>,
@@ -41,7 +41,7 @@ pub struct RuleSelection {
 
 /// The project's own inputs: config file, suppressions, baseline, policy.
 #[derive(Debug, Clone, Default)]
-pub struct ProjectOptions {
+pub(crate) struct ProjectOptions {
     /// `--config FILE`; otherwise `.nhiscan.toml` in the source's project directory.
     pub config: Option<PathBuf>,
     /// `--no-suppress`: report suppressed findings too.
@@ -54,7 +54,7 @@ pub struct ProjectOptions {
 
 /// Where and how reports are written.
 #[derive(Debug, Clone)]
-pub struct OutputOptions {
+pub(crate) struct OutputOptions {
     pub format: Format,
     /// `-o FILE`; None: standard output.
     pub output: Option<PathBuf>,
@@ -94,7 +94,7 @@ impl Default for OutputOptions {
 
 /// Everything a scanning command resolved from its arguments, before any scan starts.
 #[derive(Debug, Clone, Default)]
-pub struct Settings {
+pub(crate) struct Settings {
     pub rules: RuleSelection,
     pub project: ProjectOptions,
     pub output: OutputOptions,
@@ -104,7 +104,7 @@ pub struct Settings {
 }
 
 /// Default worker count: the cores this process may use.
-pub fn default_threads() -> usize {
+pub(crate) fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 

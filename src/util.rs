@@ -8,7 +8,7 @@ use anyhow::{bail, Context as _, Result};
 /// Reads a small text input of the user's (config, rule file, policy, baseline): it must be a
 /// regular file no larger than `max` bytes, so `rules = ["/dev/zero"]` in a repository's own config
 /// is an error naming the file, not a read until memory runs out.
-pub fn read_text(path: &Path, max: u64, what: &str) -> Result<String> {
+pub(crate) fn read_text(path: &Path, max: u64, what: &str) -> Result<String> {
     let meta = std::fs::metadata(path)
         .with_context(|| format!("{}: cannot read {what}", path.display()))?;
     if !meta.is_file() {
@@ -29,6 +29,6 @@ pub fn read_text(path: &Path, max: u64, what: &str) -> Result<String> {
 }
 
 /// The limit for config, rule and policy files.
-pub const MAX_CONFIG: u64 = 16 << 20;
+pub(crate) const MAX_CONFIG: u64 = 16 << 20;
 /// The limit for baseline files (a JSON report of a large history serves as one).
-pub const MAX_BASELINE: u64 = 512 << 20;
+pub(crate) const MAX_BASELINE: u64 = 512 << 20;

@@ -4,10 +4,10 @@
 //! streams JSONL at once, and keeps the rest for the reports rendered at the end.
 
 pub(crate) mod history;
-pub mod outcome;
-pub mod policy;
-pub mod shared;
-pub mod suppress;
+pub(crate) mod outcome;
+pub(crate) mod policy;
+pub(crate) mod shared;
+pub(crate) mod suppress;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -18,10 +18,10 @@ use self::policy::Policy;
 use self::suppress::Suppressor;
 use crate::finding::{Finding, ScanError, Severity, Skipped};
 
-pub use self::outcome::{Outcome, Summary};
+pub(crate) use self::outcome::Outcome;
 
 /// Receives findings, errors and skips from every source thread; filters as they arrive.
-pub struct Collector {
+pub(crate) struct Collector {
     min_severity: Severity,
     show_secrets: bool,
     suppressor: Suppressor,
@@ -41,7 +41,7 @@ pub struct Collector {
 
 impl Collector {
     /// A collector keeping findings at or above `min_severity` that `suppressor` lets through.
-    pub fn new(
+    pub(crate) fn new(
         min_severity: Severity,
         show_secrets: bool,
         suppressor: Suppressor,
@@ -66,18 +66,18 @@ impl Collector {
     }
 
     /// Streams each accepted finding as one JSON line to `w` as soon as it is found.
-    pub fn stream_jsonl(&mut self, w: Box<dyn Write + Send>) {
+    pub(crate) fn stream_jsonl(&mut self, w: Box<dyn Write + Send>) {
         self.stream = Some(Mutex::new(w));
     }
 
     /// Counts a unit as scanned.
-    pub fn scanned(&self, bytes: u64) {
+    pub(crate) fn scanned(&self, bytes: u64) {
         self.files.fetch_add(1, Relaxed);
         self.bytes.fetch_add(bytes, Relaxed);
     }
 
     /// Takes one finding: policy verdict, severity filter, suppressions, then kept (and streamed).
-    pub fn push(&self, mut f: Finding) {
+    pub(crate) fn push(&self, mut f: Finding) {
         if let Some(p) = &self.policy {
             p.judge(&mut f);
         }
@@ -106,14 +106,14 @@ impl Collector {
     }
 
     /// Takes several findings.
-    pub fn push_all(&self, fs: impl IntoIterator<Item = Finding>) {
+    pub(crate) fn push_all(&self, fs: impl IntoIterator<Item = Finding>) {
         for f in fs {
             self.push(f);
         }
     }
 
     /// A unit that could not be (fully) read.
-    pub fn error(&self, path: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn error(&self, path: impl Into<String>, message: impl Into<String>) {
         let (path, message) = (path.into(), message.into());
         self.errors
             .lock()
@@ -123,12 +123,12 @@ impl Collector {
 
     /// True when `path` is under an `allow_paths` glob (and suppressions are on): problems with such
     /// a file (malformed fixtures kept on purpose) are skips, not errors.
-    pub fn path_allowed(&self, path: &str) -> bool {
+    pub(crate) fn path_allowed(&self, path: &str) -> bool {
         self.suppressor.path_allowed(path)
     }
 
     /// A unit passed over on purpose.
-    pub fn skip(&self, path: impl Into<String>, reason: impl Into<String>) {
+    pub(crate) fn skip(&self, path: impl Into<String>, reason: impl Into<String>) {
         self.skipped.lock().unwrap().push(Skipped {
             path: path.into(),
             reason: reason.into(),
@@ -136,7 +136,7 @@ impl Collector {
     }
 
     /// Flushes the JSONL stream, if any.
-    pub fn flush_stream(&self) -> std::io::Result<()> {
+    pub(crate) fn flush_stream(&self) -> std::io::Result<()> {
         if let Some(s) = &self.stream {
             s.lock().unwrap().flush()?;
         }

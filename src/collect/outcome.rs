@@ -19,7 +19,7 @@ pub(crate) struct Collected {
 
 /// The counts a report's summary shows.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub files: u64,
     pub bytes: u64,
     pub findings: u64,
@@ -37,7 +37,7 @@ pub struct Summary {
 }
 
 /// The finished scan: what every report renders.
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub findings: Vec<Finding>,
     pub errors: Vec<ScanError>,
     pub skipped: Vec<Skipped>,

@@ -42,7 +42,7 @@ const SECRET_STORE: &str = "policy-require-secret-store";
 
 /// Where a constraint applies: everywhere, or under some path globs.
 #[derive(Debug, Clone)]
-pub struct Scope {
+pub(crate) struct Scope {
     globs: Vec<String>,
     set: Option<GlobSet>,
 }
@@ -55,7 +55,7 @@ impl Scope {
         }
     }
 
-    pub fn matches(&self, path: &str) -> bool {
+    pub(crate) fn matches(&self, path: &str) -> bool {
         let p = path.strip_prefix("./").unwrap_or(path);
         self.set.as_ref().is_none_or(|s| s.is_match(p))
     }
@@ -71,7 +71,7 @@ impl Scope {
 
 /// A loaded `[policy]` table.
 #[derive(Debug, Clone)]
-pub struct Policy {
+pub(crate) struct Policy {
     pub name: String,
     pub severity: Severity,
     pub max_token_lifetime_days: Option<u64>,
@@ -118,7 +118,7 @@ fn scope(key: &str, v: &toml::Value) -> Result<Option<Scope>> {
 
 impl Policy {
     /// Reads a `[policy]` table; unknown keys are an error naming them.
-    pub fn from_table(t: &toml::Table) -> Result<Policy> {
+    pub(crate) fn from_table(t: &toml::Table) -> Result<Policy> {
         let unknown: Vec<&str> = t
             .keys()
             .map(String::as_str)
@@ -178,7 +178,7 @@ impl Policy {
     }
 
     /// Reads the `[policy]` table of a TOML file (`--policy FILE`).
-    pub fn from_file(path: &std::path::Path) -> Result<Policy> {
+    pub(crate) fn from_file(path: &std::path::Path) -> Result<Policy> {
         let text = crate::util::read_text(path, crate::util::MAX_CONFIG, "policy file")?;
         let doc: toml::Table =
             toml::from_str(&text).with_context(|| format!("{}: not valid TOML", path.display()))?;
@@ -191,7 +191,7 @@ impl Policy {
 
     /// A policy with every constraint on, everywhere, and a one-day token lifetime: what the examples
     /// of the `policy-*` rules are checked under.
-    pub fn everywhere() -> Policy {
+    pub(crate) fn everywhere() -> Policy {
         Policy {
             name: "policy".into(),
             severity: Severity::High,
@@ -205,7 +205,7 @@ impl Policy {
     }
 
     /// Learns which rules grant admin or wildcard access from their tags.
-    pub fn bind(&mut self, rules: &[Rule]) {
+    pub(crate) fn bind(&mut self, rules: &[Rule]) {
         let ids = |tag: &str| {
             rules
                 .iter()
@@ -218,14 +218,14 @@ impl Policy {
     }
 
     /// The longest a token may live and still count as short-lived, in seconds, if the policy says.
-    pub fn max_token_seconds(&self) -> Option<u64> {
+    pub(crate) fn max_token_seconds(&self) -> Option<u64> {
         self.max_token_lifetime_days
             .map(|d| d.saturating_mul(86_400).max(1))
     }
 
     /// Attaches the policy's verdict to `f`: the policies it violates, the policy's severity when
     /// higher, and why in the message.
-    pub fn judge(&self, f: &mut Finding) {
+    pub(crate) fn judge(&self, f: &mut Finding) {
         let path = f.origin.artifact.as_str();
         let mut why: Vec<String> = Vec::new();
         let mut violated = |id: &str, reason: String| {

@@ -13,14 +13,14 @@ use serde_json::json;
 use crate::config::{Allow, Config};
 use crate::finding::Finding;
 
-pub enum Verdict {
+pub(crate) enum Verdict {
     Report,
     Suppressed,
     Baselined,
 }
 
 #[derive(Default)]
-pub struct Suppressor {
+pub(crate) struct Suppressor {
     /// `--no-suppress`: report everything, suppressed or not (a `--baseline` still applies).
     pub disabled: bool,
     /// `[[allow]]` entries by fingerprint.
@@ -34,7 +34,7 @@ pub struct Suppressor {
 }
 
 impl Suppressor {
-    pub fn from_config(c: &Config, disabled: bool) -> Result<Suppressor> {
+    pub(crate) fn from_config(c: &Config, disabled: bool) -> Result<Suppressor> {
         let mut s = Suppressor {
             disabled,
             today: crate::config::today(),
@@ -63,7 +63,7 @@ impl Suppressor {
     }
 
     /// Reads a baseline: `nhiscan baseline create` output, or any `--format json` report.
-    pub fn load_baseline(&mut self, path: &Path) -> Result<()> {
+    pub(crate) fn load_baseline(&mut self, path: &Path) -> Result<()> {
         let text = crate::util::read_text(path, crate::util::MAX_BASELINE, "baseline")?;
         let v: serde_json::Value = serde_json::from_str(&text)
             .with_context(|| format!("{}: baseline is not JSON", path.display()))?;
@@ -85,7 +85,7 @@ impl Suppressor {
         Ok(())
     }
 
-    pub fn check(&self, f: &mut Finding) -> Verdict {
+    pub(crate) fn check(&self, f: &mut Finding) -> Verdict {
         if !self.disabled {
             if f.suppressed.is_some() {
                 return Verdict::Suppressed;
@@ -135,7 +135,7 @@ impl Suppressor {
 
     /// True when `path` is under an `allow_paths` glob (and suppressions are on): problems reading such a
     /// file (malformed fixtures kept on purpose) are noted as skipped, not reported as errors.
-    pub fn path_allowed(&self, path: &str) -> bool {
+    pub(crate) fn path_allowed(&self, path: &str) -> bool {
         !self.disabled && self.paths.as_ref().is_some_and(|g| g.is_match(path))
     }
 }

@@ -2,7 +2,7 @@
 //! typo, a truncated copy, or a made-up string in docs), so it is never reported.
 
 #[derive(Debug, Clone, Copy)]
-pub enum Checksum {
+pub(crate) enum Checksum {
     /// GitHub's and npm's format: prefix (4 bytes) + 30 base62 characters + 6-character base62 CRC32
     /// of those 30 characters.
     GithubCrc32,
@@ -11,14 +11,14 @@ pub enum Checksum {
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 impl Checksum {
-    pub fn by_name(name: &str) -> Option<Checksum> {
+    pub(crate) fn by_name(name: &str) -> Option<Checksum> {
         match name {
             "github-crc32" => Some(Checksum::GithubCrc32),
             _ => None,
         }
     }
 
-    pub fn valid(self, token: &[u8]) -> bool {
+    pub(crate) fn valid(self, token: &[u8]) -> bool {
         match self {
             Checksum::GithubCrc32 => github_crc32(token),
         }
@@ -34,7 +34,7 @@ fn github_crc32(token: &[u8]) -> bool {
 }
 
 /// `n` in base62, left-padded with '0' to 6 characters.
-pub fn base62_6(mut n: u32) -> String {
+pub(crate) fn base62_6(mut n: u32) -> String {
     let mut out = [b'0'; 6];
     for slot in out.iter_mut().rev() {
         *slot = BASE62[(n % 62) as usize];

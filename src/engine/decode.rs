@@ -7,7 +7,7 @@
 use base64::Engine as _;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trigger {
+pub(crate) enum Trigger {
     /// A base64 value on the same line, shortly after the keyword.
     Base64Near,
     /// A Kubernetes Secret: every base64 value of the document.
@@ -16,7 +16,7 @@ pub enum Trigger {
     Url,
 }
 
-pub const TRIGGERS: &[(&str, Trigger)] = &[
+pub(crate) const TRIGGERS: &[(&str, Trigger)] = &[
     ("\"auth\"", Trigger::Base64Near),
     ("base64", Trigger::Base64Near),
     ("_b64", Trigger::Base64Near),
@@ -34,7 +34,7 @@ const K8S_SPAN: usize = 64 * 1024;
 
 impl Trigger {
     /// The region a hit at `s..e` asks to decode.
-    pub fn window(self, data: &[u8], s: usize, e: usize) -> (usize, usize) {
+    pub(crate) fn window(self, data: &[u8], s: usize, e: usize) -> (usize, usize) {
         let line_start = memchr::memrchr(b'\n', &data[..s]).map_or(0, |i| i + 1);
         let line_end =
             |from: usize| memchr::memchr(b'\n', &data[from..]).map_or(data.len(), |i| from + i);
@@ -52,7 +52,7 @@ impl Trigger {
     }
 
     /// Encoded values in `data[s..e]`: (span in `data`, encoding, decoded bytes).
-    pub fn candidates(
+    pub(crate) fn candidates(
         self,
         data: &[u8],
         s: usize,

@@ -1,6 +1,6 @@
 //! Shannon entropy in bits per byte: the cheap test that separates a random key from a word.
 
-pub fn shannon(data: &[u8]) -> f64 {
+pub(crate) fn shannon(data: &[u8]) -> f64 {
     if data.is_empty() {
         return 0.0;
     }

@@ -18,13 +18,13 @@ use anyhow::Result;
 
 /// A keyword occurrence: `pattern` indexes the keyword list given to [`Keywords::new`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Hit {
+pub(crate) struct Hit {
     pub start: usize,
     pub end: usize,
     pub pattern: u32,
 }
 
-pub struct Keywords {
+pub(crate) struct Keywords {
     class: [u8; 256],
     nclass: usize,
     /// Transitions, indexed by a premultiplied state id plus a byte class.
@@ -43,7 +43,7 @@ const STREAMS: usize = 4;
 
 impl Keywords {
     /// `keywords` are matched ASCII-case-insensitively, overlapping (every keyword at every place).
-    pub fn new(keywords: &[String]) -> Result<Keywords> {
+    pub(crate) fn new(keywords: &[String]) -> Result<Keywords> {
         // The noncontiguous NFA is the cheapest automaton to build; stepping it from every state on
         // every byte class below yields the full DFA, which is all the table needs.
         let d = noncontiguous::NFA::builder()
@@ -180,7 +180,7 @@ impl Keywords {
     }
 
     /// Every keyword occurrence in `data`, appended to `out` (in no particular order).
-    pub fn find(&self, data: &[u8], out: &mut Vec<Hit>) {
+    pub(crate) fn find(&self, data: &[u8], out: &mut Vec<Hit>) {
         let n = data.len();
         if n < STREAMS * BLOCK * 8 {
             return self.find_streams::<1>(data, out);

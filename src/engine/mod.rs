@@ -7,12 +7,12 @@
 //! placeholder filter and checksum validation; base64 and URL-encoded values are decoded and scanned
 //! again, to a fixed depth.
 
-pub mod checksum;
-pub mod decode;
-pub mod entropy;
-pub mod keywords;
-pub mod placeholder;
-pub mod rule;
+pub(crate) mod checksum;
+pub(crate) mod decode;
+pub(crate) mod entropy;
+pub(crate) mod keywords;
+pub(crate) mod placeholder;
+pub(crate) mod rule;
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -23,7 +23,7 @@ use regex_automata::{meta, Input};
 
 use anyhow::Result;
 
-pub use rule::Rule;
+pub(crate) use rule::Rule;
 
 /// How far before a keyword a match may start (the keyword is usually the variable name before the
 /// value, or the token's own prefix).
@@ -31,7 +31,7 @@ const BEFORE: usize = 128;
 /// Default distance after a keyword the match may end in; a rule can ask for more (`window`).
 const AFTER: usize = 512;
 /// How deep decoded content is decoded again (base64 inside URL-encoding, ...).
-pub const MAX_DECODE_DEPTH: u8 = 2;
+pub(crate) const MAX_DECODE_DEPTH: u8 = 2;
 
 /// What a keyword hit asks for.
 #[derive(Debug, Clone, Copy)]
@@ -49,7 +49,7 @@ thread_local! {
     static CACHES: RefCell<HashMap<(u64, usize), (meta::Cache, Captures)>> = RefCell::new(HashMap::new());
 }
 
-pub struct Engine {
+pub(crate) struct Engine {
     id: u64,
     rules: Vec<Rule>,
     keywords: Option<keywords::Keywords>,
@@ -59,7 +59,7 @@ pub struct Engine {
 
 /// A secret found in content, with its span in that content.
 #[derive(Debug, Clone)]
-pub struct Match {
+pub(crate) struct Match {
     pub rule: usize,
     /// Byte span of the secret in the content handed to [`Engine::scan`]. For a match inside decoded
     /// content this is the span of the encoded text it came from.
@@ -75,7 +75,7 @@ pub struct Match {
 
 impl Engine {
     /// Builds the engine from rules; `enabled` has already been applied by the caller.
-    pub fn new(rules: Vec<Rule>) -> Result<Engine> {
+    pub(crate) fn new(rules: Vec<Rule>) -> Result<Engine> {
         let mut keywords: Vec<String> = Vec::new();
         let mut targets: Vec<Vec<Target>> = Vec::new();
         let mut add = |kw: &str, t: Target| {
@@ -111,12 +111,12 @@ impl Engine {
         })
     }
 
-    pub fn rule(&self, i: usize) -> &Rule {
+    pub(crate) fn rule(&self, i: usize) -> &Rule {
         &self.rules[i]
     }
 
     /// All matches in `data`, provider rules winning over generic ones on the same span.
-    pub fn scan(&self, data: &[u8]) -> Vec<Match> {
+    pub(crate) fn scan(&self, data: &[u8]) -> Vec<Match> {
         let mut out = Vec::new();
         self.scan_depth(data, 0, &mut out);
         self.resolve_overlaps(out)

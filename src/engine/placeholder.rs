@@ -37,7 +37,7 @@ const MARKERS: &[&str] = &[
     "sample",
 ];
 
-pub fn is_placeholder(secret: &[u8]) -> bool {
+pub(crate) fn is_placeholder(secret: &[u8]) -> bool {
     if secret.is_empty() {
         return true;
     }

@@ -154,7 +154,7 @@ pub fn parse_file(source: &str, text: &str, eager: bool) -> Result<Vec<Rule>> {
     Ok(rules)
 }
 
-pub fn load_path(path: &Path) -> Result<Vec<Rule>> {
+pub(crate) fn load_path(path: &Path) -> Result<Vec<Rule>> {
     let text = crate::util::read_text(path, crate::util::MAX_CONFIG, "rule file")?;
     parse_file(&path.display().to_string(), &text, true)
 }

@@ -5,12 +5,12 @@
 use std::borrow::Cow;
 
 /// `s` with control characters (C0, DEL, C1) written as `\n`, `\t`, `\x1b`, `\u{9b}`.
-pub fn terminal(s: &str) -> Cow<'_, str> {
+pub(crate) fn terminal(s: &str) -> Cow<'_, str> {
     escape(s, false)
 }
 
 /// The same for a message of several lines of our own: newlines stay, everything else is escaped.
-pub fn terminal_lines(s: &str) -> Cow<'_, str> {
+pub(crate) fn terminal_lines(s: &str) -> Cow<'_, str> {
     escape(s, true)
 }
 

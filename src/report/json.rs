@@ -7,10 +7,10 @@ use serde_json::json;
 use super::Context;
 
 /// The version of the JSON report's shape: raised when a field changes meaning or goes away.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// The JSON report.
-pub fn render(cx: &Context) -> String {
+pub(crate) fn render(cx: &Context) -> String {
     let o = cx.outcome;
     let doc = json!({
         "schema_version": SCHEMA_VERSION,
@@ -28,7 +28,7 @@ pub fn render(cx: &Context) -> String {
 }
 
 /// JSONL: one finding a line, then the [`trailer`].
-pub fn render_lines(cx: &Context) -> String {
+pub(crate) fn render_lines(cx: &Context) -> String {
     let mut s = String::new();
     for f in &cx.outcome.findings {
         s.push_str(&serde_json::to_string(&f.to_json(cx.show_secrets)).expect("json"));
@@ -40,7 +40,7 @@ pub fn render_lines(cx: &Context) -> String {
 
 /// The last JSONL line (`"type": "end"`): whether the scan was complete, the summary and the errors,
 /// so a stream that ends without it was cut short, and one that has it says what was not read.
-pub fn trailer(cx: &Context) -> String {
+pub(crate) fn trailer(cx: &Context) -> String {
     let o = cx.outcome;
     let line = json!({
         "type": "end",

@@ -2,10 +2,10 @@
 //! its [`Origin`](crate::finding::Origin) says. JSONL is streamed by the collector as findings arrive;
 //! here it is only rendered for `--report jsonl=FILE` written at the end.
 
-pub mod escape;
-pub mod json;
-pub mod sarif;
-pub mod text;
+pub(crate) mod escape;
+pub(crate) mod json;
+pub(crate) mod sarif;
+pub(crate) mod text;
 
 use std::path::PathBuf;
 
@@ -18,7 +18,7 @@ pub struct Format(&'static str);
 
 /// One report format: how `--format` names it and how it renders. A new format is a new file and
 /// one line in [`FORMATS`].
-pub struct Renderer {
+pub(crate) struct Renderer {
     /// What `--format` and `--report NAME=FILE` take.
     pub name: &'static str,
     /// The file extension that implies it.
@@ -31,7 +31,7 @@ pub struct Renderer {
 }
 
 /// Every report format.
-pub const FORMATS: &[Renderer] = &[
+pub(crate) const FORMATS: &[Renderer] = &[
     Renderer {
         name: "text",
         extension: "txt",
@@ -105,7 +105,7 @@ impl std::str::FromStr for Format {
 
 /// Everything a report may need besides the findings.
 #[derive(Clone)]
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     pub outcome: &'a Outcome,
     pub show_secrets: bool,
     pub color: bool,
@@ -120,6 +120,6 @@ pub struct Context<'a> {
 }
 
 /// Renders `cx` in `format`.
-pub fn render(format: Format, cx: &Context) -> String {
+pub(crate) fn render(format: Format, cx: &Context) -> String {
     (format.renderer().render)(cx)
 }

@@ -17,7 +17,7 @@ use crate::finding::{Finding, Severity};
 
 const BASE_ID: &str = "SRCROOT";
 
-pub fn render(cx: &Context) -> String {
+pub(crate) fn render(cx: &Context) -> String {
     // The rules results name, and the policy rules they violate: every id has a rule entry.
     let ids: BTreeSet<&str> = cx
         .outcome
@@ -268,7 +268,7 @@ fn dir_uri(dir: &std::path::Path) -> String {
 }
 
 /// Percent-encodes what may not stand in a uri path (RFC 3986 pchar plus '/').
-pub fn encode_path(p: &str) -> String {
+pub(crate) fn encode_path(p: &str) -> String {
     let mut out = String::with_capacity(p.len());
     for b in p.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {

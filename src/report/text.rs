@@ -20,7 +20,7 @@ impl Paint {
 }
 
 /// The text report.
-pub fn render(cx: &Context) -> String {
+pub(crate) fn render(cx: &Context) -> String {
     let paint = Paint(cx.color);
     let mut out = String::new();
     let mut last: Option<&str> = None;
@@ -123,12 +123,12 @@ fn line(f: &Finding, show: bool, paint: Paint) -> String {
 
 /// The fingerprint as the text report shows it: enough to be unique, short enough to read;
 /// `[[allow]]` entries accept it.
-pub fn short_fp(fp: &str) -> &str {
+pub(crate) fn short_fp(fp: &str) -> &str {
     &fp[..fp.len().min(12)]
 }
 
 /// The summary line: counts, bytes, time, long-lived credentials, incompleteness.
-pub fn summary(cx: &Context) -> String {
+pub(crate) fn summary(cx: &Context) -> String {
     let s = &cx.outcome.summary;
     let mut parts = vec![];
     let sev: Vec<String> = ["critical", "high", "medium", "low", "info"]
@@ -168,7 +168,7 @@ pub fn summary(cx: &Context) -> String {
     parts.join(" · ")
 }
 
-pub fn human_bytes(n: u64) -> String {
+pub(crate) fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n as f64;
     let mut u = 0;

@@ -92,7 +92,7 @@ pub(crate) struct Feed<'a> {
 }
 
 impl<'a> Feed<'a> {
-    pub fn new(
+    pub(crate) fn new(
         scanner: &'a Scanner,
         collector: &'a Collector,
         limits: &'a Limits,
@@ -112,13 +112,13 @@ impl<'a> Feed<'a> {
     }
 
     /// The limits every source reads within.
-    pub fn limits(&self) -> &Limits {
+    pub(crate) fn limits(&self) -> &Limits {
         self.limits
     }
 
     /// Scans one unit, after the gates every source shares: over `--max-file-size` or binary content
     /// is skipped (noted with `-v`), everything else is scanned and counted.
-    pub fn unit(&self, unit: Unit<'_>) {
+    pub(crate) fn unit(&self, unit: Unit<'_>) {
         if !self.admits(&unit.origin.display, unit.data.len() as u64) {
             return;
         }
@@ -161,7 +161,7 @@ impl<'a> Feed<'a> {
 
     /// The size gate, for sources that know a unit's size before reading it: false (and the unit
     /// recorded as skipped) when it is over `--max-file-size`.
-    pub fn admits(&self, display: &str, size: u64) -> bool {
+    pub(crate) fn admits(&self, display: &str, size: u64) -> bool {
         let max = self.limits.max_file_size;
         if size <= max {
             return true;
@@ -174,7 +174,7 @@ impl<'a> Feed<'a> {
     }
 
     /// A unit passed over on purpose: listed in reports, and on stderr with `-v`.
-    pub fn skip(&self, display: &str, reason: &str) {
+    pub(crate) fn skip(&self, display: &str, reason: &str) {
         if self.verbose {
             eprintln!("note: {}: skipped, {}", terminal(display), terminal(reason));
         }
@@ -183,7 +183,7 @@ impl<'a> Feed<'a> {
 
     /// A unit that could not be read: reported, and the scan marked incomplete (under an
     /// `allow_paths` glob: a skip, listed with `-v`).
-    pub fn error(&self, display: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn error(&self, display: impl Into<String>, message: impl Into<String>) {
         let (display, message) = (display.into(), message.into());
         if self.collector.path_allowed(&display) {
             return self.skip(&display, &format!("allowlisted path: {message}"));
@@ -209,14 +209,14 @@ impl<'a> Feed<'a> {
 
     /// A problem that is not about one unit (a shallow clone, a platform not in the archive):
     /// printed unless `-q`.
-    pub fn warn(&self, message: &str) {
+    pub(crate) fn warn(&self, message: &str) {
         if !self.quiet {
             eprintln!("warning: {}", terminal(message));
         }
     }
 
     /// True when some content could not be read.
-    pub fn incomplete(&self) -> bool {
+    pub(crate) fn incomplete(&self) -> bool {
         self.incomplete.load(Relaxed)
     }
 

@@ -2,9 +2,9 @@
 //! file says (the same check as `nhiscan rules check`); `nhiscan rules list|explain` cover every id
 //! nhiscan can report, `policy-*` included.
 
+use nhiscan::finding::Category;
 use nhiscan::rules::check_file;
 use nhiscan::rules::{builtin, BUILTIN};
-use nhiscan::finding::Category;
 
 use crate::support::nhiscan;
 
