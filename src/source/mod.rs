@@ -215,11 +215,6 @@ impl<'a> Feed<'a> {
         }
     }
 
-    /// Marks the scan incomplete without naming a unit (the reason was reported already).
-    pub fn mark_incomplete(&self) {
-        self.incomplete.store(true, Relaxed);
-    }
-
     /// True when some content could not be read.
     pub fn incomplete(&self) -> bool {
         self.incomplete.load(Relaxed)
@@ -244,12 +239,6 @@ impl<'a> Feed<'a> {
         // Units finish in any order: sort, so what is streamed after finalizing is deterministic.
         groups.sort_by(|a, b| (&a.0.display, &a.0.artifact).cmp(&(&b.0.display, &b.0.artifact)));
         groups
-    }
-
-    /// TEMPORARY, for the git and image sources until they produce units: the scanner and the
-    /// collector they still drive themselves.
-    pub(crate) fn legacy_parts(&self) -> (&Scanner, &Collector) {
-        (self.scanner, self.collector)
     }
 
     /// Hands findings to the collector (after their origins were finalized).
