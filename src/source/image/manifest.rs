@@ -2,6 +2,12 @@
 //! ordered layer blobs. Both layouts are read from the same key/value view of the image (a tar's
 //! entry names or a directory's files): the OCI layout (`index.json`, `blobs/<alg>/<hex>`, nested
 //! indexes for multi-platform images) and the `docker save` layout (`manifest.json`).
+//!
+//! The JSON is read field by field, leniently, on purpose: the `oci-spec` crate's types require
+//! what real archives omit (a descriptor's `size` and `mediaType`, a config's `rootfs` and
+//! `architecture`), reject a `docker save` config that keeps its fields in `container_config` or
+//! has a non-string label, and do not describe `manifest.json` at all; nhiscan reads what it needs
+//! and scans what it can.
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::Value;
