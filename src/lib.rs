@@ -6,6 +6,8 @@
 //! reports. The binary is the interface; this library exposes only what the binary, the tests and the
 //! benchmarks need.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod cmd;
 pub mod finding;
