@@ -475,3 +475,189 @@ fn several_readers_find_the_same_and_report_damage() {
         );
     }
 }
+
+#[test]
+fn since_and_range_report_only_the_lines_the_commits_add() {
+    let r = Repo::new();
+    let (old, new) = (aws_key_id(60), aws_key_id(61));
+    r.write("f.env", &format!("A={old}\nNAME=app\n"));
+    let base = r.commit("base with a secret");
+    r.git(&["checkout", "-q", "-b", "topic"]);
+    // `++ B` shows as `+++ B` in the diff: a content line, not a file header.
+    r.write("f.env", &format!("A={old}\nNAME=app\n++ B={new}\n"));
+    let c = r.commit("topic adds a secret");
+    // The whole-history scan sees both.
+    let all = json(&r.nhiscan(&["git", "--format", "json"]));
+    assert_eq!(
+        triples(&all),
+        vec![t("f.env", 1, "test-aws-key"), t("f.env", 3, "test-aws-key")]
+    );
+    let since = r.nhiscan(&["git", "--since", &base, "--format", "json"]);
+    assert_eq!(since.status.code(), Some(1), "{}", stderr(&since));
+    let since = json(&since);
+    assert_eq!(triples(&since), vec![t("f.env", 3, "test-aws-key")]);
+    assert_eq!(props(&since, 0)["commit"], c.as_str());
+    let range = json(&r.nhiscan(&["git", "--range", "main..topic", "--format", "json"]));
+    assert_eq!(triples(&range), vec![t("f.env", 3, "test-aws-key")]);
+    assert_eq!(props(&range, 0)["commit"], c.as_str());
+    // An edit next to the old secret adds nothing to report.
+    r.write("f.env", &format!("A={old}\nNAME=app2\n++ B={new}\n"));
+    r.commit("rename the app");
+    let last = r.nhiscan(&["git", "--since", "HEAD~1", "--format", "json"]);
+    assert_eq!(last.status.code(), Some(0), "{}", stderr(&last));
+    assert_eq!(triples(&json(&last)), vec![]);
+}
+
+#[test]
+fn since_counts_what_a_merge_adds_not_what_it_brings_from_the_base() {
+    let r = Repo::new();
+    r.write("app.cfg", "name=app\n");
+    r.commit("init");
+    r.git(&["checkout", "-q", "-b", "topic"]);
+    r.write("topic.cfg", "x=1\n");
+    r.commit("topic work");
+    r.git(&["checkout", "-q", "main"]);
+    let on_main = aws_key_id(62);
+    r.write("app.cfg", &format!("name=app\nkey={on_main}\n"));
+    r.commit("main gets a secret");
+    // The topic branch merges main, and the merge resolution adds a secret of its own.
+    r.git(&["checkout", "-q", "topic"]);
+    r.advance(1);
+    r.git(&["merge", "-q", "--no-ff", "--no-commit", "main"]);
+    let evil = github_token("ghp_", 63);
+    r.write(
+        "app.cfg",
+        &format!("name=app\nkey={on_main}\ntoken={evil}\n"),
+    );
+    r.git(&["add", "app.cfg"]);
+    r.git(&["commit", "-q", "-m", "merge main"]);
+    let merge = r.git(&["rev-parse", "HEAD"]);
+    let out = r.nhiscan(&["git", "--since", "main", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(triples(&rep), vec![t("app.cfg", 3, "test-github-pat")]);
+    assert_eq!(props(&rep, 0)["commit"], merge.as_str());
+}
+
+#[test]
+fn since_skips_binary_files_and_scans_new_files_whole() {
+    let r = Repo::new();
+    r.write("a.txt", "a\n");
+    let base = r.commit("init");
+    let mut bin = format!("k={}\n", aws_key_id(64)).into_bytes();
+    bin.push(0);
+    std::fs::write(r.dir.join("blob.bin"), &bin).unwrap();
+    r.write(
+        "dir with space/new.txt",
+        &format!("one\n{}\n", github_token("ghp_", 65)),
+    );
+    r.commit("binary and new");
+    let out = r.nhiscan(&["git", "--since", &base, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(
+        triples(&rep),
+        vec![t("dir with space/new.txt", 2, "test-github-pat")]
+    );
+    let skipped = rep["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0]["reason"], "binary content");
+    assert!(
+        skipped[0]["path"].as_str().unwrap().starts_with("blob.bin"),
+        "{skipped:?}"
+    );
+}
+
+#[test]
+fn all_objects_walks_unreachable_commits() {
+    let r = Repo::new();
+    r.write("a.txt", "a\n");
+    r.commit("init");
+    r.write("lost/creds.env", &format!("KEY={}\n", aws_key_id(66)));
+    let lost = r.commit("a commit nobody points at any more");
+    r.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    r.git(&["reflog", "expire", "--expire=now", "--all"]);
+    assert_eq!(r.git(&["for-each-ref", "--contains", &lost]), "");
+    let reach = r.nhiscan(&["git", "--format", "json"]);
+    assert_eq!(reach.status.code(), Some(0), "{}", stderr(&reach));
+    let out = r.nhiscan(&["git", "--all-objects", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(triples(&rep), vec![t("lost/creds.env", 1, "test-aws-key")]);
+    let p = props(&rep, 0);
+    assert_eq!(p["commit"], lost.as_str());
+    assert_eq!(p["path"], "lost/creds.env");
+    assert_eq!(p["author"], "Alice Example");
+    assert_eq!(
+        rep["findings"][0]["display"],
+        format!("lost/creds.env (commit {})", &lost[..7])
+    );
+}
+
+#[test]
+fn pull_request_notes_and_stash_refs_are_scanned_with_provenance() {
+    let r = Repo::new();
+    r.write("app.cfg", "key=none\n");
+    let init = r.commit("init");
+    // A commit reachable only from refs/pull/1/head (as in a mirror clone of a GitHub repository).
+    r.git(&["checkout", "-q", "-b", "pr"]);
+    r.write("k8s/secret.yaml", &format!("key: {}\n", aws_key_id(67)));
+    let pr = r.commit("pull request");
+    r.git(&["checkout", "-q", "main"]);
+    r.git(&["branch", "-q", "-D", "pr"]);
+    r.git(&["update-ref", "refs/pull/1/head", &pr]);
+    // A secret only in a note.
+    r.advance(1);
+    r.git(&[
+        "notes",
+        "add",
+        "-m",
+        &format!("token {}", github_token("ghp_", 68)),
+        &init,
+    ]);
+    let note = r.git(&["rev-parse", "refs/notes/commits"]);
+    // A secret only in the stash.
+    r.write("app.cfg", &format!("key={}\n", aws_key_id(69)));
+    r.advance(1);
+    r.git(&["stash", "-q"]);
+    let stash = r.git(&["rev-parse", "refs/stash"]);
+    let check = |dir: &std::path::Path| {
+        let out = r.nhiscan_in(dir, &["git", "--format", "json"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let rep = json(&out);
+        let mut want = vec![
+            t(&init, 1, "test-github-pat"),
+            t("app.cfg", 1, "test-aws-key"),
+            t("k8s/secret.yaml", 1, "test-aws-key"),
+        ];
+        want.sort();
+        assert_eq!(triples(&rep), want);
+        let by_path = |p: &str| {
+            rep["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["artifact"] == p)
+                .unwrap()["properties"]
+                .clone()
+        };
+        assert_eq!(by_path("k8s/secret.yaml")["commit"], pr.as_str());
+        assert_eq!(by_path("k8s/secret.yaml")["author"], "Alice Example");
+        assert_eq!(by_path(&init)["commit"], note.as_str());
+        assert_eq!(by_path("app.cfg")["commit"], stash.as_str());
+    };
+    check(&r.dir);
+    // A mirror clone has the same refs, bare.
+    let mirror = r.home().join("mirror.git");
+    r.git(&[
+        "clone",
+        "-q",
+        "--mirror",
+        r.dir.to_str().unwrap(),
+        mirror.to_str().unwrap(),
+    ]);
+    assert!(r
+        .git_in(&mirror, &["show-ref"])
+        .contains("refs/pull/1/head"));
+    check(&mirror);
+}

@@ -14,8 +14,8 @@ use super::git::{read_blobs, Read, Repo};
 use super::{Feed, Source, Unit};
 use crate::finding::Origin;
 
-/// One staged file: its new blob and the line ranges (1-based, inclusive) the change adds.
-#[derive(Debug, Default)]
+/// One changed file of a diff: its new blob and the line ranges (1-based, inclusive) the change adds.
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Change {
     pub path: String,
     pub blob: String,
@@ -23,19 +23,93 @@ pub(crate) struct Change {
     pub binary: bool,
 }
 
-/// Parses `git diff --cached -U0 --full-index` output.
-pub(crate) fn parse_diff(out: &[u8]) -> Vec<Change> {
-    let mut changes: Vec<Change> = Vec::new();
-    let text = String::from_utf8_lossy(out);
-    let mut cur: Option<Change> = None;
-    for line in text.lines() {
-        if line.starts_with("diff --git ") {
-            changes.extend(cur.take());
-            cur = Some(Change::default());
-            continue;
+/// Reads `git diff -U0 --full-index` (or `git log -p`) output a line at a time. Hunk bodies are
+/// counted out from their `@@ -a,b +c,d @@` header, so a content line that looks like a header
+/// (an added `++ x` shows as `+++ x`, a removed `-- x` as `--- x`) is never taken for one, and only
+/// `+` lines count as added, whatever context git shows between hunks.
+#[derive(Debug, Default)]
+pub(crate) struct DiffParser {
+    cur: Option<Change>,
+    hunk: Option<Hunk>,
+}
+
+/// The rest of the hunk being read.
+#[derive(Debug)]
+struct Hunk {
+    /// Old-side lines still to come (`-` and context).
+    old: usize,
+    /// New-side lines still to come (`+` and context).
+    new: usize,
+    /// The new-side number of the next `+` or context line.
+    next: usize,
+}
+
+impl DiffParser {
+    /// True inside a hunk body: the next line is content, whatever it looks like.
+    pub(crate) fn in_hunk(&self) -> bool {
+        self.hunk.is_some()
+    }
+
+    /// Takes one line (without its newline); returns the previous file's change when this line
+    /// starts the next file.
+    pub(crate) fn line(&mut self, line: &[u8]) -> Option<Change> {
+        if let Some(h) = self.hunk.as_mut() {
+            match line.first() {
+                // `\ No newline at end of file`: not a line of either side.
+                Some(b'\\') => return None,
+                Some(b'+') if h.new > 0 => {
+                    let c = self.cur.as_mut().expect("a hunk is inside a file");
+                    match c.added.last_mut() {
+                        Some(last) if last.1 + 1 == h.next => last.1 = h.next,
+                        _ => c.added.push((h.next, h.next)),
+                    }
+                    h.next += 1;
+                    h.new -= 1;
+                }
+                Some(b'-') if h.old > 0 => h.old -= 1,
+                Some(b' ') if h.old > 0 && h.new > 0 => {
+                    h.next += 1;
+                    h.old -= 1;
+                    h.new -= 1;
+                }
+                // An empty context line (`diff.suppressBlankEmpty`).
+                None if h.old > 0 && h.new > 0 => {
+                    h.next += 1;
+                    h.old -= 1;
+                    h.new -= 1;
+                }
+                // Not a hunk line (a truncated hunk): read it as a header.
+                _ => {
+                    self.hunk = None;
+                    return self.header(line);
+                }
+            }
+            if h.old == 0 && h.new == 0 {
+                self.hunk = None;
+            }
+            return None;
         }
-        let Some(c) = cur.as_mut() else { continue };
-        if let Some(rest) = line.strip_prefix("index ") {
+        self.header(line)
+    }
+
+    /// The last file's change, at the end of the output.
+    pub(crate) fn finish(&mut self) -> Option<Change> {
+        self.hunk = None;
+        self.cur.take().filter(Change::has_blob)
+    }
+
+    fn header(&mut self, line: &[u8]) -> Option<Change> {
+        if let Some(rest) = line.strip_prefix(b"diff --git ") {
+            let done = self.finish();
+            self.cur = Some(Change {
+                path: header_path(rest),
+                ..Change::default()
+            });
+            return done;
+        }
+        let c = self.cur.as_mut()?;
+        let text = String::from_utf8_lossy(line);
+        if let Some(rest) = text.strip_prefix("index ") {
             // index OLD..NEW [mode]
             let ids = rest.split(' ').next().unwrap_or("");
             c.blob = ids
@@ -45,32 +119,68 @@ pub(crate) fn parse_diff(out: &[u8]) -> Vec<Change> {
             if rest.ends_with(" 160000") {
                 c.blob.clear(); // a submodule: its "blob" is a commit
             }
-        } else if let Some(p) = line.strip_prefix("+++ ") {
-            c.path = if p == "/dev/null" {
-                String::new()
-            } else {
-                let p = unquote(p);
-                p.strip_prefix("b/").map_or(p.clone(), str::to_owned)
-            };
-        } else if line.starts_with("Binary files ") {
-            c.binary = true;
-            // `Binary files a/x and b/y differ`: take the path from the header when +++ is absent.
-        } else if let Some(h) = line.strip_prefix("@@ ") {
-            // @@ -a,b +c,d @@
-            if let Some(plus) = h.split(' ').find(|t| t.starts_with('+')) {
-                let plus = &plus[1..];
-                let (start, count) = match plus.split_once(',') {
-                    Some((s, n)) => (s.parse().unwrap_or(0), n.parse().unwrap_or(0)),
-                    None => (plus.parse().unwrap_or(0), 1),
-                };
-                if count > 0 {
-                    c.added.push((start, start + count - 1));
-                }
+        } else if let Some(p) = text.strip_prefix("+++ ") {
+            if p != "/dev/null" {
+                let p = unquote(p.trim_end_matches('\t'));
+                c.path = p.strip_prefix("b/").map_or(p.clone(), str::to_owned);
             }
+        } else if text.starts_with("Binary files ") || text == "GIT binary patch" {
+            c.binary = true;
+        } else if let Some(h) = text.strip_prefix("@@ ") {
+            self.hunk = hunk_header(h);
         }
+        None
     }
-    changes.extend(cur);
-    changes.retain(|c| !c.blob.is_empty() && !c.blob.bytes().all(|b| b == b'0'));
+}
+
+impl Change {
+    /// False for a deletion or a submodule (no new blob to read).
+    fn has_blob(&self) -> bool {
+        !self.blob.is_empty() && !self.blob.bytes().all(|b| b == b'0')
+    }
+}
+
+/// `-a[,b] +c[,d] @@ ...`: the hunk that follows, None when it has no lines or does not parse.
+fn hunk_header(h: &str) -> Option<Hunk> {
+    let mut parts = h.split(' ');
+    let range = |t: Option<&str>, sign: char| -> Option<(usize, usize)> {
+        let t = t?.strip_prefix(sign)?;
+        Some(match t.split_once(',') {
+            Some((s, n)) => (s.parse().ok()?, n.parse().ok()?),
+            None => (t.parse().ok()?, 1),
+        })
+    };
+    let (_, old) = range(parts.next(), '-')?;
+    let (start, new) = range(parts.next(), '+')?;
+    (old + new > 0).then_some(Hunk {
+        old,
+        new,
+        next: start,
+    })
+}
+
+/// The path of `diff --git a/P b/P` (the two sides are the same path without renames, so the second
+/// half is `b/P`, quoted or not); `+++` replaces it when the file has text hunks.
+fn header_path(rest: &[u8]) -> String {
+    let rest = String::from_utf8_lossy(rest);
+    let n = rest.len();
+    let second = if n % 2 == 1 && rest.as_bytes()[n / 2] == b' ' {
+        &rest[n / 2 + 1..]
+    } else {
+        rest.rsplit_once(" b/").map_or("", |x| x.1)
+    };
+    let p = unquote(second);
+    p.strip_prefix("b/").map_or(p.clone(), str::to_owned)
+}
+
+/// Parses `git diff --cached -U0 --full-index` output.
+pub(crate) fn parse_diff(out: &[u8]) -> Vec<Change> {
+    let mut p = DiffParser::default();
+    let mut changes: Vec<Change> = Vec::new();
+    for line in out.split(|&b| b == b'\n') {
+        changes.extend(p.line(line));
+    }
+    changes.extend(p.finish());
     changes
 }
 

@@ -9,9 +9,12 @@ use std::sync::{Arc, OnceLock};
 use anyhow::Result;
 use crossbeam_channel::Sender;
 
+use super::added::{Added, Ranges};
 use super::origin::{blob_display, blob_of, blob_origin, history_origin, missing_display};
 use super::provenance::provenance;
-use super::reader::{batch_size, list_blobs, read_blobs, readers, BlobRef, Read};
+use super::reader::{
+    all_objects, batch_size, list_blobs, read_blobs, readers, BlobRef, Objects, Read,
+};
 use super::refs::Revs;
 use super::repo::Repo;
 use crate::finding::Origin;
@@ -34,6 +37,8 @@ pub(crate) struct History {
 struct Listed {
     /// The rev-list arguments of the scanned revisions.
     revs: Vec<String>,
+    /// More revisions, given to git on its standard input (`--all-objects`: every commit).
+    stdin: Vec<String>,
     /// Objects the trees name but the repository lacks.
     missing: Vec<String>,
 }
@@ -62,30 +67,21 @@ impl History {
         self.every_version = on;
         self
     }
-}
 
-impl Source for History {
-    fn target(&self) -> String {
-        self.shown.clone()
-    }
-
-    fn project_dir(&self) -> PathBuf {
-        self.repo.root()
-    }
-
-    fn produce(&self, feed: &Feed<'_>) -> Result<()> {
+    /// Reads the blobs `list` hands over in batches (a few `git cat-file --batch` readers) and
+    /// scans them on the worker threads; with `lines`, only findings on each blob's lines count.
+    /// Returns what `list` returns (the objects the trees name but the repository lacks).
+    fn scan(
+        &self,
+        feed: &Feed<'_>,
+        lines: Option<&HashMap<String, Ranges>>,
+        list: impl FnOnce(&mut dyn FnMut(Vec<BlobRef>)) -> Result<Vec<String>>,
+    ) -> Result<Vec<String>> {
         let repo = &self.repo;
-        let revs = self.revs.args(repo)?;
-        if repo.shallow {
-            feed.warn(&format!(
-                "{} is a shallow clone: history before the shallow boundary is not there to scan",
-                repo.path.display()
-            ));
-        }
         let max_size = feed.limits().max_file_size;
         let workers = self.threads.max(1);
         let (tx, rx) = crossbeam_channel::bounded::<(BlobRef, Vec<u8>)>(workers * 2);
-        // Batches of blobs go to reader threads (one cat-file each) as rev-list lists them, so reading
+        // Batches of blobs go to reader threads (one cat-file each) as they are listed, so reading
         // starts at once instead of after the whole history has been walked.
         let (batch_tx, batch_rx) = crossbeam_channel::unbounded::<Vec<BlobRef>>();
         let on_blob = |tx: &Sender<(BlobRef, Vec<u8>)>, b: &BlobRef, read: Read| match read {
@@ -104,12 +100,17 @@ impl Source for History {
             ),
             Read::Failed(why) => feed.error(blob_display(b), why),
         };
-        let listed = std::thread::scope(|s| {
+        std::thread::scope(|s| {
             for _ in 0..workers {
                 let rx = rx.clone();
                 s.spawn(move || {
                     for (b, data) in rx {
-                        feed.unit(Unit::new(&data, Arc::new(blob_origin(&b))));
+                        // A blob listed without lines (never, by construction) counts for none.
+                        let only = lines.map(|l| l.get(&b.oid).map_or(&[][..], Vec::as_slice));
+                        feed.unit(Unit {
+                            lines: only,
+                            ..Unit::new(&data, Arc::new(blob_origin(&b)))
+                        });
                     }
                 });
             }
@@ -133,15 +134,72 @@ impl Source for History {
             }
             drop(batch_rx);
             drop(tx);
-            let listed = list_blobs(repo, &revs, self.all_objects, batch_size(), |batch| {
+            let listed = list(&mut |batch| {
                 let _ = batch_tx.send(batch);
             });
             drop(batch_tx);
             // The readers and workers finish when the channels drain; the scope waits for them.
             listed
+        })
+    }
+}
+
+impl Source for History {
+    fn target(&self) -> String {
+        self.shown.clone()
+    }
+
+    fn project_dir(&self) -> PathBuf {
+        self.repo.root()
+    }
+
+    fn produce(&self, feed: &Feed<'_>) -> Result<()> {
+        let repo = &self.repo;
+        let revs = self.revs.args(repo)?;
+        if repo.shallow {
+            feed.warn(&format!(
+                "{} is a shallow clone: history before the shallow boundary is not there to scan",
+                repo.path.display()
+            ));
+        }
+        let (missing, stdin) = if self.revs.line_level() {
+            // Only what the selected commits add, line by line.
+            let added = Added::read(repo, &revs)?;
+            for b in &added.binary {
+                feed.skip(&blob_display(b), "binary content");
+            }
+            let missing = self.scan(feed, Some(&added.lines), |batch| {
+                for run in added.blobs.chunks(batch_size()) {
+                    batch(run.to_vec());
+                }
+                Ok(Vec::new())
+            })?;
+            (missing, Vec::new())
+        } else {
+            // `--all-objects`: every commit in the object store is walked too (so the blobs of
+            // unreachable commits get their path and commit), then blobs no commit names.
+            let objects = if self.all_objects {
+                all_objects(repo)?
+            } else {
+                Objects::default()
+            };
+            let missing = self.scan(feed, None, |batch| {
+                list_blobs(
+                    repo,
+                    &revs,
+                    &objects.commits,
+                    &objects.blobs,
+                    batch_size(),
+                    batch,
+                )
+            })?;
+            (missing, objects.commits)
+        };
+        let _ = self.listed.set(Listed {
+            revs,
+            stdin,
+            missing,
         });
-        let missing = listed?;
-        let _ = self.listed.set(Listed { revs, missing });
         Ok(())
     }
 
@@ -170,7 +228,7 @@ impl Source for History {
         let prov = if wanted.is_empty() {
             HashMap::new()
         } else {
-            provenance(&self.repo, &listed.revs, &wanted)?
+            provenance(&self.repo, &listed.revs, &listed.stdin, &wanted)?
         };
         let head = if held.is_empty() {
             HashSet::new()

@@ -11,11 +11,14 @@
 //!
 //! - [`repo`]: the repository wrapper (opening, the root, running git with bounded memory).
 //! - [`refs`]: which revisions are scanned, as `git rev-list` arguments.
-//! - [`reader`]: listing the blobs once and streaming them out of `git cat-file --batch`.
+//! - [`reader`]: listing the blobs once (with `--all-objects`, walking every commit in the object
+//!   store) and streaming them out of `git cat-file --batch`.
+//! - [`added`]: the lines the commits of `--since` / `--range` add (one `git log -p` pass).
 //! - [`provenance`]: where each blob with findings entered and left the history (one `git log` pass).
 //! - [`origin`]: the provisional origin a blob is scanned with and the final one it is reported with.
 //! - [`history`]: the [`History`] source that ties them together.
 
+mod added;
 mod history;
 mod origin;
 mod provenance;

@@ -8,7 +8,7 @@ use std::process::Stdio;
 
 use anyhow::{bail, Context as _, Result};
 
-use super::repo::{first_line, Repo};
+use super::repo::{first_line, write_stdin, Repo};
 
 /// One blob to read: its id and the path it was first seen at (empty if unreachable).
 #[derive(Debug, Clone)]
@@ -19,15 +19,43 @@ pub(crate) struct BlobRef {
     pub path: String,
 }
 
-/// Blobs reachable from `revs`, each once, with the first path each was seen at (`--all-objects` adds
-/// unreachable and dangling blobs, with no path), handed to `batch` in runs of `size` as `git rev-list`
-/// lists them. Returns the ids of objects the trees name but the repository lacks.
+/// The commits and blobs of the object store (`--all-objects`), reachable or not.
+#[derive(Debug, Default)]
+pub(crate) struct Objects {
+    pub commits: Vec<String>,
+    pub blobs: Vec<String>,
+}
+
+/// Every commit and blob in the repository's object store (packs, loose objects, alternates).
+pub(crate) fn all_objects(repo: &Repo) -> Result<Objects> {
+    let out = repo.output(&[
+        "cat-file",
+        "--batch-all-objects",
+        "--batch-check=%(objectname) %(objecttype)",
+        "--unordered",
+    ])?;
+    let mut o = Objects::default();
+    for line in String::from_utf8_lossy(&out).lines() {
+        match line.split_once(' ') {
+            Some((oid, "commit")) => o.commits.push(oid.to_string()),
+            Some((oid, "blob")) => o.blobs.push(oid.to_string()),
+            _ => {}
+        }
+    }
+    Ok(o)
+}
+
+/// Blobs reachable from `revs` and from the commits `more` (given to git on its standard input, so
+/// thousands of them hit no argument limit), each once, with the first path each was seen at, handed
+/// to `batch` in runs of `size` as `git rev-list` lists them; then the blobs of `loose` no commit
+/// names, with no path. Returns the ids of objects the trees name but the repository lacks.
 pub(crate) fn list_blobs(
     repo: &Repo,
     revs: &[String],
-    all_objects: bool,
+    more: &[String],
+    loose: &[String],
     size: usize,
-    mut batch: impl FnMut(Vec<BlobRef>),
+    batch: &mut dyn FnMut(Vec<BlobRef>),
 ) -> Result<Vec<String>> {
     let mut cmd = repo.git();
     cmd.args([
@@ -37,13 +65,21 @@ pub(crate) fn list_blobs(
         "--filter-provided-objects",
         "--missing=print",
     ]);
+    if !more.is_empty() {
+        cmd.arg("--stdin");
+    }
     cmd.args(revs).arg("--");
     let mut child = cmd
-        .stdin(Stdio::null())
+        .stdin(if more.is_empty() {
+            Stdio::null()
+        } else {
+            Stdio::piped()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .context("cannot run git rev-list")?;
+    let writer = write_stdin(&mut child, more);
     let mut stderr = child.stderr.take().expect("piped");
     let errs = std::thread::spawn(move || {
         let mut s = Vec::new();
@@ -81,6 +117,9 @@ pub(crate) fn list_blobs(
         }
     }
     let status = child.wait().context("git rev-list")?;
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
     let stderr = errs.join().unwrap_or_default();
     if !status.success() {
         bail!(
@@ -89,24 +128,14 @@ pub(crate) fn list_blobs(
             first_line(&stderr)
         );
     }
-    if all_objects {
-        let out = repo.output(&[
-            "cat-file",
-            "--batch-all-objects",
-            "--batch-check=%(objectname) %(objecttype)",
-            "--unordered",
-        ])?;
-        for line in String::from_utf8_lossy(&out).lines() {
-            if let Some(oid) = line.strip_suffix(" blob") {
-                if seen.insert(oid.to_string()) {
-                    cur.push(BlobRef {
-                        oid: oid.to_string(),
-                        path: String::new(),
-                    });
-                    if cur.len() >= size {
-                        batch(std::mem::replace(&mut cur, Vec::with_capacity(size)));
-                    }
-                }
+    for oid in loose {
+        if seen.insert(oid.clone()) {
+            cur.push(BlobRef {
+                oid: oid.clone(),
+                path: String::new(),
+            });
+            if cur.len() >= size {
+                batch(std::mem::replace(&mut cur, Vec::with_capacity(size)));
             }
         }
     }
