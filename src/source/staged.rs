@@ -231,6 +231,8 @@ fn changes(repo: &Repo) -> Result<Vec<Change>> {
         "--no-ext-diff",
         "--no-textconv",
         "--no-renames",
+        "--no-relative",
+        "--submodule=short",
         "--full-index",
         "--diff-filter=ACMRT",
         "--src-prefix=a/",
@@ -351,5 +353,33 @@ mod tests {
         assert_eq!(c[0].added, vec![(2, 4), (12, 12)]);
         assert_eq!(c[1].path, "t\tb");
         assert_eq!(c[1].blob, "3333333333333333333333333333333333333333");
+    }
+
+    #[test]
+    fn content_lines_that_look_like_headers_stay_content() {
+        // `++ x` added shows as `+++ x`, `-- y` removed as `--- y`; `diff --git` inside a file too.
+        let d = b"diff --git a/x b/x\nindex 1111111111111111111111111111111111111111..2222222222222222222222222222222222222222 100644\n--- a/x\n+++ b/x\n@@ -3,2 +3,3 @@\n--- y\n-diff --git a/q b/q\n+++ x\n+diff --git a/z b/z\n+@@ -1 +1 @@\n\\ No newline at end of file\n";
+        let c = parse_diff(d);
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(c[0].path, "x");
+        assert_eq!(c[0].added, vec![(3, 5)]);
+    }
+
+    #[test]
+    fn only_plus_lines_count_when_git_shows_context() {
+        // diff.interHunkContext or -U1: context lines between added ones are not added.
+        let d = b"diff --git a/x b/x\nindex 1111111111111111111111111111111111111111..2222222222222222222222222222222222222222 100644\n--- a/x\n+++ b/x\n@@ -1,3 +1,5 @@\n+a\n ctx\n-old\n+b\n+c\n \n";
+        let c = parse_diff(d);
+        assert_eq!(c[0].added, vec![(1, 1), (3, 4)]);
+    }
+
+    #[test]
+    fn paths_come_from_the_header_for_binary_files_and_lose_the_tab_after_spaces() {
+        let d = b"diff --git a/b b.bin b/b b.bin\nnew file mode 100644\nindex 0000000000000000000000000000000000000000..3333333333333333333333333333333333333333\nBinary files /dev/null and b/b b.bin differ\ndiff --git a/sp ace.txt b/sp ace.txt\nnew file mode 100644\nindex 0000000000000000000000000000000000000000..4444444444444444444444444444444444444444\n--- /dev/null\n+++ b/sp ace.txt\t\n@@ -0,0 +1 @@\n+a b\ndiff --git a/gone b/gone\ndeleted file mode 100644\nindex 5555555555555555555555555555555555555555..0000000000000000000000000000000000000000\n--- a/gone\n+++ /dev/null\n@@ -1 +0,0 @@\n-x\n";
+        let c = parse_diff(d);
+        assert_eq!(c.len(), 2, "{c:?}");
+        assert_eq!((c[0].path.as_str(), c[0].binary), ("b b.bin", true));
+        assert_eq!(c[1].path, "sp ace.txt");
+        assert_eq!(c[1].added, vec![(1, 1)]);
     }
 }

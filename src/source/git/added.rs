@@ -244,3 +244,66 @@ fn intersect(a: &Ranges, b: &Ranges) -> Ranges {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blob(n: u8) -> String {
+        char::from(n).to_string().repeat(40)
+    }
+
+    fn file(path: &str, new: &str, hunks: &str) -> String {
+        format!(
+            "diff --git a/{path} b/{path}\nindex {}..{new} 100644\n--- a/{path}\n+++ b/{path}\n{hunks}",
+            blob(b'1')
+        )
+    }
+
+    #[test]
+    fn a_merge_adds_only_lines_new_relative_to_every_parent() {
+        let (m, f, x) = (blob(b'a'), blob(b'b'), blob(b'c'));
+        let log = [
+            // The merge against its first parent: lines 1, 4 and 5 are new; against the second:
+            // lines 4 and 9. Only line 4 is new relative to both. `other` is identical to the
+            // second parent: nothing new there.
+            "\x01cccc p1 p2\n".to_string(),
+            file(
+                "f",
+                &m,
+                "@@ -0,0 +1 @@\n+x\n@@ -2,0 +4,2 @@\n+evil\n+feat\n",
+            ),
+            file("other", &x, "@@ -0,0 +1 @@\n+o\n"),
+            "\x01cccc p1 p2\n".to_string(),
+            file("f", &m, "@@ -3,0 +4 @@\n+evil\n@@ -8,0 +9 @@\n+z\n"),
+            // An ordinary commit: what it adds, unioned with another commit's lines of the same blob.
+            "\x01dddd p0\n".to_string(),
+            file("g", &f, "@@ -0,0 +1,2 @@\n+a\n+b\n"),
+            "\x01eeee p9\n".to_string(),
+            file("g2", &f, "@@ -2,0 +3 @@\n+c\n@@ -7,0 +8 @@\n+d\n"),
+        ]
+        .concat();
+        let mut a = Added::default();
+        a.parse(log.as_bytes()).unwrap();
+        let got: Vec<(&str, &str)> = a
+            .blobs
+            .iter()
+            .map(|b| (b.path.as_str(), b.oid.as_str()))
+            .collect();
+        assert_eq!(got, vec![("f", m.as_str()), ("g", f.as_str())]);
+        assert_eq!(a.lines[&m], vec![(4, 4)]);
+        assert_eq!(a.lines[&f], vec![(1, 3), (8, 8)]);
+        assert!(a.binary.is_empty());
+    }
+
+    #[test]
+    fn ranges_intersect_and_merge() {
+        assert_eq!(
+            intersect(&vec![(1, 5), (8, 10)], &vec![(3, 9), (10, 12)]),
+            vec![(3, 5), (8, 9), (10, 10)]
+        );
+        let mut r = vec![(8, 9), (1, 2), (3, 4), (6, 6)];
+        normalize(&mut r);
+        assert_eq!(r, vec![(1, 4), (6, 6), (8, 9)]);
+    }
+}
