@@ -588,9 +588,40 @@ fn all_objects_walks_unreachable_commits() {
     assert_eq!(p["commit"], lost.as_str());
     assert_eq!(p["path"], "lost/creds.env");
     assert_eq!(p["author"], "Alice Example");
+    assert_eq!(p["reachable"], false);
+    assert_eq!(p["at_head"], false);
     assert_eq!(
         rep["findings"][0]["display"],
         format!("lost/creds.env (commit {})", &lost[..7])
+    );
+    assert_eq!(rep["summary"]["incomplete"], false);
+}
+
+#[test]
+fn all_objects_scans_what_a_damaged_unreachable_commit_left() {
+    let r = Repo::new();
+    r.write("a.txt", "a\n");
+    r.commit("init");
+    r.write("b.txt", "b\n");
+    let gone = r.commit("parent, to be deleted");
+    r.write("lost.env", &format!("KEY={}\n", aws_key_id(70)));
+    r.commit("unreachable, its parent gone");
+    r.git(&["reset", "-q", "--hard", "HEAD~2"]);
+    r.git(&["reflog", "expire", "--expire=now", "--all"]);
+    std::fs::remove_file(r.dir.join(".git/objects").join(&gone[..2]).join(&gone[2..])).unwrap();
+    let out = r.nhiscan(&["git", "--all-objects", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(triples(&rep), vec![t("lost.env", 1, "test-aws-key")]);
+    assert_eq!(props(&rep, 0)["reachable"], false);
+    // The missing commit is named; the rest of the history is still scanned.
+    assert_eq!(rep["summary"]["incomplete"], true);
+    let errors = rep["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["message"].as_str().unwrap().contains(&gone)),
+        "{errors:?}"
     );
 }
 

@@ -170,7 +170,11 @@ impl Added {
             }
             if e.binary {
                 if self.binary_seen.insert(oid.clone()) {
-                    self.binary.push(BlobRef { oid, path });
+                    self.binary.push(BlobRef {
+                        oid,
+                        path,
+                        reachable: true,
+                    });
                 }
                 continue;
             }
@@ -181,7 +185,11 @@ impl Added {
                 Some(r) => r.extend(e.lines),
                 None => {
                     self.lines.insert(oid.clone(), e.lines);
-                    self.blobs.push(BlobRef { oid, path });
+                    self.blobs.push(BlobRef {
+                        oid,
+                        path,
+                        reachable: true,
+                    });
                 }
             }
         }

@@ -13,7 +13,7 @@ use super::added::{Added, Ranges};
 use super::origin::{blob_display, blob_of, blob_origin, history_origin, missing_display};
 use super::provenance::provenance;
 use super::reader::{
-    all_objects, batch_size, list_blobs, read_blobs, readers, BlobRef, Objects, Read,
+    all_objects, batch_size, list_blobs, not, read_blobs, readers, BlobRef, Objects, Read,
 };
 use super::refs::Revs;
 use super::repo::Repo;
@@ -37,7 +37,8 @@ pub(crate) struct History {
 struct Listed {
     /// The rev-list arguments of the scanned revisions.
     revs: Vec<String>,
-    /// More revisions, given to git on its standard input (`--all-objects`: every commit).
+    /// `--all-objects`: every commit of the object store (given to git on its standard input), when
+    /// they could be walked; their blobs that `revs` do not reach are marked unreachable.
     stdin: Vec<String>,
     /// Objects the trees name but the repository lacks.
     missing: Vec<String>,
@@ -176,24 +177,33 @@ impl Source for History {
             })?;
             (missing, Vec::new())
         } else {
-            // `--all-objects`: every commit in the object store is walked too (so the blobs of
-            // unreachable commits get their path and commit), then blobs no commit names.
+            // `--all-objects`: then the commits no ref reaches are walked (so the blobs of unreachable
+            // commits get their path and commit), then the blobs no commit names.
             let objects = if self.all_objects {
                 all_objects(repo)?
             } else {
                 Objects::default()
             };
+            let mut walked_more = false;
             let missing = self.scan(feed, None, |batch| {
-                list_blobs(
+                let l = list_blobs(
                     repo,
                     &revs,
                     &objects.commits,
                     &objects.blobs,
                     batch_size(),
                     batch,
-                )
+                    &|m| feed.warn(m),
+                )?;
+                walked_more = l.walked_more;
+                Ok(l.missing)
             })?;
-            (missing, objects.commits)
+            let stdin = if walked_more {
+                objects.commits
+            } else {
+                Vec::new()
+            };
+            (missing, stdin)
         };
         let _ = self.listed.set(Listed {
             revs,
@@ -219,17 +229,32 @@ impl Source for History {
             return Ok(held.to_vec());
         };
         let blobs: Vec<Option<BlobRef>> = held.iter().map(blob_of).collect();
-        let wanted: Vec<&str> = blobs
-            .iter()
-            .flatten()
-            .map(|b| b.oid.as_str())
+        let oids = |reachable: bool| {
+            blobs
+                .iter()
+                .flatten()
+                .filter(move |b| b.reachable == reachable && !b.path.is_empty())
+                .map(|b| b.oid.as_str())
+        };
+        let wanted: Vec<&str> = oids(true)
             .chain(listed.missing.iter().map(String::as_str))
             .collect();
-        let prov = if wanted.is_empty() {
+        let mut prov = if wanted.is_empty() {
             HashMap::new()
         } else {
-            provenance(&self.repo, &listed.revs, &listed.stdin, &wanted)?
+            provenance(&self.repo, &listed.revs, &[], &wanted)?
         };
+        // Blobs of unreachable commits (`--all-objects`): those commits alone introduced them.
+        let unreachable: Vec<&str> = oids(false).collect();
+        if !unreachable.is_empty() && !listed.stdin.is_empty() {
+            match provenance(&self.repo, &not(&listed.revs), &listed.stdin, &unreachable) {
+                Ok(p) => prov.extend(p),
+                // A damaged unreachable commit stops `git log`.
+                Err(e) => feed.warn(&format!(
+                    "{e}; blobs of unreachable commits are reported without their commit"
+                )),
+            }
+        }
         let head = if held.is_empty() {
             HashSet::new()
         } else {

@@ -98,10 +98,11 @@ pub(crate) fn provenance(
             cmd.arg(format!("--find-object={w}"));
         }
     }
+    cmd.args(revs);
     if !more.is_empty() {
         cmd.arg("--stdin");
     }
-    cmd.args(revs).arg("--");
+    cmd.arg("--");
     let mut child = cmd
         .stdin(if more.is_empty() {
             Stdio::null()

@@ -17,6 +17,9 @@ pub(crate) struct BlobRef {
     pub oid: String,
     /// The repository-relative path it was first listed at.
     pub path: String,
+    /// False when no ref's history has it (`--all-objects`: listed from an unreachable commit, or
+    /// named by no commit at all).
+    pub reachable: bool,
 }
 
 /// The commits and blobs of the object store (`--all-objects`), reachable or not.
@@ -45,10 +48,22 @@ pub(crate) fn all_objects(repo: &Repo) -> Result<Objects> {
     Ok(o)
 }
 
-/// Blobs reachable from `revs` and from the commits `more` (given to git on its standard input, so
-/// thousands of them hit no argument limit), each once, with the first path each was seen at, handed
-/// to `batch` in runs of `size` as `git rev-list` lists them; then the blobs of `loose` no commit
-/// names, with no path. Returns the ids of objects the trees name but the repository lacks.
+/// What listing the blobs leaves for provenance.
+#[derive(Debug, Default)]
+pub(crate) struct Listing {
+    /// Objects the trees name but the repository lacks.
+    pub missing: Vec<String>,
+    /// True when the extra commits were walked; false when they could not be (a damaged
+    /// unreachable commit): their blobs were then listed with no path.
+    pub walked_more: bool,
+}
+
+/// Blobs reachable from `revs`, each once, with the first path each was seen at, handed to `batch`
+/// in runs of `size` as `git rev-list` lists them. Then (`--all-objects`) the blobs of the commits
+/// `more` that `revs` do not reach (`more` go to git on its standard input, so thousands of them hit
+/// no argument limit), marked unreachable; then the blobs of `loose` no commit names, with no path.
+/// When `more` cannot be walked (a damaged unreachable commit), `warn` is told and their blobs come
+/// with `loose`.
 pub(crate) fn list_blobs(
     repo: &Repo,
     revs: &[String],
@@ -56,93 +71,143 @@ pub(crate) fn list_blobs(
     loose: &[String],
     size: usize,
     batch: &mut dyn FnMut(Vec<BlobRef>),
-) -> Result<Vec<String>> {
-    let mut cmd = repo.git();
-    cmd.args([
-        "rev-list",
-        "--objects",
-        "--filter=object:type=blob",
-        "--filter-provided-objects",
-        "--missing=print",
-    ]);
+    warn: &dyn Fn(&str),
+) -> Result<Listing> {
+    let mut w = Walk {
+        seen: HashSet::new(),
+        missing: Vec::new(),
+        cur: Vec::with_capacity(size),
+        size,
+        reachable: true,
+    };
+    w.walk(repo, revs, &[], batch)?;
+    w.reachable = false;
+    let mut walked_more = false;
     if !more.is_empty() {
-        cmd.arg("--stdin");
-    }
-    cmd.args(revs).arg("--");
-    let mut child = cmd
-        .stdin(if more.is_empty() {
-            Stdio::null()
-        } else {
-            Stdio::piped()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("cannot run git rev-list")?;
-    let writer = write_stdin(&mut child, more);
-    let mut stderr = child.stderr.take().expect("piped");
-    let errs = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = stderr.read_to_end(&mut s);
-        s
-    });
-    let mut seen = HashSet::new();
-    let mut missing = Vec::new();
-    let mut cur = Vec::with_capacity(size);
-    let mut r = BufReader::with_capacity(1 << 16, child.stdout.take().expect("piped"));
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        match r.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
+        match w.walk(repo, &not(revs), more, batch) {
+            Ok(()) => walked_more = true,
+            Err(e) => warn(&format!(
+                "{e}; unreachable commits are left out, their blobs are scanned without path or commit"
+            )),
         }
-        let l = String::from_utf8_lossy(line.strip_suffix(b"\n").unwrap_or(&line));
-        if l.is_empty() {
-            continue;
-        }
-        if let Some(oid) = l.strip_prefix('?') {
-            missing.push(oid.to_string());
-            continue;
-        }
-        let (oid, path) = l.split_once(' ').unwrap_or((&l, ""));
-        if seen.insert(oid.to_string()) {
-            cur.push(BlobRef {
-                oid: oid.to_string(),
-                path: path.to_string(),
-            });
-            if cur.len() >= size {
-                batch(std::mem::replace(&mut cur, Vec::with_capacity(size)));
-            }
-        }
-    }
-    let status = child.wait().context("git rev-list")?;
-    if let Some(w) = writer {
-        let _ = w.join();
-    }
-    let stderr = errs.join().unwrap_or_default();
-    if !status.success() {
-        bail!(
-            "cannot list the history of {}: {}",
-            repo.path.display(),
-            first_line(&stderr)
-        );
     }
     for oid in loose {
-        if seen.insert(oid.clone()) {
-            cur.push(BlobRef {
-                oid: oid.clone(),
-                path: String::new(),
-            });
-            if cur.len() >= size {
-                batch(std::mem::replace(&mut cur, Vec::with_capacity(size)));
-            }
+        w.push(oid, "", batch);
+    }
+    if !w.cur.is_empty() {
+        batch(w.cur);
+    }
+    Ok(Listing {
+        missing: w.missing,
+        walked_more,
+    })
+}
+
+/// The commits `revs` do not reach, as rev-list arguments (`--not REVS`).
+pub(crate) fn not(revs: &[String]) -> Vec<String> {
+    std::iter::once("--not".to_string())
+        .chain(revs.iter().cloned())
+        .collect()
+}
+
+/// The state of a listing: what was listed, what is missing, the batch being filled.
+struct Walk {
+    seen: HashSet<String>,
+    missing: Vec<String>,
+    cur: Vec<BlobRef>,
+    size: usize,
+    /// Whether the blobs listed now are reachable from the scanned refs.
+    reachable: bool,
+}
+
+impl Walk {
+    fn push(&mut self, oid: &str, path: &str, batch: &mut dyn FnMut(Vec<BlobRef>)) {
+        if !self.seen.insert(oid.to_string()) {
+            return;
+        }
+        self.cur.push(BlobRef {
+            oid: oid.to_string(),
+            path: path.to_string(),
+            reachable: self.reachable,
+        });
+        if self.cur.len() >= self.size {
+            let size = self.size;
+            batch(std::mem::replace(&mut self.cur, Vec::with_capacity(size)));
         }
     }
-    if !cur.is_empty() {
-        batch(cur);
+
+    /// One `git rev-list --objects` pass.
+    fn walk(
+        &mut self,
+        repo: &Repo,
+        revs: &[String],
+        more: &[String],
+        batch: &mut dyn FnMut(Vec<BlobRef>),
+    ) -> Result<()> {
+        let mut cmd = repo.git();
+        cmd.args([
+            "rev-list",
+            "--objects",
+            "--filter=object:type=blob",
+            "--filter-provided-objects",
+            "--missing=print",
+        ]);
+        cmd.args(revs);
+        if !more.is_empty() {
+            // After `--not REVS`, which then does not apply to what comes on stdin.
+            cmd.arg("--stdin");
+        }
+        cmd.arg("--");
+        let mut child = cmd
+            .stdin(if more.is_empty() {
+                Stdio::null()
+            } else {
+                Stdio::piped()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("cannot run git rev-list")?;
+        let writer = write_stdin(&mut child, more);
+        let mut stderr = child.stderr.take().expect("piped");
+        let errs = std::thread::spawn(move || {
+            let mut s = Vec::new();
+            let _ = stderr.read_to_end(&mut s);
+            s
+        });
+        let mut r = BufReader::with_capacity(1 << 16, child.stdout.take().expect("piped"));
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match r.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let l = String::from_utf8_lossy(line.strip_suffix(b"\n").unwrap_or(&line));
+            if l.is_empty() {
+                continue;
+            }
+            if let Some(oid) = l.strip_prefix('?') {
+                self.missing.push(oid.to_string());
+                continue;
+            }
+            let (oid, path) = l.split_once(' ').unwrap_or((&l, ""));
+            self.push(oid, path, batch);
+        }
+        let status = child.wait().context("git rev-list")?;
+        if let Some(w) = writer {
+            let _ = w.join();
+        }
+        let stderr = errs.join().unwrap_or_default();
+        if !status.success() {
+            bail!(
+                "cannot list the history of {}: {}",
+                repo.path.display(),
+                first_line(&stderr)
+            );
+        }
+        Ok(())
     }
-    Ok(missing)
 }
 
 /// What reading one blob gave.
