@@ -23,10 +23,12 @@ pub(crate) struct Change {
     pub binary: bool,
 }
 
-/// Reads `git diff -U0 --full-index` (or `git log -p`) output a line at a time. Hunk bodies are
-/// counted out from their `@@ -a,b +c,d @@` header, so a content line that looks like a header
-/// (an added `++ x` shows as `+++ x`, a removed `-- x` as `--- x`) is never taken for one, and only
-/// `+` lines count as added, whatever context git shows between hunks.
+/// Reads `git diff -U0 --full-index` or `git log -p --cc` output a line at a time. Hunk bodies are
+/// counted out from their `@@ -a,b +c,d @@` header, so a content line that looks like a header (an
+/// added `++ x` shows as `+++ x`, a removed `-- x` as `--- x`) is never taken for one, and only `+`
+/// lines count as added, whatever context git shows between hunks. A merge's combined diff
+/// (`diff --cc`, `@@@ -a,b -c,d +e,f @@@`, one marker column per parent) adds the lines marked `+` in
+/// every column: those new relative to every parent.
 #[derive(Debug, Default)]
 pub(crate) struct DiffParser {
     cur: Option<Change>,
@@ -36,12 +38,44 @@ pub(crate) struct DiffParser {
 /// The rest of the hunk being read.
 #[derive(Debug)]
 struct Hunk {
-    /// Old-side lines still to come (`-` and context).
-    old: usize,
-    /// New-side lines still to come (`+` and context).
+    /// Per parent (one for an ordinary diff): its lines still to come.
+    old: Vec<usize>,
+    /// New-side lines still to come (added and context).
     new: usize,
-    /// The new-side number of the next `+` or context line.
+    /// The new-side number of the next added or context line.
     next: usize,
+}
+
+impl Hunk {
+    fn done(&self) -> bool {
+        self.new == 0 && self.old.iter().all(|&n| n == 0)
+    }
+
+    /// Counts one body line; Some(true) when it is an added line, None when it cannot be one.
+    fn take(&mut self, line: &[u8]) -> Option<bool> {
+        let n = self.old.len();
+        // An empty context line (`diff.suppressBlankEmpty`) has no marker columns.
+        let marks = line.get(..n).unwrap_or(&[]);
+        if marks.iter().any(|m| !matches!(m, b' ' | b'+' | b'-')) {
+            return None;
+        }
+        if marks.contains(&b'-') {
+            // Removed: in the parents marked `-`, not in the result.
+            for (i, _) in marks.iter().enumerate().filter(|(_, &m)| m == b'-') {
+                self.old[i] = self.old[i].checked_sub(1)?;
+            }
+            return Some(false);
+        }
+        // In the result, and in every parent marked ` ` (an empty line: in all of them).
+        self.new = self.new.checked_sub(1)?;
+        for i in 0..n {
+            if marks.get(i) != Some(&b'+') {
+                self.old[i] = self.old[i].checked_sub(1)?;
+            }
+        }
+        self.next += 1;
+        Some(marks.len() == n && marks.iter().all(|&m| m == b'+'))
+    }
 }
 
 impl DiffParser {
@@ -53,43 +87,39 @@ impl DiffParser {
     /// Takes one line (without its newline); returns the previous file's change when this line
     /// starts the next file.
     pub(crate) fn line(&mut self, line: &[u8]) -> Option<Change> {
-        if let Some(h) = self.hunk.as_mut() {
-            match line.first() {
-                // `\ No newline at end of file`: not a line of either side.
-                Some(b'\\') => return None,
-                Some(b'+') if h.new > 0 => {
-                    let c = self.cur.as_mut().expect("a hunk is inside a file");
-                    match c.added.last_mut() {
-                        Some(last) if last.1 + 1 == h.next => last.1 = h.next,
-                        _ => c.added.push((h.next, h.next)),
-                    }
-                    h.next += 1;
-                    h.new -= 1;
-                }
-                Some(b'-') if h.old > 0 => h.old -= 1,
-                Some(b' ') if h.old > 0 && h.new > 0 => {
-                    h.next += 1;
-                    h.old -= 1;
-                    h.new -= 1;
-                }
-                // An empty context line (`diff.suppressBlankEmpty`).
-                None if h.old > 0 && h.new > 0 => {
-                    h.next += 1;
-                    h.old -= 1;
-                    h.new -= 1;
-                }
-                // Not a hunk line (a truncated hunk): read it as a header.
-                _ => {
-                    self.hunk = None;
-                    return self.header(line);
-                }
-            }
-            if h.old == 0 && h.new == 0 {
-                self.hunk = None;
-            }
+        let Some(h) = self.hunk.as_mut() else {
+            return self.header(line);
+        };
+        // `\ No newline at end of file`: not a line of either side.
+        if line.first() == Some(&b'\\') {
             return None;
         }
-        self.header(line)
+        let at = h.next;
+        match h.take(line) {
+            Some(added) => {
+                let c = self.cur.as_mut().expect("a hunk is inside a file");
+                if added {
+                    match c.added.last_mut() {
+                        Some(last) if last.1 + 1 == at => last.1 = at,
+                        _ => c.added.push((at, at)),
+                    }
+                    // A submodule's "content" is `Subproject commit <its id>`: no blob to read.
+                    let text = &line[h.old.len()..];
+                    if text.strip_prefix(b"Subproject commit ") == Some(c.blob.as_bytes()) {
+                        c.blob.clear();
+                    }
+                }
+                if h.done() {
+                    self.hunk = None;
+                }
+                None
+            }
+            // Not a hunk line (a truncated hunk): read it as a header.
+            None => {
+                self.hunk = None;
+                self.header(line)
+            }
+        }
     }
 
     /// The last file's change, at the end of the output.
@@ -99,10 +129,18 @@ impl DiffParser {
     }
 
     fn header(&mut self, line: &[u8]) -> Option<Change> {
-        if let Some(rest) = line.strip_prefix(b"diff --git ") {
+        let path = if let Some(rest) = line.strip_prefix(b"diff --git ") {
+            Some(header_path(rest))
+        } else {
+            // A merge's combined diff names the path once.
+            line.strip_prefix(b"diff --cc ")
+                .or_else(|| line.strip_prefix(b"diff --combined "))
+                .map(|p| unquote(&String::from_utf8_lossy(p)))
+        };
+        if let Some(path) = path {
             let done = self.finish();
             self.cur = Some(Change {
-                path: header_path(rest),
+                path,
                 ..Change::default()
             });
             return done;
@@ -110,7 +148,7 @@ impl DiffParser {
         let c = self.cur.as_mut()?;
         let text = String::from_utf8_lossy(line);
         if let Some(rest) = text.strip_prefix("index ") {
-            // index OLD..NEW [mode]
+            // `index OLD..NEW [mode]`, or `index OLD1,OLD2..NEW` in a combined diff.
             let ids = rest.split(' ').next().unwrap_or("");
             c.blob = ids
                 .split_once("..")
@@ -121,13 +159,14 @@ impl DiffParser {
             }
         } else if let Some(p) = text.strip_prefix("+++ ") {
             if p != "/dev/null" {
-                let p = unquote(p.trim_end_matches('\t'));
+                // git ends the name with a tab when it has a space.
+                let p = unquote(p.strip_suffix('\t').unwrap_or(p));
                 c.path = p.strip_prefix("b/").map_or(p.clone(), str::to_owned);
             }
         } else if text.starts_with("Binary files ") || text == "GIT binary patch" {
             c.binary = true;
-        } else if let Some(h) = text.strip_prefix("@@ ") {
-            self.hunk = hunk_header(h);
+        } else if text.starts_with("@@") {
+            self.hunk = hunk_header(&text);
         }
         None
     }
@@ -140,9 +179,12 @@ impl Change {
     }
 }
 
-/// `-a[,b] +c[,d] @@ ...`: the hunk that follows, None when it has no lines or does not parse.
+/// `@@ -a[,b] +c[,d] @@ ...` (or `@@@ -a,b -c,d +e,f @@@` for two parents): the hunk that follows,
+/// None when it has no lines or does not parse.
 fn hunk_header(h: &str) -> Option<Hunk> {
-    let mut parts = h.split(' ');
+    let ats = h.bytes().take_while(|&b| b == b'@').count();
+    let parents = ats.checked_sub(1).filter(|&n| n > 0)?;
+    let mut parts = h[ats..].split_whitespace();
     let range = |t: Option<&str>, sign: char| -> Option<(usize, usize)> {
         let t = t?.strip_prefix(sign)?;
         Some(match t.split_once(',') {
@@ -150,13 +192,16 @@ fn hunk_header(h: &str) -> Option<Hunk> {
             None => (t.parse().ok()?, 1),
         })
     };
-    let (_, old) = range(parts.next(), '-')?;
+    let old = (0..parents)
+        .map(|_| range(parts.next(), '-').map(|r| r.1))
+        .collect::<Option<Vec<usize>>>()?;
     let (start, new) = range(parts.next(), '+')?;
-    (old + new > 0).then_some(Hunk {
+    let hunk = Hunk {
         old,
         new,
         next: start,
-    })
+    };
+    (!hunk.done()).then_some(hunk)
 }
 
 /// The path of `diff --git a/P b/P` (the two sides are the same path without renames, so the second

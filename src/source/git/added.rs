@@ -1,8 +1,12 @@
-//! What the commits of a range add, line by line (`--since`, `--range`): one
-//! `git log -p -m -U0` pass over the range, parsed with the staged source's diff parser. For each new
-//! blob, the union of the line ranges that the range's commits add to it; a merge adds a line only if
-//! the line is new relative to every parent (otherwise it came from one side, whose own commit, in
-//! the range or not, is what added it). Only findings on those lines count, as for `nhiscan staged`.
+//! What the commits of a range add, line by line (`--since`, `--range`): one `git log -p --cc -U0`
+//! pass over the range, parsed with the staged source's diff parser. For each new blob, the union of
+//! the line ranges that the range's commits add to it. A merge adds a line only if the line is new
+//! relative to every parent (the combined diff's `++` lines); otherwise it came from one side, whose
+//! own commit, in the range or not, is what added it. Only findings on those lines count, as for
+//! `nhiscan staged`.
+//!
+//! `--cc` rather than `-m`: diffing a merge against each parent repeats the whole merged branch
+//! against the first parent (redis `--since 7.0.0`: 67 MB of diff for 13 merges, against 16 MB).
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read as _};
@@ -29,22 +33,6 @@ pub(crate) struct Added {
     binary_seen: HashSet<String>,
 }
 
-/// The commit whose diffs are being read.
-struct Commit {
-    sha: String,
-    parents: usize,
-    /// Per (path, new blob), in first-seen order: what the parent diffs read so far add.
-    changes: Vec<((String, String), Entry)>,
-    index: HashMap<(String, String), usize>,
-}
-
-/// One file of a commit: in how many parent diffs it changed, and the lines new in all of them.
-struct Entry {
-    diffs: usize,
-    lines: Ranges,
-    binary: bool,
-}
-
 impl Added {
     /// Reads the diffs of the commits `revs` selects (rev-list arguments such as `A..B`).
     pub(crate) fn read(repo: &Repo, revs: &[String]) -> Result<Added> {
@@ -52,7 +40,7 @@ impl Added {
         cmd.args([
             "log",
             "-p",
-            "-m",
+            "--cc",
             "--root",
             "-U0",
             "--full-index",
@@ -66,7 +54,7 @@ impl Added {
             "--diff-filter=ACMRT",
             "--src-prefix=a/",
             "--dst-prefix=b/",
-            "--format=%x01%H %P",
+            "--format=%x01%H",
         ]);
         cmd.args(revs).arg("--");
         let mut child = cmd
@@ -100,11 +88,9 @@ impl Added {
         Ok(added)
     }
 
-    /// Parses the log: `\x01<commit> <parents>` lines, each followed by that commit's diff against
-    /// one parent (a merge comes once per parent, in a row).
+    /// Parses the log: a `\x01<commit>` line before each commit's diff.
     fn parse(&mut self, mut r: impl BufRead) -> std::io::Result<()> {
         let mut parser = DiffParser::default();
-        let mut commit: Option<Commit> = None;
         let mut line = Vec::new();
         loop {
             line.clear();
@@ -112,45 +98,17 @@ impl Added {
                 break;
             }
             let l = line.strip_suffix(b"\n").unwrap_or(&line);
-            if !parser.in_hunk() {
-                if let Some(marker) = l.strip_prefix(b"\x01") {
-                    if let Some(c) = parser.finish() {
-                        if let Some(k) = commit.as_mut() {
-                            k.add(c);
-                        }
-                    }
-                    let marker = String::from_utf8_lossy(marker);
-                    let mut f = marker.split(' ');
-                    let sha = f.next().unwrap_or("").to_string();
-                    let parents = f.filter(|p| !p.is_empty()).count();
-                    // A merge comes once per parent, in a row: the same commit goes on.
-                    if commit.as_ref().is_none_or(|k| k.sha != sha) {
-                        if let Some(done) = commit.take() {
-                            self.commit(done);
-                        }
-                        commit = Some(Commit {
-                            sha,
-                            parents,
-                            changes: Vec::new(),
-                            index: HashMap::new(),
-                        });
-                    }
-                    continue;
-                }
-            }
-            if let Some(c) = parser.line(l) {
-                if let Some(k) = commit.as_mut() {
-                    k.add(c);
-                }
+            let done = if !parser.in_hunk() && l.first() == Some(&1) {
+                parser.finish()
+            } else {
+                parser.line(l)
+            };
+            if let Some(c) = done {
+                self.add(c);
             }
         }
         if let Some(c) = parser.finish() {
-            if let Some(k) = commit.as_mut() {
-                k.add(c);
-            }
-        }
-        if let Some(done) = commit.take() {
-            self.commit(done);
+            self.add(c);
         }
         for r in self.lines.values_mut() {
             normalize(r);
@@ -161,62 +119,24 @@ impl Added {
         Ok(())
     }
 
-    /// Adds what one commit added (for a merge: what is new relative to every parent).
-    fn commit(&mut self, k: Commit) {
-        for ((path, oid), e) in k.changes {
-            // A merge identical to one of its parents at this path adds nothing there.
-            if k.parents > 1 && e.diffs < k.parents {
-                continue;
-            }
-            if e.binary {
-                if self.binary_seen.insert(oid.clone()) {
-                    self.binary.push(BlobRef {
-                        oid,
-                        path,
-                        reachable: true,
-                    });
-                }
-                continue;
-            }
-            if e.lines.is_empty() {
-                continue;
-            }
-            match self.lines.get_mut(&oid) {
-                Some(r) => r.extend(e.lines),
-                None => {
-                    self.lines.insert(oid.clone(), e.lines);
-                    self.blobs.push(BlobRef {
-                        oid,
-                        path,
-                        reachable: true,
-                    });
-                }
-            }
-        }
-    }
-}
-
-impl Commit {
-    /// One file of one parent diff.
+    /// One file of one commit.
     fn add(&mut self, c: Change) {
-        let key = (c.path, c.blob);
-        match self.index.get(&key) {
-            Some(&i) => {
-                let e = &mut self.changes[i].1;
-                e.diffs += 1;
-                e.lines = intersect(&e.lines, &c.added);
-                e.binary &= c.binary;
+        let b = BlobRef {
+            oid: c.blob,
+            path: c.path,
+            reachable: true,
+        };
+        if c.binary {
+            if self.binary_seen.insert(b.oid.clone()) {
+                self.binary.push(b);
             }
-            None => {
-                self.index.insert(key.clone(), self.changes.len());
-                self.changes.push((
-                    key,
-                    Entry {
-                        diffs: 1,
-                        lines: c.added,
-                        binary: c.binary,
-                    },
-                ));
+        } else if !c.added.is_empty() {
+            match self.lines.get_mut(&b.oid) {
+                Some(r) => r.extend(c.added),
+                None => {
+                    self.lines.insert(b.oid.clone(), c.added);
+                    self.blobs.push(b);
+                }
             }
         }
     }
@@ -233,24 +153,6 @@ fn normalize(r: &mut Ranges) {
         }
     }
     *r = out;
-}
-
-/// The lines in both `a` and `b` (each sorted and disjoint, as the diff parser makes them).
-fn intersect(a: &Ranges, b: &Ranges) -> Ranges {
-    let (mut i, mut j, mut out) = (0, 0, Vec::new());
-    while i < a.len() && j < b.len() {
-        let lo = a[i].0.max(b[j].0);
-        let hi = a[i].1.min(b[j].1);
-        if lo <= hi {
-            out.push((lo, hi));
-        }
-        if a[i].1 < b[j].1 {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -272,23 +174,19 @@ mod tests {
     fn a_merge_adds_only_lines_new_relative_to_every_parent() {
         let (m, f, x) = (blob(b'a'), blob(b'b'), blob(b'c'));
         let log = [
-            // The merge against its first parent: lines 1, 4 and 5 are new; against the second:
-            // lines 4 and 9. Only line 4 is new relative to both. `other` is identical to the
-            // second parent: nothing new there.
-            "\x01cccc p1 p2\n".to_string(),
-            file(
-                "f",
-                &m,
-                "@@ -0,0 +1 @@\n+x\n@@ -2,0 +4,2 @@\n+evil\n+feat\n",
+            // A merge's combined diff: line 4 is new relative to both parents, line 1 only to the
+            // second, line 6 only to the first; a removed line of each parent.
+            format!(
+                "\x01cccc\n\ndiff --cc f\nindex {o},{o}..{m}\n--- a/f\n+++ b/f\n@@@ -1,1 -1,0 +1,1 @@@\n +x\n@@@ -3,1 -3,1 +4,1 @@@\n- gone\n -gone too\n++evil\n@@@ -6,0 -6,1 +6,1 @@@\n+ feat\n",
+                o = blob(b'1')
             ),
-            file("other", &x, "@@ -0,0 +1 @@\n+o\n"),
-            "\x01cccc p1 p2\n".to_string(),
-            file("f", &m, "@@ -3,0 +4 @@\n+evil\n@@ -8,0 +9 @@\n+z\n"),
-            // An ordinary commit: what it adds, unioned with another commit's lines of the same blob.
-            "\x01dddd p0\n".to_string(),
-            file("g", &f, "@@ -0,0 +1,2 @@\n+a\n+b\n"),
-            "\x01eeee p9\n".to_string(),
+            // An ordinary commit: what it adds, unioned with another commit's lines of the same blob;
+            // `++ x` added shows as `+++ x`.
+            "\x01dddd\n\n".to_string(),
+            file("g", &f, "@@ -0,0 +1,2 @@\n+a\n+++ b\n"),
+            "\x01eeee\n\n".to_string(),
             file("g2", &f, "@@ -2,0 +3 @@\n+c\n@@ -7,0 +8 @@\n+d\n"),
+            file("bin", &x, "Binary files a/bin and b/bin differ\n"),
         ]
         .concat();
         let mut a = Added::default();
@@ -301,17 +199,27 @@ mod tests {
         assert_eq!(got, vec![("f", m.as_str()), ("g", f.as_str())]);
         assert_eq!(a.lines[&m], vec![(4, 4)]);
         assert_eq!(a.lines[&f], vec![(1, 3), (8, 8)]);
-        assert!(a.binary.is_empty());
+        assert_eq!(a.binary.len(), 1);
+        assert_eq!(a.binary[0].path, "bin");
     }
 
     #[test]
-    fn ranges_intersect_and_merge() {
-        assert_eq!(
-            intersect(&vec![(1, 5), (8, 10)], &vec![(3, 9), (10, 12)]),
-            vec![(3, 5), (8, 9), (10, 10)]
-        );
-        let mut r = vec![(8, 9), (1, 2), (3, 4), (6, 6)];
+    fn ranges_merge() {
+        let mut r = vec![(8, 9), (1, 2), (3, 4), (6, 6), (6, 7)];
         normalize(&mut r);
-        assert_eq!(r, vec![(1, 4), (6, 6), (8, 9)]);
+        assert_eq!(r, vec![(1, 4), (6, 9)]);
+    }
+
+    #[test]
+    fn a_submodule_in_a_merge_has_no_blob() {
+        let sub = blob(b'5');
+        let log = format!(
+            "\x01cccc\n\ndiff --cc sub\nindex {a},{b}..{sub}\n--- a/sub\n+++ b/sub\n@@@ -1,1 -1,1 +1,1 @@@\n- Subproject commit {a}\n -Subproject commit {b}\n++Subproject commit {sub}\n",
+            a = blob(b'6'),
+            b = blob(b'7')
+        );
+        let mut a = Added::default();
+        a.parse(log.as_bytes()).unwrap();
+        assert!(a.blobs.is_empty(), "{:?}", a.blobs);
     }
 }
