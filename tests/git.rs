@@ -692,3 +692,74 @@ fn pull_request_notes_and_stash_refs_are_scanned_with_provenance() {
         .contains("refs/pull/1/head"));
     check(&mirror);
 }
+
+#[test]
+fn since_over_many_commits_reads_the_same_with_several_git_processes() {
+    use std::io::Write as _;
+    let r = Repo::new();
+    // 200 commits in one fast-import: each appends a line to f.txt; commit 150 appends a secret,
+    // commit 5 (before the base) another.
+    let (old, new) = (aws_key_id(71), github_token("ghp_", 72));
+    let mut stream = String::new();
+    let mut content = String::new();
+    for i in 1..=200 {
+        content.push_str(&match i {
+            5 => format!("old={old}\n"),
+            150 => format!("new={new}\n"),
+            _ => format!("line {i}\n"),
+        });
+        stream.push_str(&format!(
+            "commit refs/heads/main\nmark :{i}\ncommitter A <a@example.com> {} +0000\ndata 2\nc\n",
+            1_600_000_000 + i * 60
+        ));
+        if i > 1 {
+            stream.push_str(&format!("from :{}\n", i - 1));
+        }
+        stream.push_str(&format!(
+            "M 100644 inline f.txt\ndata {}\n{content}\n",
+            content.len()
+        ));
+    }
+    let mut fi = gitutil::git_cmd(&r.dir, r.home())
+        .args(["fast-import", "--quiet"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    fi.stdin
+        .take()
+        .unwrap()
+        .write_all(stream.as_bytes())
+        .unwrap();
+    assert!(fi.wait().unwrap().success());
+    r.git(&["reset", "-q", "--hard", "main"]);
+    let base = r.git(&["rev-parse", "main~190"]);
+    let at150 = r.git(&["rev-parse", "main~50"]);
+    for readers in ["1", "3"] {
+        let rules = r.rules.to_string_lossy().to_string();
+        let out = common::nhiscan()
+            .current_dir(&r.dir)
+            .env("NHISCAN_GIT_READERS", readers)
+            .args([
+                "git",
+                "--since",
+                &base,
+                "--rules",
+                &rules,
+                "--enable",
+                gitutil::ENABLE,
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let rep = json(&out);
+        assert_eq!(
+            triples(&rep),
+            vec![t("f.txt", 150, "test-github-pat")],
+            "{readers} processes"
+        );
+        assert_eq!(props(&rep, 0)["commit"], at150.as_str());
+        assert_eq!(rep["summary"]["files"], 190, "{readers} processes");
+    }
+}

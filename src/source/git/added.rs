@@ -1,5 +1,5 @@
-//! What the commits of a range add, line by line (`--since`, `--range`): one `git log -p --cc -U0`
-//! pass over the range, parsed with the staged source's diff parser. For each new blob, the union of
+//! What the commits of a range add, line by line (`--since`, `--range`): `git log -p --cc -U0` over
+//! the range's commits, parsed with the staged source's diff parser. For each new blob, the union of
 //! the line ranges that the range's commits add to it. A merge adds a line only if the line is new
 //! relative to every parent (the combined diff's `++` lines); otherwise it came from one side, whose
 //! own commit, in the range or not, is what added it. Only findings on those lines count, as for
@@ -15,7 +15,7 @@ use std::process::Stdio;
 use anyhow::{bail, Context as _, Result};
 
 use super::reader::BlobRef;
-use super::repo::{first_line, Repo};
+use super::repo::{first_line, write_stdin, Repo};
 use crate::source::staged::{Change, DiffParser};
 
 /// 1-based, inclusive line ranges.
@@ -33,12 +33,54 @@ pub(crate) struct Added {
     binary_seen: HashSet<String>,
 }
 
+/// Commits per `git log` process at least: below that, one process is cheaper than starting more.
+const MIN_COMMITS_PER_LOG: usize = 64;
+
 impl Added {
-    /// Reads the diffs of the commits `revs` selects (rev-list arguments such as `A..B`).
-    pub(crate) fn read(repo: &Repo, revs: &[String]) -> Result<Added> {
+    /// Reads the diffs of the commits `revs` selects (rev-list arguments such as `A..B`), split into
+    /// up to `procs` contiguous runs diffed by as many `git log` processes: diffing is the cost
+    /// here, and git's is single-threaded (redis `--since 7.0.0`, 1,139 commits: 1.5 s for one
+    /// process, 1.0 s for two on two busy cores).
+    pub(crate) fn read(repo: &Repo, revs: &[String], procs: usize) -> Result<Added> {
+        let mut args = vec!["rev-list".to_string()];
+        args.extend(revs.iter().cloned());
+        args.push("--".into());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = repo.output(&args)?;
+        let commits: Vec<String> = String::from_utf8_lossy(&out)
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let procs = procs
+            .min(commits.len().div_ceil(MIN_COMMITS_PER_LOG))
+            .max(1);
+        let run = commits.len().div_ceil(procs).max(1);
+        let parts: Vec<Result<Added>> = std::thread::scope(|s| {
+            let handles: Vec<_> = commits
+                .chunks(run)
+                .map(|chunk| s.spawn(move || Added::log(repo, chunk)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("git log reader panicked"))
+                .collect()
+        });
+        let mut added = Added::default();
+        for part in parts {
+            added.merge(part?);
+        }
+        added.finish();
+        Ok(added)
+    }
+
+    /// The diffs of `commits` (each one alone, in the order given) from one `git log` process.
+    fn log(repo: &Repo, commits: &[String]) -> Result<Added> {
         let mut cmd = repo.git();
         cmd.args([
             "log",
+            "--no-walk=unsorted",
+            "--stdin",
             "-p",
             "--cc",
             "--root",
@@ -55,14 +97,15 @@ impl Added {
             "--src-prefix=a/",
             "--dst-prefix=b/",
             "--format=%x01%H",
+            "--",
         ]);
-        cmd.args(revs).arg("--");
         let mut child = cmd
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .context("cannot run git log")?;
+        let writer = write_stdin(&mut child, commits);
         let mut stderr = child.stderr.take().expect("piped");
         let errs = std::thread::spawn(move || {
             let mut s = Vec::new();
@@ -75,11 +118,13 @@ impl Added {
             child.stdout.take().expect("piped"),
         ));
         let status = child.wait().context("git log")?;
+        if let Some(w) = writer {
+            let _ = w.join();
+        }
         let stderr = errs.join().unwrap_or_default();
         if !status.success() {
             bail!(
-                "cannot read the commits of {} in {}: {}",
-                revs.join(" "),
+                "cannot read the commits to scan in {}: {}",
                 repo.path.display(),
                 first_line(&stderr)
             );
@@ -110,13 +155,28 @@ impl Added {
         if let Some(c) = parser.finish() {
             self.add(c);
         }
+        Ok(())
+    }
+
+    /// Adds what a later run of commits added.
+    fn merge(&mut self, other: Added) {
+        for b in other.blobs {
+            let lines = other.lines.get(&b.oid).cloned().unwrap_or_default();
+            self.add_lines(b, lines);
+        }
+        for b in other.binary {
+            self.add_binary(b);
+        }
+    }
+
+    /// Sorts and merges each blob's ranges; a blob with added lines somewhere is scanned on them,
+    /// even if git also diffed it as binary.
+    fn finish(&mut self) {
         for r in self.lines.values_mut() {
             normalize(r);
         }
-        // A blob with added lines somewhere is scanned on them, even if git also diffed it as binary.
         let lines = &self.lines;
         self.binary.retain(|b| !lines.contains_key(&b.oid));
-        Ok(())
     }
 
     /// One file of one commit.
@@ -127,17 +187,25 @@ impl Added {
             reachable: true,
         };
         if c.binary {
-            if self.binary_seen.insert(b.oid.clone()) {
-                self.binary.push(b);
-            }
+            self.add_binary(b);
         } else if !c.added.is_empty() {
-            match self.lines.get_mut(&b.oid) {
-                Some(r) => r.extend(c.added),
-                None => {
-                    self.lines.insert(b.oid.clone(), c.added);
-                    self.blobs.push(b);
-                }
+            self.add_lines(b, c.added);
+        }
+    }
+
+    fn add_lines(&mut self, b: BlobRef, lines: Ranges) {
+        match self.lines.get_mut(&b.oid) {
+            Some(r) => r.extend(lines),
+            None => {
+                self.lines.insert(b.oid.clone(), lines);
+                self.blobs.push(b);
             }
+        }
+    }
+
+    fn add_binary(&mut self, b: BlobRef) {
+        if self.binary_seen.insert(b.oid.clone()) {
+            self.binary.push(b);
         }
     }
 }
@@ -191,6 +259,7 @@ mod tests {
         .concat();
         let mut a = Added::default();
         a.parse(log.as_bytes()).unwrap();
+        a.finish();
         let got: Vec<(&str, &str)> = a
             .blobs
             .iter()
@@ -220,6 +289,7 @@ mod tests {
         );
         let mut a = Added::default();
         a.parse(log.as_bytes()).unwrap();
+        a.finish();
         assert!(a.blobs.is_empty(), "{:?}", a.blobs);
     }
 }

@@ -165,7 +165,7 @@ impl Source for History {
         }
         let (missing, stdin) = if self.revs.line_level() {
             // Only what the selected commits add, line by line.
-            let added = Added::read(repo, &revs)?;
+            let added = Added::read(repo, &revs, readers(self.threads))?;
             for b in &added.binary {
                 feed.skip(&blob_display(b), "binary content");
             }
