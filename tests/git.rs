@@ -763,3 +763,40 @@ fn since_over_many_commits_reads_the_same_with_several_git_processes() {
         assert_eq!(rep["summary"]["files"], 190, "{readers} processes");
     }
 }
+
+#[test]
+fn since_ignores_diff_and_log_configuration() {
+    let r = Repo::new();
+    let old = aws_key_id(73);
+    let mut lines: Vec<String> = (1..=12).map(|i| format!("line {i}")).collect();
+    lines[0] = format!("old={old}");
+    r.write("f.txt", &(lines.join("\n") + "\n"));
+    let base = r.commit("base");
+    // Two added lines with unchanged (and blank) lines between them: context git may show.
+    lines[3] = String::new();
+    lines.insert(2, "added=1".into());
+    lines.insert(6, format!("new={}", github_token("ghp_", 74)));
+    r.write("f.txt", &(lines.join("\n") + "\n"));
+    r.commit("add two lines");
+    for (k, v) in [
+        ("diff.interHunkContext", "20"),
+        ("diff.context", "5"),
+        ("diff.suppressBlankEmpty", "true"),
+        ("diff.noprefix", "true"),
+        ("diff.mnemonicPrefix", "true"),
+        ("diff.relative", "true"),
+        ("diff.renames", "copies"),
+        ("diff.submodule", "log"),
+        ("color.ui", "always"),
+        ("log.showSignature", "true"),
+        ("log.showRoot", "false"),
+        ("core.quotePath", "true"),
+    ] {
+        r.git(&["config", k, v]);
+    }
+    // Run on a subdirectory: diff.relative would then hide f.txt.
+    std::fs::create_dir_all(r.dir.join("sub")).unwrap();
+    let out = r.nhiscan(&["git", "sub", "--since", &base, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(triples(&json(&out)), vec![t("f.txt", 7, "test-github-pat")]);
+}
