@@ -1,6 +1,8 @@
 //! The history of a repository as a [`Source`]: every blob reachable from the chosen revisions, each
-//! once, read by a few `git cat-file --batch` readers and scanned by the worker threads; the final
-//! origins (provenance) are computed after the scan, for the blobs with findings only.
+//! once (or, for `--since` / `--range`, every blob the selected commits change, scanned whole with
+//! only the findings on the lines they add kept), read by a few `git cat-file --batch` readers and
+//! scanned by the worker threads; the final origins (provenance) are computed after the scan, for
+//! the blobs with findings only.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
