@@ -235,7 +235,8 @@ impl Source for History {
             blobs
                 .iter()
                 .flatten()
-                .filter(move |b| b.reachable == reachable && !b.path.is_empty())
+                // A blob no commit names (no path) has no provenance to find.
+                .filter(move |b| b.reachable == reachable && (reachable || !b.path.is_empty()))
                 .map(|b| b.oid.as_str())
         };
         let wanted: Vec<&str> = oids(true)
