@@ -463,3 +463,328 @@ fn several_readers_find_the_same_and_report_damage() {
         );
     }
 }
+
+#[test]
+fn since_and_range_report_only_the_lines_the_commits_add() {
+    let r = Repo::new();
+    let (old, new) = (aws_key_id(60), aws_key_id(61));
+    r.write("f.env", &format!("A={old}\nNAME=app\n"));
+    let base = r.commit("base with a secret");
+    r.git(&["checkout", "-q", "-b", "topic"]);
+    // `++ B` shows as `+++ B` in the diff: a content line, not a file header.
+    r.write("f.env", &format!("A={old}\nNAME=app\n++ B={new}\n"));
+    let c = r.commit("topic adds a secret");
+    // The whole-history scan sees both.
+    let all = json(&r.nhiscan(&["git", "--format", "json"]));
+    assert_eq!(
+        triples(&all),
+        vec![t("f.env", 1, "test-aws-key"), t("f.env", 3, "test-aws-key")]
+    );
+    let since = r.nhiscan(&["git", "--since", &base, "--format", "json"]);
+    assert_eq!(since.status.code(), Some(1), "{}", stderr(&since));
+    let since = json(&since);
+    assert_eq!(triples(&since), vec![t("f.env", 3, "test-aws-key")]);
+    assert_eq!(props(&since, 0)["commit"], c.as_str());
+    let range = json(&r.nhiscan(&["git", "--range", "main..topic", "--format", "json"]));
+    assert_eq!(triples(&range), vec![t("f.env", 3, "test-aws-key")]);
+    assert_eq!(props(&range, 0)["commit"], c.as_str());
+    // An edit next to the old secret adds nothing to report.
+    r.write("f.env", &format!("A={old}\nNAME=app2\n++ B={new}\n"));
+    r.commit("rename the app");
+    let last = r.nhiscan(&["git", "--since", "HEAD~1", "--format", "json"]);
+    assert_eq!(last.status.code(), Some(0), "{}", stderr(&last));
+    assert_eq!(triples(&json(&last)), vec![]);
+}
+
+#[test]
+fn since_counts_what_a_merge_adds_not_what_it_brings_from_the_base() {
+    let r = Repo::new();
+    r.write("app.cfg", "name=app\n");
+    r.commit("init");
+    r.git(&["checkout", "-q", "-b", "topic"]);
+    r.write("topic.cfg", "x=1\n");
+    r.commit("topic work");
+    r.git(&["checkout", "-q", "main"]);
+    let on_main = aws_key_id(62);
+    r.write("app.cfg", &format!("name=app\nkey={on_main}\n"));
+    r.commit("main gets a secret");
+    // The topic branch merges main, and the merge resolution adds a secret of its own.
+    r.git(&["checkout", "-q", "topic"]);
+    r.advance(1);
+    r.git(&["merge", "-q", "--no-ff", "--no-commit", "main"]);
+    let evil = github_token("ghp_", 63);
+    r.write(
+        "app.cfg",
+        &format!("name=app\nkey={on_main}\ntoken={evil}\n"),
+    );
+    r.git(&["add", "app.cfg"]);
+    r.git(&["commit", "-q", "-m", "merge main"]);
+    let merge = r.git(&["rev-parse", "HEAD"]);
+    let out = r.nhiscan(&["git", "--since", "main", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(triples(&rep), vec![t("app.cfg", 3, "test-github-pat")]);
+    assert_eq!(props(&rep, 0)["commit"], merge.as_str());
+}
+
+#[test]
+fn since_skips_binary_files_and_scans_new_files_whole() {
+    let r = Repo::new();
+    r.write("a.txt", "a\n");
+    let base = r.commit("init");
+    let mut bin = format!("k={}\n", aws_key_id(64)).into_bytes();
+    bin.push(0);
+    std::fs::write(r.dir.join("blob.bin"), &bin).unwrap();
+    r.write(
+        "dir with space/new.txt",
+        &format!("one\n{}\n", github_token("ghp_", 65)),
+    );
+    r.commit("binary and new");
+    let out = r.nhiscan(&["git", "--since", &base, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(
+        triples(&rep),
+        vec![t("dir with space/new.txt", 2, "test-github-pat")]
+    );
+    let skipped = rep["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0]["reason"], "binary content");
+    assert!(
+        skipped[0]["path"].as_str().unwrap().starts_with("blob.bin"),
+        "{skipped:?}"
+    );
+}
+
+#[test]
+fn all_objects_walks_unreachable_commits() {
+    let r = Repo::new();
+    r.write("a.txt", "a\n");
+    r.commit("init");
+    r.write("lost/creds.env", &format!("KEY={}\n", aws_key_id(66)));
+    let lost = r.commit("a commit nobody points at any more");
+    r.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    r.git(&["reflog", "expire", "--expire=now", "--all"]);
+    assert_eq!(r.git(&["for-each-ref", "--contains", &lost]), "");
+    let reach = r.nhiscan(&["git", "--format", "json"]);
+    assert_eq!(reach.status.code(), Some(0), "{}", stderr(&reach));
+    let out = r.nhiscan(&["git", "--all-objects", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(triples(&rep), vec![t("lost/creds.env", 1, "test-aws-key")]);
+    let p = props(&rep, 0);
+    assert_eq!(p["commit"], lost.as_str());
+    assert_eq!(p["path"], "lost/creds.env");
+    assert_eq!(p["author"], "Alice Example");
+    assert_eq!(p["reachable"], false);
+    assert_eq!(p["at_head"], false);
+    assert_eq!(
+        rep["findings"][0]["display"],
+        format!("lost/creds.env (commit {})", &lost[..7])
+    );
+    assert_eq!(rep["summary"]["incomplete"], false);
+}
+
+#[test]
+fn all_objects_scans_what_a_damaged_unreachable_commit_left() {
+    let r = Repo::new();
+    r.write("a.txt", "a\n");
+    r.commit("init");
+    r.write("b.txt", "b\n");
+    let gone = r.commit("parent, to be deleted");
+    r.write("lost.env", &format!("KEY={}\n", aws_key_id(70)));
+    r.commit("unreachable, its parent gone");
+    r.git(&["reset", "-q", "--hard", "HEAD~2"]);
+    r.git(&["reflog", "expire", "--expire=now", "--all"]);
+    std::fs::remove_file(r.dir.join(".git/objects").join(&gone[..2]).join(&gone[2..])).unwrap();
+    let out = r.nhiscan(&["git", "--all-objects", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(triples(&rep), vec![t("lost.env", 1, "test-aws-key")]);
+    assert_eq!(props(&rep, 0)["reachable"], false);
+    // The missing commit is named; the rest of the history is still scanned.
+    assert_eq!(rep["summary"]["incomplete"], true);
+    let errors = rep["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["message"].as_str().unwrap().contains(&gone)),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn pull_request_notes_and_stash_refs_are_scanned_with_provenance() {
+    let r = Repo::new();
+    r.write("app.cfg", "key=none\n");
+    let init = r.commit("init");
+    // A commit reachable only from refs/pull/1/head (as in a mirror clone of a GitHub repository).
+    r.git(&["checkout", "-q", "-b", "pr"]);
+    r.write("k8s/secret.yaml", &format!("key: {}\n", aws_key_id(67)));
+    let pr = r.commit("pull request");
+    r.git(&["checkout", "-q", "main"]);
+    r.git(&["branch", "-q", "-D", "pr"]);
+    r.git(&["update-ref", "refs/pull/1/head", &pr]);
+    // A secret only in a note.
+    r.advance(1);
+    r.git(&[
+        "notes",
+        "add",
+        "-m",
+        &format!("token {}", github_token("ghp_", 68)),
+        &init,
+    ]);
+    let note = r.git(&["rev-parse", "refs/notes/commits"]);
+    // A secret only in the stash.
+    r.write("app.cfg", &format!("key={}\n", aws_key_id(69)));
+    r.advance(1);
+    r.git(&["stash", "-q"]);
+    let stash = r.git(&["rev-parse", "refs/stash"]);
+    let check = |dir: &std::path::Path| {
+        let out = r.nhiscan_in(dir, &["git", "--format", "json"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let rep = json(&out);
+        let mut want = vec![
+            t(&init, 1, "test-github-pat"),
+            t("app.cfg", 1, "test-aws-key"),
+            t("k8s/secret.yaml", 1, "test-aws-key"),
+        ];
+        want.sort();
+        assert_eq!(triples(&rep), want);
+        let by_path = |p: &str| {
+            rep["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["artifact"] == p)
+                .unwrap()["properties"]
+                .clone()
+        };
+        assert_eq!(by_path("k8s/secret.yaml")["commit"], pr.as_str());
+        assert_eq!(by_path("k8s/secret.yaml")["author"], "Alice Example");
+        assert_eq!(by_path(&init)["commit"], note.as_str());
+        assert_eq!(by_path("app.cfg")["commit"], stash.as_str());
+    };
+    check(&r.dir);
+    // A mirror clone has the same refs, bare.
+    let mirror = r.home().join("mirror.git");
+    r.git(&[
+        "clone",
+        "-q",
+        "--mirror",
+        r.dir.to_str().unwrap(),
+        mirror.to_str().unwrap(),
+    ]);
+    assert!(r
+        .git_in(&mirror, &["show-ref"])
+        .contains("refs/pull/1/head"));
+    check(&mirror);
+}
+
+#[test]
+fn since_over_many_commits_reads_the_same_with_several_git_processes() {
+    use std::io::Write as _;
+    let r = Repo::new();
+    // 200 commits in one fast-import: each appends a line to f.txt; commit 150 appends a secret,
+    // commit 5 (before the base) another.
+    let (old, new) = (aws_key_id(71), github_token("ghp_", 72));
+    let mut stream = String::new();
+    let mut content = String::new();
+    for i in 1..=200 {
+        content.push_str(&match i {
+            5 => format!("old={old}\n"),
+            150 => format!("new={new}\n"),
+            _ => format!("line {i}\n"),
+        });
+        stream.push_str(&format!(
+            "commit refs/heads/main\nmark :{i}\ncommitter A <a@example.com> {} +0000\ndata 2\nc\n",
+            1_600_000_000 + i * 60
+        ));
+        if i > 1 {
+            stream.push_str(&format!("from :{}\n", i - 1));
+        }
+        stream.push_str(&format!(
+            "M 100644 inline f.txt\ndata {}\n{content}\n",
+            content.len()
+        ));
+    }
+    let mut fi = gitutil::git_cmd(&r.dir, r.home())
+        .args(["fast-import", "--quiet"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    fi.stdin
+        .take()
+        .unwrap()
+        .write_all(stream.as_bytes())
+        .unwrap();
+    assert!(fi.wait().unwrap().success());
+    r.git(&["reset", "-q", "--hard", "main"]);
+    let base = r.git(&["rev-parse", "main~190"]);
+    let at150 = r.git(&["rev-parse", "main~50"]);
+    for readers in ["1", "3"] {
+        let rules = r.rules.to_string_lossy().to_string();
+        let out = common::nhiscan()
+            .current_dir(&r.dir)
+            .env("NHISCAN_GIT_READERS", readers)
+            .args([
+                "git",
+                "--since",
+                &base,
+                "--rules",
+                &rules,
+                "--enable",
+                gitutil::ENABLE,
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let rep = json(&out);
+        assert_eq!(
+            triples(&rep),
+            vec![t("f.txt", 150, "test-github-pat")],
+            "{readers} processes"
+        );
+        assert_eq!(props(&rep, 0)["commit"], at150.as_str());
+        assert_eq!(rep["summary"]["files"], 190, "{readers} processes");
+    }
+}
+
+#[test]
+fn since_ignores_diff_and_log_configuration() {
+    let r = Repo::new();
+    let old = aws_key_id(73);
+    let mut lines: Vec<String> = (1..=12).map(|i| format!("line {i}")).collect();
+    lines[0] = format!("old={old}");
+    r.write("f.txt", &(lines.join("\n") + "\n"));
+    let base = r.commit("base");
+    // Two added lines with unchanged (and blank) lines between them: context git may show.
+    lines[3] = String::new();
+    lines.insert(2, "added=1".into());
+    lines.insert(6, format!("new={}", github_token("ghp_", 74)));
+    r.write("f.txt", &(lines.join("\n") + "\n"));
+    r.commit("add two lines");
+    for (k, v) in [
+        ("diff.interHunkContext", "20"),
+        ("diff.context", "5"),
+        ("diff.suppressBlankEmpty", "true"),
+        ("diff.noprefix", "true"),
+        ("diff.mnemonicPrefix", "true"),
+        ("diff.relative", "true"),
+        ("diff.renames", "copies"),
+        ("diff.submodule", "log"),
+        ("color.ui", "always"),
+        ("log.showSignature", "true"),
+        ("log.showRoot", "false"),
+        ("core.quotePath", "true"),
+    ] {
+        r.git(&["config", k, v]);
+    }
+    // Run on a subdirectory: diff.relative would then hide f.txt.
+    std::fs::create_dir_all(r.dir.join("sub")).unwrap();
+    let out = r.nhiscan(&["git", "sub", "--since", &base, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(triples(&json(&out)), vec![t("f.txt", 7, "test-github-pat")]);
+}

@@ -1,6 +1,8 @@
 //! The history of a repository as a [`Source`]: every blob reachable from the chosen revisions, each
-//! once, read by a few `git cat-file --batch` readers and scanned by the worker threads; the final
-//! origins (provenance) are computed after the scan, for the blobs with findings only.
+//! once (or, for `--since` / `--range`, every blob the selected commits change, scanned whole with
+//! only the findings on the lines they add kept), read by a few `git cat-file --batch` readers and
+//! scanned by the worker threads; the final origins (provenance) are computed after the scan, for
+//! the blobs with findings only.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -9,9 +11,12 @@ use std::sync::{Arc, OnceLock};
 use anyhow::Result;
 use crossbeam_channel::Sender;
 
+use super::added::{Added, Ranges};
 use super::origin::{blob_display, blob_of, blob_origin, history_origin, missing_display};
 use super::provenance::provenance;
-use super::reader::{batch_size, list_blobs, read_blobs, readers, BlobRef, Read};
+use super::reader::{
+    all_objects, batch_size, list_blobs, not, read_blobs, readers, BlobRef, Objects, Read,
+};
 use super::refs::Revs;
 use super::repo::Repo;
 use crate::finding::Origin;
@@ -34,6 +39,9 @@ pub(crate) struct History {
 struct Listed {
     /// The rev-list arguments of the scanned revisions.
     revs: Vec<String>,
+    /// `--all-objects`: every commit of the object store (given to git on its standard input), when
+    /// they could be walked; their blobs that `revs` do not reach are marked unreachable.
+    stdin: Vec<String>,
     /// Objects the trees name but the repository lacks.
     missing: Vec<String>,
 }
@@ -62,30 +70,21 @@ impl History {
         self.every_version = on;
         self
     }
-}
 
-impl Source for History {
-    fn target(&self) -> String {
-        self.shown.clone()
-    }
-
-    fn project_dir(&self) -> PathBuf {
-        self.repo.root()
-    }
-
-    fn produce(&self, feed: &Feed<'_>) -> Result<()> {
+    /// Reads the blobs `list` hands over in batches (a few `git cat-file --batch` readers) and
+    /// scans them on the worker threads; with `lines`, only findings on each blob's lines count.
+    /// Returns what `list` returns (the objects the trees name but the repository lacks).
+    fn scan(
+        &self,
+        feed: &Feed<'_>,
+        lines: Option<&HashMap<String, Ranges>>,
+        list: impl FnOnce(&mut dyn FnMut(Vec<BlobRef>)) -> Result<Vec<String>>,
+    ) -> Result<Vec<String>> {
         let repo = &self.repo;
-        let revs = self.revs.args(repo)?;
-        if repo.shallow {
-            feed.warn(&format!(
-                "{} is a shallow clone: history before the shallow boundary is not there to scan",
-                repo.path.display()
-            ));
-        }
         let max_size = feed.limits().max_file_size;
         let workers = self.threads.max(1);
         let (tx, rx) = crossbeam_channel::bounded::<(BlobRef, Vec<u8>)>(workers * 2);
-        // Batches of blobs go to reader threads (one cat-file each) as rev-list lists them, so reading
+        // Batches of blobs go to reader threads (one cat-file each) as they are listed, so reading
         // starts at once instead of after the whole history has been walked.
         let (batch_tx, batch_rx) = crossbeam_channel::unbounded::<Vec<BlobRef>>();
         let on_blob = |tx: &Sender<(BlobRef, Vec<u8>)>, b: &BlobRef, read: Read| match read {
@@ -104,12 +103,17 @@ impl Source for History {
             ),
             Read::Failed(why) => feed.error(blob_display(b), why),
         };
-        let listed = std::thread::scope(|s| {
+        std::thread::scope(|s| {
             for _ in 0..workers {
                 let rx = rx.clone();
                 s.spawn(move || {
                     for (b, data) in rx {
-                        feed.unit(Unit::new(&data, Arc::new(blob_origin(&b))));
+                        // A blob listed without lines (never, by construction) counts for none.
+                        let only = lines.map(|l| l.get(&b.oid).map_or(&[][..], Vec::as_slice));
+                        feed.unit(Unit {
+                            lines: only,
+                            ..Unit::new(&data, Arc::new(blob_origin(&b)))
+                        });
                     }
                 });
             }
@@ -133,15 +137,81 @@ impl Source for History {
             }
             drop(batch_rx);
             drop(tx);
-            let listed = list_blobs(repo, &revs, self.all_objects, batch_size(), |batch| {
+            let listed = list(&mut |batch| {
                 let _ = batch_tx.send(batch);
             });
             drop(batch_tx);
             // The readers and workers finish when the channels drain; the scope waits for them.
             listed
+        })
+    }
+}
+
+impl Source for History {
+    fn target(&self) -> String {
+        self.shown.clone()
+    }
+
+    fn project_dir(&self) -> PathBuf {
+        self.repo.root()
+    }
+
+    fn produce(&self, feed: &Feed<'_>) -> Result<()> {
+        let repo = &self.repo;
+        let revs = self.revs.args(repo)?;
+        if repo.shallow {
+            feed.warn(&format!(
+                "{} is a shallow clone: history before the shallow boundary is not there to scan",
+                repo.path.display()
+            ));
+        }
+        let (missing, stdin) = if self.revs.line_level() {
+            // Only what the selected commits add, line by line.
+            let added = Added::read(repo, &revs, readers(self.threads))?;
+            for b in &added.binary {
+                feed.skip(&blob_display(b), "binary content");
+            }
+            let missing = self.scan(feed, Some(&added.lines), |batch| {
+                for run in added.blobs.chunks(batch_size()) {
+                    batch(run.to_vec());
+                }
+                Ok(Vec::new())
+            })?;
+            (missing, Vec::new())
+        } else {
+            // `--all-objects`: then the commits no ref reaches are walked (so the blobs of unreachable
+            // commits get their path and commit), then the blobs no commit names.
+            let objects = if self.all_objects {
+                all_objects(repo)?
+            } else {
+                Objects::default()
+            };
+            let mut walked_more = false;
+            let missing = self.scan(feed, None, |batch| {
+                let l = list_blobs(
+                    repo,
+                    &revs,
+                    &objects.commits,
+                    &objects.blobs,
+                    batch_size(),
+                    batch,
+                    &|m| feed.warn(m),
+                )?;
+                walked_more = l.walked_more;
+                Ok(l.missing)
+            })?;
+            let stdin = if walked_more {
+                objects.commits
+            } else {
+                Vec::new()
+            };
+            (missing, stdin)
+        };
+        let _ = self.listed.set(Listed {
+            revs,
+            stdin,
+            missing,
         });
-        let missing = listed?;
-        let _ = self.listed.set(Listed { revs, missing });
         Ok(())
     }
 
@@ -161,17 +231,33 @@ impl Source for History {
             return Ok(held.iter().cloned().map(Some).collect());
         };
         let blobs: Vec<Option<BlobRef>> = held.iter().map(blob_of).collect();
-        let wanted: Vec<&str> = blobs
-            .iter()
-            .flatten()
-            .map(|b| b.oid.as_str())
+        let oids = |reachable: bool| {
+            blobs
+                .iter()
+                .flatten()
+                // A blob no commit names (no path) has no provenance to find.
+                .filter(move |b| b.reachable == reachable && (reachable || !b.path.is_empty()))
+                .map(|b| b.oid.as_str())
+        };
+        let wanted: Vec<&str> = oids(true)
             .chain(listed.missing.iter().map(String::as_str))
             .collect();
-        let prov = if wanted.is_empty() {
+        let mut prov = if wanted.is_empty() {
             HashMap::new()
         } else {
-            provenance(&self.repo, &listed.revs, &wanted)?
+            provenance(&self.repo, &listed.revs, &[], &wanted)?
         };
+        // Blobs of unreachable commits (`--all-objects`): those commits alone introduced them.
+        let unreachable: Vec<&str> = oids(false).collect();
+        if !unreachable.is_empty() && !listed.stdin.is_empty() {
+            match provenance(&self.repo, &not(&listed.revs), &listed.stdin, &unreachable) {
+                Ok(p) => prov.extend(p),
+                // A damaged unreachable commit stops `git log`.
+                Err(e) => feed.warn(&format!(
+                    "{e}; blobs of unreachable commits are reported without their commit"
+                )),
+            }
+        }
         let head = if held.is_empty() {
             HashSet::new()
         } else {

@@ -1,5 +1,7 @@
-//! The git history source: every blob reachable from the chosen refs, each unique blob once, read by
-//! `git cat-file --batch` processes and scanned in parallel; provenance (the commit that introduced a
+//! The git history source: every blob reachable from the chosen refs (every ref by default: branches,
+//! tags, remote-tracking refs, `refs/pull/*`, notes, the stash; with `--all-objects`, unreachable
+//! commits too), each unique blob once, read by `git cat-file --batch` processes and scanned in
+//! parallel; with `--since` / `--range`, only the lines the selected commits add count. Provenance (the commit that introduced a
 //! blob, its author, whether it is still at HEAD, exposure age) is looked up afterwards, and only for
 //! blobs that had findings, so a clean history pays nothing for it.
 //!
@@ -11,11 +13,14 @@
 //!
 //! - [`repo`]: the repository wrapper (opening, the root, running git with bounded memory).
 //! - [`refs`]: which revisions are scanned, as `git rev-list` arguments.
-//! - [`reader`]: listing the blobs once and streaming them out of `git cat-file --batch`.
+//! - [`reader`]: listing the blobs once (with `--all-objects`, then walking the commits no ref
+//!   reaches) and streaming them out of `git cat-file --batch`.
+//! - [`added`]: the lines the commits of `--since` / `--range` add (`git log -p --cc -U0`).
 //! - [`provenance`]: where each blob with findings entered and left the history (one `git log` pass).
 //! - [`origin`]: the provisional origin a blob is scanned with and the final one it is reported with.
 //! - [`history`]: the [`History`] source that ties them together.
 
+mod added;
 mod history;
 mod origin;
 mod provenance;

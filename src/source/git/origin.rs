@@ -33,10 +33,14 @@ pub(crate) fn missing_display(oid: &str, path: Option<&str>) -> String {
     }
 }
 
-/// The provisional origin a blob is scanned with: its first listed path, its id in `blob`.
+/// The provisional origin a blob is scanned with: its first listed path, its id in `blob`, and
+/// `reachable: false` when no scanned ref reaches it.
 pub(crate) fn blob_origin(b: &BlobRef) -> Origin {
     let mut properties = Map::new();
     properties.insert("blob".into(), json!(b.oid));
+    if !b.reachable {
+        properties.insert("reachable".into(), json!(false));
+    }
     Origin {
         artifact: if b.path.is_empty() {
             b.oid.clone()
@@ -56,6 +60,7 @@ pub(crate) fn blob_of(o: &Arc<Origin>) -> Option<BlobRef> {
     Some(BlobRef {
         oid: oid.to_string(),
         path: o.name.clone(),
+        reachable: o.properties.get("reachable") != Some(&json!(false)),
     })
 }
 
@@ -70,9 +75,6 @@ pub(crate) fn history_origin(
     let props = &mut o.properties;
     let Some(intro) = p.and_then(|p| p.introduced()) else {
         props.insert("at_head".into(), json!(at_head));
-        if b.path.is_empty() {
-            props.insert("reachable".into(), json!(false));
-        }
         return o;
     };
     let p = p.expect("has an introduction");

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context as _, Result};
 
-use super::repo::{first_line, Repo};
+use super::repo::{first_line, write_stdin, Repo};
 
 /// One commit as the provenance pass reads it.
 #[derive(Debug)]
@@ -68,13 +68,15 @@ impl BlobHistory {
     }
 }
 
-/// One `git log -m --raw --find-object` pass over the scanned revisions: for each wanted blob, the
+/// One `git log -m --raw --find-object` pass over the scanned revisions (`revs`, and `more` on its
+/// standard input): for each wanted blob, the
 /// commits that added it and removed it. Merges are diffed against each parent (without `-m` the
 /// pass is a third cheaper on redis, but misses blobs that a merge introduces); a merge introduces a
 /// blob at a path only if the blob is there in none of its parents.
 pub(crate) fn provenance(
     repo: &Repo,
     revs: &[String],
+    more: &[String],
     wanted: &[&str],
 ) -> Result<HashMap<String, BlobHistory>> {
     let wanted_set: HashSet<&str> = wanted.iter().copied().collect();
@@ -96,11 +98,26 @@ pub(crate) fn provenance(
             cmd.arg(format!("--find-object={w}"));
         }
     }
-    cmd.args(revs).arg("--");
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
+    cmd.args(revs);
+    if !more.is_empty() {
+        cmd.arg("--stdin");
+    }
+    cmd.arg("--");
+    let mut child = cmd
+        .stdin(if more.is_empty() {
+            Stdio::null()
+        } else {
+            Stdio::piped()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .context("cannot run git log")?;
+    let writer = write_stdin(&mut child, more);
+    let out = child.wait_with_output().context("git log")?;
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
     if !out.status.success() {
         bail!(
             "cannot read the history of {}: {}",

@@ -8,7 +8,7 @@ use std::process::Stdio;
 
 use anyhow::{bail, Context as _, Result};
 
-use super::repo::{first_line, Repo};
+use super::repo::{first_line, write_stdin, Repo};
 
 /// One blob to read: its id and the path it was first seen at (empty if unreachable).
 #[derive(Debug, Clone)]
@@ -17,103 +17,197 @@ pub(crate) struct BlobRef {
     pub oid: String,
     /// The repository-relative path it was first listed at.
     pub path: String,
+    /// False when no ref's history has it (`--all-objects`: listed from an unreachable commit, or
+    /// named by no commit at all).
+    pub reachable: bool,
 }
 
-/// Blobs reachable from `revs`, each once, with the first path each was seen at (`--all-objects` adds
-/// unreachable and dangling blobs, with no path), handed to `batch` in runs of `size` as `git rev-list`
-/// lists them. Returns the ids of objects the trees name but the repository lacks.
+/// The commits and blobs of the object store (`--all-objects`), reachable or not.
+#[derive(Debug, Default)]
+pub(crate) struct Objects {
+    pub commits: Vec<String>,
+    pub blobs: Vec<String>,
+}
+
+/// Every commit and blob in the repository's object store (packs, loose objects, alternates).
+pub(crate) fn all_objects(repo: &Repo) -> Result<Objects> {
+    let out = repo.output(&[
+        "cat-file",
+        "--batch-all-objects",
+        "--batch-check=%(objectname) %(objecttype)",
+        "--unordered",
+    ])?;
+    let mut o = Objects::default();
+    for line in String::from_utf8_lossy(&out).lines() {
+        match line.split_once(' ') {
+            Some((oid, "commit")) => o.commits.push(oid.to_string()),
+            Some((oid, "blob")) => o.blobs.push(oid.to_string()),
+            _ => {}
+        }
+    }
+    Ok(o)
+}
+
+/// What listing the blobs leaves for provenance.
+#[derive(Debug, Default)]
+pub(crate) struct Listing {
+    /// Objects the trees name but the repository lacks.
+    pub missing: Vec<String>,
+    /// True when the extra commits were walked; false when they could not be (a damaged
+    /// unreachable commit): their blobs were then listed with no path.
+    pub walked_more: bool,
+}
+
+/// Blobs reachable from `revs`, each once, with the first path each was seen at, handed to `batch`
+/// in runs of `size` as `git rev-list` lists them. Then (`--all-objects`) the blobs of the commits
+/// `more` that `revs` do not reach (`more` go to git on its standard input, so thousands of them hit
+/// no argument limit), marked unreachable; then the blobs of `loose` no commit names, with no path.
+/// When `more` cannot be walked (a damaged unreachable commit), `warn` is told and their blobs come
+/// with `loose`.
 pub(crate) fn list_blobs(
     repo: &Repo,
     revs: &[String],
-    all_objects: bool,
+    more: &[String],
+    loose: &[String],
     size: usize,
-    mut batch: impl FnMut(Vec<BlobRef>),
-) -> Result<Vec<String>> {
-    let mut cmd = repo.git();
-    cmd.args([
-        "rev-list",
-        "--objects",
-        "--filter=object:type=blob",
-        "--filter-provided-objects",
-        "--missing=print",
-    ]);
-    cmd.args(revs).arg("--");
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("cannot run git rev-list")?;
-    let mut stderr = child.stderr.take().expect("piped");
-    let errs = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = stderr.read_to_end(&mut s);
-        s
-    });
-    let mut seen = HashSet::new();
-    let mut missing = Vec::new();
-    let mut cur = Vec::with_capacity(size);
-    let mut r = BufReader::with_capacity(1 << 16, child.stdout.take().expect("piped"));
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        match r.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
+    batch: &mut dyn FnMut(Vec<BlobRef>),
+    warn: &dyn Fn(&str),
+) -> Result<Listing> {
+    let mut w = Walk {
+        seen: HashSet::new(),
+        missing: Vec::new(),
+        cur: Vec::with_capacity(size),
+        size,
+        reachable: true,
+    };
+    w.walk(repo, revs, &[], batch)?;
+    w.reachable = false;
+    let mut walked_more = false;
+    if !more.is_empty() {
+        match w.walk(repo, &not(revs), more, batch) {
+            Ok(()) => walked_more = true,
+            Err(e) => warn(&format!(
+                "{e}; unreachable commits are left out, their blobs are scanned without path or commit"
+            )),
         }
-        let l = String::from_utf8_lossy(line.strip_suffix(b"\n").unwrap_or(&line));
-        if l.is_empty() {
-            continue;
+    }
+    for oid in loose {
+        w.push(oid, "", batch);
+    }
+    if !w.cur.is_empty() {
+        batch(w.cur);
+    }
+    Ok(Listing {
+        missing: w.missing,
+        walked_more,
+    })
+}
+
+/// The commits `revs` do not reach, as rev-list arguments (`--not REVS`).
+pub(crate) fn not(revs: &[String]) -> Vec<String> {
+    std::iter::once("--not".to_string())
+        .chain(revs.iter().cloned())
+        .collect()
+}
+
+/// The state of a listing: what was listed, what is missing, the batch being filled.
+struct Walk {
+    seen: HashSet<String>,
+    missing: Vec<String>,
+    cur: Vec<BlobRef>,
+    size: usize,
+    /// Whether the blobs listed now are reachable from the scanned refs.
+    reachable: bool,
+}
+
+impl Walk {
+    fn push(&mut self, oid: &str, path: &str, batch: &mut dyn FnMut(Vec<BlobRef>)) {
+        if !self.seen.insert(oid.to_string()) {
+            return;
         }
-        if let Some(oid) = l.strip_prefix('?') {
-            missing.push(oid.to_string());
-            continue;
+        self.cur.push(BlobRef {
+            oid: oid.to_string(),
+            path: path.to_string(),
+            reachable: self.reachable,
+        });
+        if self.cur.len() >= self.size {
+            let size = self.size;
+            batch(std::mem::replace(&mut self.cur, Vec::with_capacity(size)));
         }
-        let (oid, path) = l.split_once(' ').unwrap_or((&l, ""));
-        if seen.insert(oid.to_string()) {
-            cur.push(BlobRef {
-                oid: oid.to_string(),
-                path: path.to_string(),
-            });
-            if cur.len() >= size {
-                batch(std::mem::replace(&mut cur, Vec::with_capacity(size)));
+    }
+
+    /// One `git rev-list --objects` pass.
+    fn walk(
+        &mut self,
+        repo: &Repo,
+        revs: &[String],
+        more: &[String],
+        batch: &mut dyn FnMut(Vec<BlobRef>),
+    ) -> Result<()> {
+        let mut cmd = repo.git();
+        cmd.args([
+            "rev-list",
+            "--objects",
+            "--filter=object:type=blob",
+            "--filter-provided-objects",
+            "--missing=print",
+        ]);
+        cmd.args(revs);
+        if !more.is_empty() {
+            // After `--not REVS`, which then does not apply to what comes on stdin.
+            cmd.arg("--stdin");
+        }
+        cmd.arg("--");
+        let mut child = cmd
+            .stdin(if more.is_empty() {
+                Stdio::null()
+            } else {
+                Stdio::piped()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("cannot run git rev-list")?;
+        let writer = write_stdin(&mut child, more);
+        let mut stderr = child.stderr.take().expect("piped");
+        let errs = std::thread::spawn(move || {
+            let mut s = Vec::new();
+            let _ = stderr.read_to_end(&mut s);
+            s
+        });
+        let mut r = BufReader::with_capacity(1 << 16, child.stdout.take().expect("piped"));
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match r.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
             }
-        }
-    }
-    let status = child.wait().context("git rev-list")?;
-    let stderr = errs.join().unwrap_or_default();
-    if !status.success() {
-        bail!(
-            "cannot list the history of {}: {}",
-            repo.path.display(),
-            first_line(&stderr)
-        );
-    }
-    if all_objects {
-        let out = repo.output(&[
-            "cat-file",
-            "--batch-all-objects",
-            "--batch-check=%(objectname) %(objecttype)",
-            "--unordered",
-        ])?;
-        for line in String::from_utf8_lossy(&out).lines() {
-            if let Some(oid) = line.strip_suffix(" blob") {
-                if seen.insert(oid.to_string()) {
-                    cur.push(BlobRef {
-                        oid: oid.to_string(),
-                        path: String::new(),
-                    });
-                    if cur.len() >= size {
-                        batch(std::mem::replace(&mut cur, Vec::with_capacity(size)));
-                    }
-                }
+            let l = String::from_utf8_lossy(line.strip_suffix(b"\n").unwrap_or(&line));
+            if l.is_empty() {
+                continue;
             }
+            if let Some(oid) = l.strip_prefix('?') {
+                self.missing.push(oid.to_string());
+                continue;
+            }
+            let (oid, path) = l.split_once(' ').unwrap_or((&l, ""));
+            self.push(oid, path, batch);
         }
+        let status = child.wait().context("git rev-list")?;
+        if let Some(w) = writer {
+            let _ = w.join();
+        }
+        let stderr = errs.join().unwrap_or_default();
+        if !status.success() {
+            bail!(
+                "cannot list the history of {}: {}",
+                repo.path.display(),
+                first_line(&stderr)
+            );
+        }
+        Ok(())
     }
-    if !cur.is_empty() {
-        batch(cur);
-    }
-    Ok(missing)
 }
 
 /// What reading one blob gave.

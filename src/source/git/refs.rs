@@ -11,13 +11,19 @@ pub(crate) enum Revs {
     All,
     /// One ref and its history.
     Branch(String),
-    /// Commits after REV up to HEAD (`REV..HEAD`).
+    /// The lines that the commits after REV up to HEAD (`REV..HEAD`) add.
     Since(String),
-    /// `A..B` (or `A...B`).
+    /// The lines that the commits of `A..B` (or `A...B`) add.
     Range(String),
 }
 
 impl Revs {
+    /// True when only the lines the selected commits add are scanned (`--since`, `--range`); the
+    /// other choices scan every blob of their history whole.
+    pub(crate) fn line_level(&self) -> bool {
+        matches!(self, Revs::Since(_) | Revs::Range(_))
+    }
+
     /// rev-list arguments, after checking every named revision exists (exit 2 otherwise).
     pub(crate) fn args(&self, repo: &Repo) -> Result<Vec<String>> {
         let check = |r: &str| -> Result<()> {

@@ -142,6 +142,26 @@ impl Repo {
     }
 }
 
+/// Writes `lines` to a child's standard input (revisions for `--stdin`) on a thread, so a large list
+/// never blocks on a full pipe while the caller reads the child's output; closes it when done.
+pub(crate) fn write_stdin(
+    child: &mut std::process::Child,
+    lines: &[String],
+) -> Option<std::thread::JoinHandle<()>> {
+    use std::io::Write as _;
+    let stdin = child.stdin.take()?;
+    let lines = lines.to_vec();
+    Some(std::thread::spawn(move || {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, stdin);
+        for l in lines {
+            if writeln!(w, "{l}").is_err() {
+                return;
+            }
+        }
+        let _ = w.flush();
+    }))
+}
+
 /// The line of git's stderr worth showing: the `fatal:` line, else the first non-empty one.
 pub(crate) fn first_line(stderr: &[u8]) -> String {
     let s = String::from_utf8_lossy(stderr);
