@@ -3,6 +3,7 @@
 //! what a user sees (exit codes, options, config, hooks, reports, git history, images).
 
 mod config;
+mod conventions;
 mod dockerfile;
 mod git;
 mod image;
