@@ -5,6 +5,7 @@
 mod config;
 mod conventions;
 mod dockerfile;
+mod docs;
 mod git;
 mod image;
 mod pipeline;
