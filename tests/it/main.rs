@@ -7,6 +7,7 @@ mod conventions;
 mod dockerfile;
 mod docs;
 mod git;
+mod hostile;
 mod image;
 mod pipeline;
 mod posture;
