@@ -3,8 +3,11 @@
 //! what a user sees (exit codes, options, config, hooks, reports, git history, images).
 
 mod config;
+mod conventions;
 mod dockerfile;
+mod docs;
 mod git;
+mod hostile;
 mod image;
 mod pipeline;
 mod posture;

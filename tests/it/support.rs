@@ -30,24 +30,73 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Output {
         .expect("runs")
 }
 
-/// Parses `--format json` output.
+/// Parses `--format json` output (or any JSON on stdout: SARIF, `rules list`). A JSON report (an
+/// object with `schema_version`) must validate against docs/report.schema.json.
 pub fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "not JSON ({e}): stdout={} stderr={}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         )
-    })
+    });
+    if v.get("schema_version").is_some() {
+        let errors = report_schema_errors(&v);
+        assert!(
+            errors.is_empty(),
+            "the JSON report does not match docs/report.schema.json: {errors:#?}"
+        );
+    }
+    v
+}
+
+fn report_schema() -> serde_json::Value {
+    serde_json::from_str(include_str!("../../docs/report.schema.json")).expect("schema parses")
+}
+
+/// Errors of `doc` against docs/report.schema.json (a whole `--format json` report), empty when valid.
+pub fn report_schema_errors(doc: &serde_json::Value) -> Vec<String> {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let validator = VALIDATOR
+        .get_or_init(|| jsonschema::validator_for(&report_schema()).expect("schema compiles"));
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+/// Errors of one `--format jsonl` line against `#/$defs/jsonl_line` of docs/report.schema.json.
+pub fn jsonl_line_schema_errors(line: &serde_json::Value) -> Vec<String> {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let schema = report_schema();
+        let line_schema = json!({
+            "$schema": schema["$schema"],
+            "$ref": "#/$defs/jsonl_line",
+            "$defs": schema["$defs"],
+        });
+        jsonschema::validator_for(&line_schema).expect("schema compiles")
+    });
+    validator
+        .iter_errors(line)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
 }
 
 /// Parses `--format jsonl` output: one finding a line, then the trailer (`"type": "end"`) that
-/// says whether the stream is complete.
+/// says whether the stream is complete. Every line must validate against the report schema.
 pub fn jsonl(out: &Output) -> (Vec<serde_json::Value>, serde_json::Value) {
     let mut lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect();
+    for l in &lines {
+        let errors = jsonl_line_schema_errors(l);
+        assert!(
+            errors.is_empty(),
+            "a JSONL line does not match #/$defs/jsonl_line of docs/report.schema.json: {errors:#?}\n{l}"
+        );
+    }
     let trailer = lines.pop().expect("a trailer line");
     assert_eq!(trailer["type"], "end", "the last line is the trailer");
     assert!(
