@@ -708,7 +708,7 @@ fn since_over_many_commits_reads_the_same_with_several_git_processes() {
             content.len()
         ));
     }
-    let mut fi = gitutil::git_cmd(&r.dir, r.home())
+    let mut fi = crate::support::git_cmd(&r.dir, r.home())
         .args(["fast-import", "--quiet"])
         .stdin(std::process::Stdio::piped())
         .spawn()
@@ -724,7 +724,7 @@ fn since_over_many_commits_reads_the_same_with_several_git_processes() {
     let at150 = r.git(&["rev-parse", "main~50"]);
     for readers in ["1", "3"] {
         let rules = r.rules.to_string_lossy().to_string();
-        let out = common::nhiscan()
+        let out = nhiscan()
             .current_dir(&r.dir)
             .env("NHISCAN_GIT_READERS", readers)
             .args([
@@ -734,7 +734,7 @@ fn since_over_many_commits_reads_the_same_with_several_git_processes() {
                 "--rules",
                 &rules,
                 "--enable",
-                gitutil::ENABLE,
+                ENABLE,
                 "--format",
                 "json",
             ])
