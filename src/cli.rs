@@ -9,6 +9,7 @@ use crate::finding::Severity;
 use crate::report::Format;
 use crate::settings::{FailOn, Limits, OutputOptions, ProjectOptions, RuleSelection, Settings};
 
+/// The `nhiscan` command line.
 #[derive(Parser, Debug)]
 #[command(
     name = "nhiscan",
@@ -17,10 +18,12 @@ use crate::settings::{FailOn, Limits, OutputOptions, ProjectOptions, RuleSelecti
     after_help = "Examples:\n  nhiscan scan .                          scan the working tree\n  nhiscan scan src/ --format sarif -o r.sarif\n  cat .env | nhiscan scan -               scan standard input\n  nhiscan rules list                      the built-in rules\n  nhiscan rules explain aws-access-key-id\n\nExit codes: 0 no findings at or above --fail-on, 1 findings, 2 error."
 )]
 pub struct Cli {
+    /// The subcommand to run.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The subcommands of `nhiscan`.
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan files and directories (a working tree) for secrets and risky permissions.
@@ -42,6 +45,7 @@ pub enum Command {
     InstallHook(InstallHookArgs),
     /// Record the current findings so that later scans report only new ones.
     Baseline {
+        /// The baseline subcommand (`create`).
         #[command(subcommand)]
         command: BaselineCommand,
     },
@@ -52,6 +56,7 @@ pub enum Command {
     Image(ImageArgs),
     /// List, explain and check rules.
     Rules {
+        /// The rules subcommand: list, explain or check.
         #[command(subcommand)]
         command: RulesCommand,
     },
@@ -59,34 +64,44 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  nhiscan completions bash > /etc/bash_completion.d/nhiscan\n  nhiscan completions zsh > \"${fpath[1]}/_nhiscan\"\n  nhiscan completions fish > ~/.config/fish/completions/nhiscan.fish"
     )]
-    Completions { shell: clap_complete::Shell },
+    Completions {
+        /// The shell to print the script for.
+        shell: clap_complete::Shell,
+    },
     /// Print the manual page (roff), e.g. `nhiscan man > nhiscan.1 && man ./nhiscan.1`.
     Man,
 }
 
+/// The subcommands of `nhiscan rules`.
 #[derive(Subcommand, Debug)]
 pub enum RulesCommand {
     /// List every rule (built-in and from --rules files).
     List {
+        /// Output format.
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+        /// Which rules to list (built-in, --rules files, --enable/--disable).
         #[command(flatten)]
         rules: RuleArgs,
     },
     /// Show what a rule detects, why it matters and how to fix it.
     Explain {
+        /// The rule id (see `nhiscan rules list`).
         id: String,
+        /// Where the rule is looked up (built-in and --rules files).
         #[command(flatten)]
         rules: RuleArgs,
     },
     /// Validate rule files and run their examples and negative examples.
     #[command(after_help = "Example:\n  nhiscan rules check my-rules.toml")]
     Check {
+        /// Rule files to validate.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
 }
 
+/// The subcommands of `nhiscan baseline`.
 #[derive(Subcommand, Debug)]
 pub enum BaselineCommand {
     /// Scan PATH (like `nhiscan scan`) and write the findings' fingerprints to FILE.
@@ -96,6 +111,7 @@ pub enum BaselineCommand {
     Create(BaselineArgs),
 }
 
+/// Options of `nhiscan baseline create`.
 #[derive(Args, Debug, Clone)]
 pub struct BaselineArgs {
     /// Directory (or repository with --git) to scan.
@@ -107,12 +123,16 @@ pub struct BaselineArgs {
     /// Take the findings from the git history of PATH instead of its files.
     #[arg(long)]
     pub git: bool,
+    /// How PATH is walked.
     #[command(flatten)]
     pub walk: WalkArgs,
+    /// The file size limit.
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// Which rules run.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// The project's config, suppressions, baseline and policy.
     #[command(flatten)]
     pub project: ProjectArgs,
     /// Worker threads (default: number of cores).
@@ -175,6 +195,7 @@ pub struct ProjectArgs {
     pub policy: Option<PathBuf>,
 }
 
+/// Options of `nhiscan git`.
 #[derive(Args, Debug, Clone)]
 pub struct GitArgs {
     /// The repository (a working tree, a worktree or a bare repository).
@@ -197,31 +218,41 @@ pub struct GitArgs {
     /// introduced it (secrets are always reported from every version).
     #[arg(long)]
     pub every_version: bool,
+    /// The blob size limit.
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// Which rules run.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// The project's config, suppressions, baseline and policy.
     #[command(flatten)]
     pub project: ProjectArgs,
+    /// Report format, destination and exit policy.
     #[command(flatten)]
     pub output: OutputArgs,
 }
 
+/// Options of `nhiscan staged`.
 #[derive(Args, Debug, Clone)]
 pub struct StagedArgs {
     /// The repository whose index to check.
     #[arg(default_value = ".")]
     pub repo: PathBuf,
+    /// The blob size limit.
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// Which rules run.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// The project's config, suppressions, baseline and policy.
     #[command(flatten)]
     pub project: ProjectArgs,
+    /// Report format, destination and exit policy.
     #[command(flatten)]
     pub output: OutputArgs,
 }
 
+/// Options of `nhiscan install-hook`.
 #[derive(Args, Debug, Clone)]
 pub struct InstallHookArgs {
     /// The repository to install the hook in.
@@ -232,19 +263,29 @@ pub struct InstallHookArgs {
     pub force: bool,
 }
 
+/// Output format of `nhiscan rules list`.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ListFormat {
+    // `#[doc = concat!(..)]`: documented for rustdoc, but not shown by clap in `--help`.
+    #[doc = concat!("One line per rule: id, severity and title.")]
     Text,
+    #[doc = concat!("A JSON array with each rule's description, remediation and references.")]
     Json,
 }
 
+/// When text output is coloured (`--color`).
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ColorChoice {
+    // `#[doc = concat!(..)]`: documented for rustdoc, but not shown by clap in `--help`.
+    #[doc = concat!("Colour when writing to a terminal and NO_COLOR is unset or empty.")]
     Auto,
+    #[doc = concat!("Colour even when not writing to a terminal.")]
     Always,
+    #[doc = concat!("No colour.")]
     Never,
 }
 
+/// Which rules are loaded and run (`--rules`, `--enable`, `--disable`).
 #[derive(Args, Debug, Clone, Default)]
 pub struct RuleArgs {
     /// Extra rule file(s) in the rules/*.toml format (repeatable).
@@ -300,26 +341,33 @@ pub struct OutputArgs {
     pub strict: bool,
 }
 
+/// Options of `nhiscan scan`.
 #[derive(Args, Debug, Clone)]
 pub struct ScanArgs {
     /// Files or directories to scan; `-` reads standard input.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// How directories are walked.
     #[command(flatten)]
     pub walk: WalkArgs,
+    /// The file size limit.
     #[command(flatten)]
     pub limits: LimitArgs,
     /// Scan what is staged in the repository at PATH instead (same as `nhiscan staged PATH`).
     #[arg(long)]
     pub staged: bool,
+    /// Which rules run.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// The project's config, suppressions, baseline and policy.
     #[command(flatten)]
     pub project: ProjectArgs,
+    /// Report format, destination and exit policy.
     #[command(flatten)]
     pub output: OutputArgs,
 }
 
+/// Options of `nhiscan image`.
 #[derive(Args, Debug, Clone)]
 pub struct ImageArgs {
     /// A `docker save` tarball, an OCI image layout directory or tarball; `-` reads a tarball from
@@ -329,14 +377,19 @@ pub struct ImageArgs {
     /// every platform.
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
     pub platform: Option<String>,
+    /// The size limit for files inside the image.
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// Layer and nested-archive limits.
     #[command(flatten)]
     pub image_limits: ImageLimitArgs,
+    /// The project's config, suppressions, baseline and policy.
     #[command(flatten)]
     pub project: ProjectArgs,
+    /// Which rules run.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// Report format, destination and exit policy.
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -15,10 +15,15 @@ use sha2::{Digest, Sha256};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// No risk by itself: a fact worth knowing.
     Info,
+    /// Little exposure, e.g. a provider's test or sandbox key.
     Low,
+    /// Real but limited exposure.
     Medium,
+    /// Serious exposure; `scan`, `git` and `image` fail by default on any finding at or above it.
     High,
+    /// The worst exposure, e.g. cloud account keys or admin grants.
     Critical,
 }
 
@@ -138,19 +143,27 @@ impl fmt::Display for Severity {
     }
 }
 
+/// How long a found credential stays valid, and why nhiscan thinks so.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Lifetime {
+    /// Long-lived, short-lived, expired or unknown.
     pub kind: LifetimeKind,
+    /// Why, in a sentence: what the token itself says, or what the rule declares.
     pub reason: String,
 }
 
+/// How long a credential stays valid (`lifetime.kind` in reports).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LifetimeKind {
+    /// Valid until revoked, or for longer than the maximum token lifetime.
     LongLived,
+    /// Expires on its own soon (STS credentials, installation tokens, short JWTs).
     ShortLived,
+    /// Already past its expiry (a JWT's `exp`): the finding is one severity lower.
     Expired,
+    /// The format does not say.
     Unknown,
 }
 
@@ -172,6 +185,7 @@ pub struct Origin {
 }
 
 impl Origin {
+    /// The origin of a plain file: `display` is also the name analyzers see; `artifact` is the SARIF path.
     pub fn file(display: impl Into<String>, artifact: impl Into<String>) -> Origin {
         let display = display.into();
         Origin {
@@ -183,28 +197,42 @@ impl Origin {
     }
 }
 
+/// One thing a rule or an analyzer found, and where.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
+    /// Id of the rule that found it (`nhiscan rules explain ID`).
     pub rule_id: String,
+    /// The rule's title.
     pub title: String,
+    /// What the finding is about (the rule's `kind`).
     pub kind: Category,
+    /// How bad it is: the rule's severity, adjusted for expiry, analyzer facts and policies.
     pub severity: Severity,
+    /// What reports print: the rule's title, plus details (encoding, analyzer note, policy, ...).
     pub message: String,
+    /// Where the content came from (shared by every finding of a unit).
     #[serde(flatten)]
     pub origin: Arc<Origin>,
+    /// 1-based line where the finding starts.
     pub line: usize,
+    /// 1-based column, in characters, where the finding starts.
     pub column: usize,
+    /// 1-based line where the finding ends.
     pub end_line: usize,
+    /// 1-based column just past the end of the match (1 for analyzer findings).
     pub end_column: usize,
     /// The full secret. Serialized only through [`Finding::to_json`] with `show_secrets`.
     #[serde(skip)]
     pub secret: Option<String>,
+    /// The secret as shown by default (see [`redact`]); `None` when the finding has no secret.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redacted: Option<String>,
     /// Hash of (rule id, secret), or of (rule id, what the analyzer flagged): stable when lines move.
     pub fingerprint: String,
+    /// How long the secret stays valid; `None` when the finding has no secret.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lifetime: Option<Lifetime>,
+    /// Shannon entropy of the secret in bits per byte (pattern rules only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entropy: Option<f64>,
     /// How the content was decoded before the match (`base64`, `url`), if it was.
@@ -281,6 +309,7 @@ pub fn redact(secret: &str) -> String {
     out
 }
 
+/// Hex of the first 16 bytes of SHA-256 over the length-prefixed `parts`: the fingerprints' hash.
 pub fn hash_hex(parts: &[&[u8]]) -> String {
     let mut h = Sha256::new();
     for p in parts {
@@ -293,10 +322,12 @@ pub fn hash_hex(parts: &[&[u8]]) -> String {
         .collect()
 }
 
+/// The fingerprint of a finding: hash of (rule id, secret or what the analyzer flagged).
 pub fn fingerprint(rule_id: &str, value: &[u8]) -> String {
     hash_hex(&[rule_id.as_bytes(), value])
 }
 
+/// Hash of (rule id, artifact path, line): see [`Finding::location_fingerprint`].
 pub fn location_fingerprint(rule_id: &str, artifact: &str, line: usize) -> String {
     hash_hex(&[
         rule_id.as_bytes(),
@@ -308,13 +339,17 @@ pub fn location_fingerprint(rule_id: &str, artifact: &str, line: usize) -> Strin
 /// A file that could not be scanned (fully): it is reported, and the scan goes on.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScanError {
+    /// The file, object or layer that could not be read.
     pub path: String,
+    /// What went wrong.
     pub message: String,
 }
 
 /// A file passed over on purpose (binary, too large): counted and listed, not an error.
 #[derive(Debug, Clone, Serialize)]
 pub struct Skipped {
+    /// The file passed over.
     pub path: String,
+    /// Why it was passed over (binary, too large, ...).
     pub reason: String,
 }

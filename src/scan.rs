@@ -57,7 +57,9 @@ pub struct Scanner {
 /// What scanning one unit produced: findings, plus messages about the unit (malformed YAML, ...).
 #[derive(Default)]
 pub struct UnitResult {
+    /// The findings, suppressed ones included (with `suppressed` set).
     pub findings: Vec<Finding>,
+    /// Problems with the unit that did not stop the scan (malformed YAML, an analyzer failure).
     pub errors: Vec<String>,
 }
 

@@ -12,6 +12,7 @@ use crate::source::git::Repo;
 /// Marks a hook as ours, so reinstalling replaces it without --force.
 pub const MARKER: &str = "# installed by `nhiscan install-hook`";
 
+/// The hook script: runs `nhiscan staged`, or fails with a hint when nhiscan is not on PATH.
 pub fn script() -> String {
     format!(
         "#!/bin/sh\n{MARKER}: checks what this commit adds for secrets.\n\
@@ -24,6 +25,7 @@ pub fn script() -> String {
     )
 }
 
+/// Runs `nhiscan install-hook`.
 pub fn run(args: &InstallHookArgs) -> Result<i32> {
     let repo = Repo::open(&args.repo)?;
     let out = repo.output(&["rev-parse", "--git-path", "hooks"])?;

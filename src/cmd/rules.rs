@@ -12,6 +12,7 @@ use crate::engine::rule::{self, Rule};
 use crate::finding::Origin;
 use crate::scan::Scanner;
 
+/// Runs `nhiscan rules list`.
 pub fn list(args: &RuleArgs, format: ListFormat) -> Result<i32> {
     let rules = crate::ruleset::load(&args.resolve(), &[])?;
     match format {
@@ -43,6 +44,7 @@ pub fn list(args: &RuleArgs, format: ListFormat) -> Result<i32> {
     Ok(0)
 }
 
+/// Runs `nhiscan rules explain`.
 pub fn explain(args: &RuleArgs, id: &str) -> Result<i32> {
     let rules = crate::ruleset::load(&args.resolve(), &[])?;
     let Some(r) = rules.iter().find(|r| r.id() == id) else {
@@ -78,6 +80,7 @@ pub fn explain(args: &RuleArgs, id: &str) -> Result<i32> {
     Ok(0)
 }
 
+/// Runs `nhiscan rules check`: exit 1 when any example fails.
 pub fn check(files: &[PathBuf]) -> Result<i32> {
     let mut failed = 0;
     for f in files {

@@ -21,9 +21,13 @@ pub const BUILTIN: &[(&str, &str, &str)] = include!(concat!(env!("OUT_DIR"), "/b
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
+    /// Unique id: lowercase letters, digits and `-`.
     pub id: String,
+    /// Short name shown in reports.
     pub title: String,
+    /// What the credential or grant is and what an attacker can do with it.
     pub description: String,
+    /// Severity of the rule's findings, before adjustments.
     pub severity: Severity,
     /// What the finding is about: `secret` for pattern rules; analyzers use other kinds.
     #[serde(default = "default_kind")]
@@ -31,29 +35,41 @@ pub struct RuleSpec {
     /// Facts code may branch on (`admin`, `wildcard`, ...): the policy selects rules by tag.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Case-insensitive literals (at least 3 bytes); the pattern runs only near them.
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// The regex: its `secret` group, else group 1, else the whole match is the secret.
     #[serde(default)]
     pub pattern: Option<String>,
+    /// Shannon entropy (bits per byte, 0 to 8) the secret must reach.
     #[serde(default)]
     pub min_entropy: Option<f64>,
+    /// A named validator the secret must pass (`github-crc32`).
     #[serde(default)]
     pub checksum: Option<String>,
+    /// A catch-all rule: a non-generic rule matching an overlapping span wins.
     #[serde(default)]
     pub generic: bool,
+    /// How many bytes after a keyword hit the match may end; unset: on the hit's own line.
     #[serde(default)]
     pub window: Option<usize>,
     /// Set for rules whose findings come from a structural analyzer (no pattern).
     #[serde(default)]
     pub analyzer: Option<String>,
+    /// The credential's lifetime, unless the token itself says otherwise.
     pub lifetime: Lifetime,
+    /// How to revoke and rotate the credential (or fix the grant).
     pub remediation: String,
+    /// Links to the provider's documentation.
     #[serde(default)]
     pub references: Vec<String>,
+    /// Texts that must give a finding, the secret (or line) marked with « ».
     #[serde(default)]
     pub examples: Vec<String>,
+    /// Texts that must give no finding of this rule.
     #[serde(default)]
     pub negative_examples: Vec<String>,
+    /// The file name the examples are scanned as (default `example.txt`).
     #[serde(default)]
     pub example_path: Option<String>,
 }
@@ -66,6 +82,7 @@ fn default_kind() -> Category {
 /// for the rules its keywords trigger.
 #[derive(Debug)]
 pub struct Rule {
+    /// The rule as written in its file.
     pub spec: RuleSpec,
     /// Where the rule came from, for messages: `builtin:cloud.toml` or a user path.
     pub source: String,
@@ -159,6 +176,7 @@ pub(crate) fn load_path(path: &Path) -> Result<Vec<Rule>> {
     parse_file(&path.display().to_string(), &text, true)
 }
 
+/// The built-in rules, from the JSON embedded at build time ([`BUILTIN`]).
 pub fn builtin() -> Result<Vec<Rule>> {
     let mut out = Vec::new();
     for (name, _, json) in BUILTIN {
