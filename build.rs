@@ -65,10 +65,27 @@ fn version_facts(files: &[std::path::PathBuf]) {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .filter(|c| !c.is_empty())
         .unwrap_or_else(|| "unknown".into());
-    for head in [".git/HEAD", ".git/refs/heads"] {
-        let p = root.join(head);
-        if p.exists() {
-            println!("cargo:rerun-if-changed={}", p.display());
+    // Rebuild the version when HEAD moves: a worktree's git dir is not `.git/`, so ask git where it is.
+    let dirs = std::process::Command::new("git")
+        .args(["rev-parse", "--absolute-git-dir", "--git-common-dir"])
+        .current_dir(root)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let mut lines = dirs.lines();
+    if let (Some(git_dir), Some(common)) = (lines.next(), lines.next()) {
+        let common = root.join(common);
+        for p in [
+            Path::new(git_dir).join("HEAD"),
+            Path::new(git_dir).join("logs/HEAD"),
+            common.join("refs/heads"),
+            common.join("packed-refs"),
+        ] {
+            if p.exists() {
+                println!("cargo:rerun-if-changed={}", p.display());
+            }
         }
     }
     println!(

@@ -5,11 +5,11 @@
 //! ```toml
 //! rules = ["ci/nhiscan-rules.toml"]      # extra rule files, relative to this file
 //! enable = []                            # run only these rule ids (empty: all)
-//! disable = ["generic-password"]         # never run these
+//! disable = ["generic-password-assignment"]   # never run these
 //! allow_paths = ["tests/fixtures/**"]    # findings under these globs are suppressed
 //!
 //! [severity]                             # per-rule severity overrides
-//! generic-api-key = "low"
+//! generic-hex-secret = "low"
 //!
 //! [[allow]]                              # accept one secret, everywhere it appears
 //! fingerprint = "3f2a…"                  # from the report (`fingerprint`)
@@ -118,7 +118,11 @@ impl Config {
                     + 1;
                 format!("line {line}, column {col}: ")
             });
-            anyhow::anyhow!("{}{}", at.unwrap_or_default(), e.message().trim_end())
+            anyhow::anyhow!(
+                "{}{}",
+                at.unwrap_or_default(),
+                unquoted(e.message().trim_end())
+            )
         })?;
         for (i, a) in c.allow.iter_mut().enumerate() {
             if a.fingerprint.trim().is_empty() {
@@ -128,9 +132,10 @@ impl Config {
                 bail!("key `allow[{i}].reason`: say why this finding is accepted");
             }
             if let Some(d) = &a.expires {
-                a.expires_day = Some(parse_date(d).with_context(|| {
-                    format!("key `allow[{i}].expires`: `{d}` is not a YYYY-MM-DD date")
-                })?);
+                a.expires_day =
+                    Some(parse_date(d).with_context(|| {
+                        format!("key `allow[{i}].expires`: not a YYYY-MM-DD date")
+                    })?);
             }
         }
         for (i, g) in c.allow_paths.iter().enumerate() {
@@ -138,6 +143,31 @@ impl Config {
         }
         Ok(c)
     }
+}
+
+/// A parser message with the values it quotes redacted: `invalid type: string "ghp_…"` must not
+/// print the token someone typed into the wrong key. Names of keys (in backticks) stay.
+fn unquoted(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(a) = rest.find(['"', '`']) {
+        let q = rest.as_bytes()[a] as char;
+        let Some(b) = rest[a + 1..].find(q) else {
+            break;
+        };
+        let inner = &rest[a + 1..a + 1 + b];
+        out.push_str(&rest[..=a]);
+        // Backticks also name keys (`strict`), short: only long spans are values.
+        if q == '"' || inner.len() >= 16 {
+            out.push_str(&crate::finding::redact(inner));
+        } else {
+            out.push_str(inner);
+        }
+        out.push(q);
+        rest = &rest[a + b + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `YYYY-MM-DD` to days since 1970-01-01.

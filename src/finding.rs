@@ -74,7 +74,17 @@ impl std::str::FromStr for Severity {
         Severity::ALL
             .into_iter()
             .find(|v| v.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("`{s}` is not one of info, low, medium, high, critical"))
+            .ok_or_else(|| {
+                // The value may be anything typed into a config file: never quote it in full.
+                format!(
+                    "`{}` is not one of info, low, medium, high, critical",
+                    if s.len() > 12 {
+                        redact(s)
+                    } else {
+                        s.to_string()
+                    }
+                )
+            })
     }
 }
 

@@ -56,15 +56,20 @@ pub(crate) fn once_at_tip(findings: &mut Vec<Finding>) {
         }
     }
     for (tip, e) in intro {
-        let from: Vec<(String, Value)> = INTRODUCED
-            .iter()
-            .filter_map(|k| Some((k.to_string(), prop(&findings[e], k)?)))
-            .collect();
+        // The tip's place (path, line, at_head) with the earliest version's provenance; the display
+        // names that commit too, so text and JSON tell one story.
+        let earliest = findings[e].origin.clone();
         let f = &mut findings[tip];
-        for (k, v) in from {
-            // The finding's own properties override its origin's in every report.
-            f.properties.insert(k, v);
+        let mut origin = (*f.origin).clone();
+        for k in INTRODUCED {
+            if let Some(v) = earliest.properties.get(*k) {
+                origin.properties.insert(k.to_string(), v.clone());
+            }
         }
+        if let Some(c) = earliest.properties.get("commit").and_then(Value::as_str) {
+            origin.display = format!("{} (commit {})", origin.artifact, &c[..c.len().min(7)]);
+        }
+        f.origin = std::sync::Arc::new(origin);
     }
     let mut i = 0;
     findings.retain(|_| {

@@ -141,7 +141,7 @@ impl Source for Walk {
                 let entry = match entry {
                     Ok(e) => e,
                     Err(err) => {
-                        report_walk_error(&err, feed);
+                        report_walk_error(&err, feed, &self.root);
                         return WalkState::Continue;
                     }
                 };
@@ -167,12 +167,17 @@ impl Source for Walk {
 }
 
 impl Walk {
+    /// The repository-relative path of `path`.
+    fn rel(&self, path: &Path) -> String {
+        relative(path, &self.root)
+    }
+
     /// Reads one file (`stream`: a pipe or device named on the command line) and feeds it.
     fn file(&self, path: &Path, feed: &Feed<'_>, buf: &mut Vec<u8>, stream: bool) {
         let shown = display(path);
         let mut file = match open(path, stream) {
             Ok(f) => f,
-            Err(e) => return feed.error(shown, format!("cannot open: {e}")),
+            Err(e) => return feed.error_in(shown, &self.rel(path), format!("cannot open: {e}")),
         };
         let meta = file.metadata();
         // The walk saw a regular file; what was opened must be one too (a file swapped for a FIFO
@@ -189,7 +194,7 @@ impl Walk {
         // The first 8 KiB decide binary content (as git and ripgrep do) before the rest is read, so
         // a large binary costs one block, not its size.
         if let Err(e) = (&mut file).take(8192).read_to_end(buf) {
-            return feed.error(shown, format!("cannot read: {e}"));
+            return feed.error_in(shown, &self.rel(path), format!("cannot read: {e}"));
         }
         if buf.len() == 8192 && super::is_binary(buf) && super::text::wide_to_utf8(buf).is_none() {
             return feed.skip(&shown, "binary content");
@@ -197,26 +202,28 @@ impl Walk {
         // A failed allocation fails this file, not the process.
         let want = if stream { 0 } else { len.min(max + 1) as usize };
         if buf.try_reserve(want.saturating_sub(buf.len())).is_err() {
-            return feed.error(shown, format!("cannot allocate {want} bytes to read it"));
+            return feed.error_in(
+                shown,
+                &self.rel(path),
+                format!("cannot allocate {want} bytes to read it"),
+            );
         }
         if let Err(e) = (&mut file)
             .take(max + 1 - buf.len() as u64)
             .read_to_end(buf)
         {
-            return feed.error(shown, format!("cannot read: {e}"));
+            return feed.error_in(shown, &self.rel(path), format!("cannot read: {e}"));
         }
         if buf.len() as u64 > max {
             // A stream has no size to skip by: scan what fits and say the rest was not read.
-            feed.error(
+            feed.error_in(
                 shown.clone(),
+                &self.rel(path),
                 format!("larger than --max-file-size ({max} bytes); scanned the first {max} bytes"),
             );
             buf.truncate(max as usize);
         }
-        let artifact = std::path::absolute(path)
-            .ok()
-            .and_then(|a| a.strip_prefix(&self.root).ok().map(display))
-            .unwrap_or_else(|| shown.clone());
+        let artifact = self.rel(path);
         let origin = Arc::new(Origin::file(shown, artifact));
         // A Dockerfile on disk has a build context: what `COPY .` would send.
         let context = super::fs_context::for_dockerfile(path);
@@ -229,6 +236,14 @@ impl Walk {
             *buf = Vec::new();
         }
     }
+}
+
+/// `path` relative to `root` (the repository root), as reports name it; as shown when outside.
+fn relative(path: &Path, root: &Path) -> String {
+    std::path::absolute(path)
+        .ok()
+        .and_then(|a| a.strip_prefix(root).ok().map(display))
+        .unwrap_or_else(|| display(path))
 }
 
 /// Opens a file for reading; a regular file without blocking on open (a FIFO put in its place would
@@ -244,7 +259,7 @@ fn open(path: &Path, stream: bool) -> std::io::Result<std::fs::File> {
     o.open(path)
 }
 
-fn report_walk_error(err: &ignore::Error, feed: &Feed<'_>) {
+fn report_walk_error(err: &ignore::Error, feed: &Feed<'_>, root: &Path) {
     // The ignore crate wraps errors with the path; unwrap for a message that names the file once.
     fn path_of(e: &ignore::Error) -> Option<String> {
         match e {
@@ -270,7 +285,9 @@ fn report_walk_error(err: &ignore::Error, feed: &Feed<'_>) {
             other => other.to_string(),
         }
     }
-    feed.error(path_of(err).unwrap_or_else(|| "<walk>".into()), inner(err));
+    let shown = path_of(err).unwrap_or_else(|| "<walk>".into());
+    let rel = relative(Path::new(&shown), root);
+    feed.error_in(shown, &rel, inner(err));
 }
 
 /// A path as reports show it: as typed, without a leading `./`, `/`-separated.

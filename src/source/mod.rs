@@ -184,8 +184,21 @@ impl<'a> Feed<'a> {
     /// A unit that could not be read: reported, and the scan marked incomplete (under an
     /// `allow_paths` glob: a skip, listed with `-v`).
     pub(crate) fn error(&self, display: impl Into<String>, message: impl Into<String>) {
+        let display = display.into();
+        let rel = display.clone();
+        self.error_in(display, &rel, message);
+    }
+
+    /// [`Feed::error`] for a unit whose repository-relative path (`rel`) differs from how it is
+    /// shown: `allow_paths` globs match either.
+    pub(crate) fn error_in(
+        &self,
+        display: impl Into<String>,
+        rel: &str,
+        message: impl Into<String>,
+    ) {
         let (display, message) = (display.into(), message.into());
-        if self.collector.path_allowed(&display) {
+        if self.collector.path_allowed(&display) || self.collector.path_allowed(rel) {
             return self.skip(&display, &format!("allowlisted path: {message}"));
         }
         self.incomplete.store(true, Relaxed);

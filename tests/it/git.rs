@@ -728,15 +728,7 @@ fn since_over_many_commits_reads_the_same_with_several_git_processes() {
             .current_dir(&r.dir)
             .env("NHISCAN_GIT_READERS", readers)
             .args([
-                "git",
-                "--since",
-                &base,
-                "--rules",
-                &rules,
-                "--enable",
-                ENABLE,
-                "--format",
-                "json",
+                "git", "--since", &base, "--rules", &rules, "--enable", ENABLE, "--format", "json",
             ])
             .output()
             .unwrap();
