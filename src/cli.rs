@@ -204,10 +204,10 @@ pub struct GitArgs {
     /// Also scan unreachable and dangling objects.
     #[arg(long)]
     pub all_objects: bool,
-    /// Scan only blobs introduced by commits after REV, up to HEAD (REV..HEAD).
+    /// Report only what the commits after REV add, up to HEAD (REV..HEAD): secrets on added lines.
     #[arg(long, value_name = "REV", conflicts_with_all = ["range", "branch", "all_objects"])]
     pub since: Option<String>,
-    /// Scan only blobs introduced by the commits in A..B.
+    /// Report only what the commits in A..B add: secrets on added lines.
     #[arg(long, value_name = "A..B", conflicts_with_all = ["branch", "all_objects"])]
     pub range: Option<String>,
     /// Scan only the history of one ref (branch, tag or commit).

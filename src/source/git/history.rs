@@ -220,7 +220,8 @@ impl Source for History {
     }
 
     fn many_versions(&self) -> bool {
-        !self.every_version
+        // `--since`/`--range` report only what their commits add: one version of each line.
+        !self.every_version && matches!(self.revs, Revs::All | Revs::Branch(_))
     }
 
     /// Provenance, only for blobs with findings, and the paths of missing objects, in one
