@@ -10,12 +10,11 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read as _};
-use std::process::Stdio;
 
 use anyhow::{bail, Context as _, Result};
 
 use super::reader::BlobRef;
-use super::repo::{first_line, write_stdin, Repo};
+use super::repo::{first_line, spawn_fed, Repo};
 use crate::source::staged::{Change, DiffParser};
 
 /// 1-based, inclusive line ranges.
@@ -99,13 +98,7 @@ impl Added {
             "--format=%x01%H",
             "--",
         ]);
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .context("cannot run git log")?;
-        let writer = write_stdin(&mut child, commits);
+        let (mut child, writer) = spawn_fed(&mut cmd, commits, "log")?;
         let mut stderr = child.stderr.take().expect("piped");
         let errs = std::thread::spawn(move || {
             let mut s = Vec::new();

@@ -3,12 +3,11 @@
 //! their paths).
 
 use std::collections::{HashMap, HashSet};
-use std::process::Stdio;
 use std::sync::Arc;
 
 use anyhow::{bail, Context as _, Result};
 
-use super::repo::{first_line, write_stdin, Repo};
+use super::repo::{first_line, spawn_fed, Repo};
 
 /// One commit as the provenance pass reads it.
 #[derive(Debug)]
@@ -103,17 +102,7 @@ pub(crate) fn provenance(
         cmd.arg("--stdin");
     }
     cmd.arg("--");
-    let mut child = cmd
-        .stdin(if more.is_empty() {
-            Stdio::null()
-        } else {
-            Stdio::piped()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("cannot run git log")?;
-    let writer = write_stdin(&mut child, more);
+    let (child, writer) = spawn_fed(&mut cmd, more, "log")?;
     let out = child.wait_with_output().context("git log")?;
     if let Some(w) = writer {
         let _ = w.join();

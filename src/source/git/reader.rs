@@ -8,7 +8,7 @@ use std::process::Stdio;
 
 use anyhow::{bail, Context as _, Result};
 
-use super::repo::{first_line, write_stdin, Repo};
+use super::repo::{first_line, spawn_fed, Repo};
 
 /// One blob to read: its id and the path it was first seen at (empty if unreachable).
 #[derive(Debug, Clone)]
@@ -158,17 +158,7 @@ impl Walk {
             cmd.arg("--stdin");
         }
         cmd.arg("--");
-        let mut child = cmd
-            .stdin(if more.is_empty() {
-                Stdio::null()
-            } else {
-                Stdio::piped()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .context("cannot run git rev-list")?;
-        let writer = write_stdin(&mut child, more);
+        let (mut child, writer) = spawn_fed(&mut cmd, more, "rev-list")?;
         let mut stderr = child.stderr.take().expect("piped");
         let errs = std::thread::spawn(move || {
             let mut s = Vec::new();

@@ -142,6 +142,30 @@ impl Repo {
     }
 }
 
+/// Spawns `cmd` with its output piped and, when `stdin_lines` is not empty, those lines written to its
+/// standard input on a thread ([`write_stdin`]; the caller passes `--stdin`). `what` names the git
+/// command in the error.
+pub(crate) fn spawn_fed(
+    cmd: &mut std::process::Command,
+    stdin_lines: &[String],
+    what: &str,
+) -> anyhow::Result<(std::process::Child, Option<std::thread::JoinHandle<()>>)> {
+    use anyhow::Context as _;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(if stdin_lines.is_empty() {
+            Stdio::null()
+        } else {
+            Stdio::piped()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run git {what}"))?;
+    let writer = write_stdin(&mut child, stdin_lines);
+    Ok((child, writer))
+}
+
 /// Writes `lines` to a child's standard input (revisions for `--stdin`) on a thread, so a large list
 /// never blocks on a full pipe while the caller reads the child's output; closes it when done.
 pub(crate) fn write_stdin(
