@@ -159,7 +159,12 @@ pub(crate) fn scan(settings: &Settings, source: &dyn Source) -> Result<Finished>
         .flush_stream()
         .context("cannot write the JSONL report")?;
     Ok(Finished {
-        outcome: outcome::finish(collector.finish(), incomplete, source.many_versions()),
+        outcome: outcome::finish(
+            collector.finish(),
+            incomplete,
+            source.many_versions(),
+            out.show_secrets,
+        ),
         scanner,
         root: dir,
         target: source.target(),

@@ -6,6 +6,7 @@
 pub(crate) mod history;
 pub(crate) mod outcome;
 pub(crate) mod policy;
+pub(crate) mod scrub;
 pub(crate) mod shared;
 pub(crate) mod suppress;
 

@@ -46,7 +46,13 @@ pub(crate) struct Outcome {
 
 /// Sorts, merges shared credentials and counts, once. `many_versions`: the findings come from every
 /// version of a history ([`super::history`]).
-pub(crate) fn finish(c: Collected, incomplete: bool, many_versions: bool) -> Outcome {
+/// `show_secrets`: found secrets are not redacted where else they appear ([`super::scrub`]).
+pub(crate) fn finish(
+    c: Collected,
+    incomplete: bool,
+    many_versions: bool,
+    show_secrets: bool,
+) -> Outcome {
     let mut findings = c.findings;
     if many_versions {
         super::history::once_at_tip(&mut findings);
@@ -57,6 +63,9 @@ pub(crate) fn finish(c: Collected, incomplete: bool, many_versions: bool) -> Out
     errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     let mut skipped = c.skipped;
     skipped.sort_by(|a, b| (&a.path, &a.reason).cmp(&(&b.path, &b.reason)));
+    if !show_secrets {
+        super::scrub::scrub(&mut findings, &mut errors, &mut skipped);
+    }
     let mut by_severity = BTreeMap::new();
     for f in &findings {
         *by_severity
