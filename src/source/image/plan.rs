@@ -97,8 +97,25 @@ impl Plans {
 
 /// `sha256:0123456789abcdef…` -> `sha256:0123456789ab…`.
 pub(crate) fn short(digest: &str) -> String {
+    // A digest comes from the image's own JSON: it may hold anything, so cut by characters (never
+    // inside one) and show at most 12 of them.
     match digest.split_once(':') {
-        Some((alg, hex)) if hex.len() > 12 => format!("{alg}:{}…", &hex[..12]),
-        _ => digest.to_string(),
+        Some((alg, hex)) if hex.chars().count() > 12 => {
+            format!("{alg}:{}…", hex.chars().take(12).collect::<String>())
+        }
+        _ => digest.chars().take(80).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short;
+
+    #[test]
+    fn digests_are_cut_by_characters() {
+        assert_eq!(short("sha256:0123456789abcdef0123"), "sha256:0123456789ab…");
+        // Issue 14.2: a non-ASCII digest made the shortener panic and print it whole.
+        assert_eq!(short("sha256:ééééééééééééééé"), "sha256:éééééééééééé…");
+        assert_eq!(short("sha256:abc"), "sha256:abc");
     }
 }
