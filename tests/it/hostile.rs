@@ -588,3 +588,60 @@ fn a_secret_in_created_by_is_redacted_on_every_finding_of_its_layer() {
     );
     assert!(stdout(&out).contains(&token));
 }
+
+/// Issue 14.18: an image given as a directory whose manifest names `../` paths must not make
+/// nhiscan read files outside it; the layer inside is still scanned, the other is an error.
+#[test]
+fn an_image_directory_never_reads_outside_itself() {
+    use crate::support::{config, layer, sha, Entry};
+    let root = tempfile::tempdir().unwrap();
+    let outside_key = aws_key_id(51);
+    let inside_key = aws_key_id(52);
+    let outside = layer(&[Entry::File(
+        "etc/app.env",
+        format!("AWS_ACCESS_KEY_ID={outside_key}\n").into_bytes(),
+    )]);
+    std::fs::write(root.path().join("outside.tar"), &outside).unwrap();
+    let img = root.path().join("img");
+    let inside = layer(&[Entry::File(
+        "app/.env",
+        format!("AWS_ACCESS_KEY_ID={inside_key}\n").into_bytes(),
+    )]);
+    let cfg = config(&[], &["COPY outside /", "COPY app /app"]);
+    let lname = format!("blobs/sha256/{}", sha(&inside));
+    let cname = format!("blobs/sha256/{}", sha(&cfg));
+    write(&img, &lname, &inside);
+    write(&img, &cname, &cfg);
+    let manifest = serde_json::json!([{ "Config": cname, "RepoTags": ["app:1"],
+        "Layers": ["../outside.tar", lname] }]);
+    write(
+        &img,
+        "manifest.json",
+        serde_json::to_vec(&manifest).unwrap(),
+    );
+    let out = run_in(root.path(), &["image", "img", "--format", "json"]);
+    let rep = json(&out);
+    let raw = rep.to_string();
+    assert!(
+        !raw.contains("etc/app.env"),
+        "a file outside the image directory was read: {raw}"
+    );
+    let found: Vec<&str> = rep["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["redacted"].as_str())
+        .collect();
+    assert_eq!(found.len(), 1, "only the layer inside: {raw}");
+    assert_eq!(
+        rep["complete"], false,
+        "the refused layer makes it incomplete"
+    );
+    assert!(
+        rep["errors"]
+            .to_string()
+            .contains("outside the image directory"),
+        "{}",
+        rep["errors"]
+    );
+}

@@ -32,8 +32,9 @@ impl Meta {
     pub(crate) fn get(&self, key: &str) -> Option<Vec<u8>> {
         match self {
             Meta::Dir(dir) => {
-                let p = dir.join(key);
-                if std::fs::metadata(&p).ok()?.len() > MAX_META {
+                let p = inside(dir, key)?;
+                let m = std::fs::metadata(&p).ok()?;
+                if !m.is_file() || m.len() > MAX_META {
                     return None;
                 }
                 std::fs::read(p).ok()
@@ -86,12 +87,27 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
+/// `key` (a path the image's own JSON names) under `dir`, or None when it would leave `dir`
+/// (absolute, `..`, a drive prefix): an image directory must not make nhiscan read the host's files.
+fn inside(dir: &Path, key: &str) -> Option<PathBuf> {
+    let rel = Path::new(key);
+    let plain = rel.components().all(|c| {
+        matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    });
+    (plain && !key.is_empty()).then(|| dir.join(rel))
+}
+
 /// An OCI layout (or extracted `docker save`) directory: blobs are files.
 fn directory(job: &mut Job<'_, '_>, dir: &Path) -> Result<(Plans, Meta)> {
     let meta = Meta::Dir(dir.to_path_buf());
     let plans = job.plans(&meta)?;
     job.scan_blobs(&plans, &|key| {
-        let f = std::fs::File::open(dir.join(key)).map_err(|e| anyhow!("{e}"))?;
+        let p = inside(dir, key)
+            .ok_or_else(|| anyhow!("blob path points outside the image directory; not read"))?;
+        let f = std::fs::File::open(p).map_err(|e| anyhow!("{e}"))?;
         Ok(Box::new(f) as Box<dyn Read + Send>)
     });
     Ok((plans, meta))
@@ -254,4 +270,24 @@ fn entry_key<R: Read>(e: &tar::Entry<'_, R>) -> String {
     String::from_utf8_lossy(&e.path_bytes())
         .trim_start_matches("./")
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inside;
+    use std::path::Path;
+
+    #[test]
+    fn blob_paths_stay_inside_the_image_directory() {
+        let d = Path::new("/img");
+        assert_eq!(
+            inside(d, "blobs/sha256/ab"),
+            Some(d.join("blobs/sha256/ab"))
+        );
+        // Issue 14.18: `../` or absolute paths in a manifest read the host's files.
+        assert_eq!(inside(d, "../../etc/passwd"), None);
+        assert_eq!(inside(d, "blobs/../../x"), None);
+        assert_eq!(inside(d, "/etc/passwd"), None);
+        assert_eq!(inside(d, ""), None);
+    }
 }
