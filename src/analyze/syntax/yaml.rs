@@ -39,13 +39,19 @@ fn size(n: &Node) -> usize {
     c
 }
 
+/// How many nodes alias expansion may add in one whole file (all its documents).
+const ALIAS_BUDGET: usize = 5 * doc::MAX_NODES;
+
 /// Every document in the stream (empty documents are skipped).
 pub(crate) fn parse(text: &str) -> Result<Vec<Node>, String> {
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
+    // The node budget is per document: a file of 12,000 small Kubernetes documents is fine; alias
+    // expansion is also bounded across the whole file, so many documents cannot add up to a bomb.
     let mut nodes = 0usize;
+    let mut expanded = 0usize;
     loop {
         let (ev, mark) = parser
             .next_token()
@@ -55,6 +61,7 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Node>, String> {
             Event::StreamEnd => break,
             Event::DocumentStart => {
                 anchors.clear();
+                nodes = 0;
                 None
             }
             Event::Scalar(v, style, anchor, tag) => {
@@ -79,7 +86,8 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Node>, String> {
                     return Err(format!("invalid YAML: unknown alias at line {line}"));
                 };
                 nodes += sz;
-                if nodes > doc::MAX_NODES {
+                expanded += sz;
+                if nodes > doc::MAX_NODES || expanded > ALIAS_BUDGET {
                     return Err(format!(
                         "YAML aliases expand to more than {} nodes at line {line} (alias bomb?); not analyzed",
                         doc::MAX_NODES
@@ -185,6 +193,18 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Node>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_node_budget_is_per_document() {
+        // Issue 14.12: 12,000 small Roles in one file gave no finding at all.
+        let one = "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: r\nrules:\n- apiGroups: [\"*\"]\n  resources: [\"*\"]\n  verbs: [\"*\"]\n";
+        let text = vec![one; 12_000].join("---\n");
+        assert_eq!(parse(&text).unwrap().len(), 12_000);
+        // Alias bombs are still stopped, across documents too.
+        let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n";
+        let many = vec![bomb; 100].join("---\n");
+        assert!(parse(&many).is_err());
+    }
 
     #[test]
     fn lines_tags_and_documents() {
