@@ -21,6 +21,8 @@ pub(crate) struct Change {
     pub blob: String,
     pub added: Vec<(usize, usize)>,
     pub binary: bool,
+    /// A submodule (gitlink): the change is another repository's commit id, not content here.
+    pub submodule: bool,
 }
 
 /// Reads `git diff -U0 --full-index` or `git log -p --cc` output a line at a time. Hunk bodies are
@@ -107,6 +109,7 @@ impl DiffParser {
                     let text = &line[h.old.len()..];
                     if text.strip_prefix(b"Subproject commit ") == Some(c.blob.as_bytes()) {
                         c.blob.clear();
+                        c.submodule = true;
                     }
                 }
                 if h.done() {
@@ -125,7 +128,8 @@ impl DiffParser {
     /// The last file's change, at the end of the output.
     pub(crate) fn finish(&mut self) -> Option<Change> {
         self.hunk = None;
-        self.cur.take().filter(Change::has_blob)
+        // A submodule is kept, to be reported as not scanned; a deletion has nothing to report.
+        self.cur.take().filter(|c| c.has_blob() || c.submodule)
     }
 
     fn header(&mut self, line: &[u8]) -> Option<Change> {
@@ -156,6 +160,7 @@ impl DiffParser {
                 .unwrap_or_default();
             if rest.ends_with(" 160000") {
                 c.blob.clear(); // a submodule: its "blob" is a commit
+                c.submodule = true;
             }
         } else if let Some(p) = text.strip_prefix("+++ ") {
             if p != "/dev/null" {
@@ -329,7 +334,12 @@ impl Source for Staged {
         };
         let mut todo: Vec<&Change> = Vec::new();
         for c in all {
-            if c.binary {
+            if c.submodule {
+                feed.skip(
+                    &format!("{} (staged)", c.path),
+                    "submodule (gitlink): another repository's commit; scan that repository",
+                );
+            } else if c.binary {
                 feed.skip(&format!("{} (staged)", c.path), "binary content");
             } else if !c.added.is_empty() {
                 todo.push(c);
@@ -426,5 +436,15 @@ mod tests {
         assert_eq!((c[0].path.as_str(), c[0].binary), ("b b.bin", true));
         assert_eq!(c[1].path, "sp ace.txt");
         assert_eq!(c[1].added, vec![(1, 1)]);
+    }
+
+    #[test]
+    fn a_submodule_is_kept_to_be_reported_not_read() {
+        // Issue 14.11: a staged gitlink was dropped without a word.
+        let d = b"diff --git a/lib b/lib\nnew file mode 160000\nindex 0000000000000000000000000000000000000000..6666666666666666666666666666666666666666\n--- /dev/null\n+++ b/lib\n@@ -0,0 +1 @@\n+Subproject commit 6666666666666666666666666666666666666666\n";
+        let c = parse_diff(d);
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert!(c[0].submodule && c[0].blob.is_empty(), "{c:?}");
+        assert_eq!(c[0].path, "lib");
     }
 }

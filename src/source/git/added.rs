@@ -174,6 +174,10 @@ impl Added {
 
     /// One file of one commit.
     fn add(&mut self, c: Change) {
+        if c.submodule {
+            // Another repository's commit: nothing of this repository to scan.
+            return;
+        }
         let b = BlobRef {
             oid: c.blob,
             path: c.path,
