@@ -36,11 +36,7 @@ pub(crate) fn claims(inp: &Input) -> bool {
 }
 
 pub(crate) fn check(inp: &Input, hits: &mut Vec<Hit>) {
-    if inp.is_structured() {
-        check_docs(inp.docs(), hits);
-    } else if let (Some(body), Some(text)) = (inp.hcl(), inp.text()) {
-        check_tf(body, text, hits);
-    }
+    inp.docs_or_tf(hits, check_docs, check_tf);
 }
 
 fn check_docs(docs: &[Node], hits: &mut Vec<Hit>) {

@@ -221,6 +221,21 @@ impl<'a> Input<'a> {
             .as_ref()
     }
 
+    /// Runs `docs` on the JSON/YAML documents, or `tf` on the Terraform body and text: the one
+    /// dispatch of the analyzers that read both forms (IAM, GCP, Azure).
+    pub(crate) fn docs_or_tf(
+        &self,
+        hits: &mut Vec<Hit>,
+        docs: fn(&[Node], &mut Vec<Hit>),
+        tf: fn(&::hcl::Body, &str, &mut Vec<Hit>),
+    ) {
+        if self.is_structured() {
+            docs(self.docs(), hits);
+        } else if let (Some(body), Some(text)) = (self.hcl(), self.text()) {
+            tf(body, text, hits);
+        }
+    }
+
     /// The Dockerfile instructions and stages (invalid UTF-8 replaced: a Dockerfile is read
     /// whatever its encoding).
     pub(crate) fn dockerfile(&self) -> &dockerfile::Dockerfile {
