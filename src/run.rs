@@ -204,9 +204,7 @@ pub(crate) fn report(settings: &Settings, done: &Finished) -> Result<i32> {
         };
         write_report(Some(path), &report::render(*format, &cx))?;
     }
-    for e in &done.outcome.errors {
-        eprintln!("error: {}: {}", terminal(&e.path), terminal(&e.message));
-    }
+    print_errors(&done.outcome);
     let text_on_stdout = out.format == Format::TEXT && out.output.is_none();
     if !out.quiet && !text_on_stdout {
         eprintln!("{}", report::text::summary(&cx));
@@ -237,6 +235,13 @@ pub(crate) fn report(settings: &Settings, done: &Finished) -> Result<i32> {
         return Ok(EXIT_ERROR);
     }
     Ok(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+/// The outcome's errors on standard error, one a line, names escaped.
+pub(crate) fn print_errors(outcome: &Outcome) {
+    for e in &outcome.errors {
+        eprintln!("error: {}: {}", terminal(&e.path), terminal(&e.message));
+    }
 }
 
 /// Scans and reports: what every scanning command does.

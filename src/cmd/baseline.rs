@@ -45,13 +45,7 @@ pub fn create(args: &BaselineArgs) -> Result<i32> {
     };
     let done = crate::run::scan(&settings, source.as_ref())?;
     let outcome = &done.outcome;
-    for e in &outcome.errors {
-        eprintln!(
-            "error: {}: {}",
-            crate::report::escape::terminal(&e.path),
-            crate::report::escape::terminal(&e.message)
-        );
-    }
+    crate::run::print_errors(outcome);
     let fps: BTreeSet<&str> = outcome
         .findings
         .iter()
