@@ -16,6 +16,13 @@
 //! reason = "test key, revoked"
 //! expires = "2026-12-31"                 # optional: after this day it is a finding again
 //!
+//! context = "all"                        # show demoted findings too (default: "actionable")
+//! min_confidence = "medium"              # hide generic rules' findings
+//!
+//! [contexts]                             # globs that override the path conventions
+//! production = ["tests/deploy/**"]
+//! test = ["qa/**"]
+//!
 //! [policy]                               # reserved for the permission policy (parsed elsewhere)
 //! ```
 
@@ -47,6 +54,15 @@ pub(crate) struct Config {
     pub allow_paths: Vec<String>,
     #[serde(default)]
     pub allow: Vec<Allow>,
+    /// Globs per context (`[contexts] test = ["qa/**"]`), checked before the path conventions.
+    #[serde(default)]
+    pub contexts: BTreeMap<crate::context::Context, Vec<String>>,
+    /// Which findings are shown by context (as `--context`): `all`, `actionable` or a list.
+    #[serde(default)]
+    pub context: Option<String>,
+    /// The lowest confidence shown (as `--min-confidence`).
+    #[serde(default)]
+    pub min_confidence: Option<crate::finding::Confidence>,
     /// An incomplete scan (unreadable files, missing objects) exits 2, as `--strict`.
     #[serde(default)]
     pub strict: bool,
@@ -137,6 +153,10 @@ impl Config {
                         format!("key `allow[{i}].expires`: not a YYYY-MM-DD date")
                     })?);
             }
+        }
+        if let Some(v) = &c.context {
+            v.parse::<crate::context::ContextFilter>()
+                .map_err(|e| anyhow::anyhow!("key `context`: {e}"))?;
         }
         for (i, g) in c.allow_paths.iter().enumerate() {
             globset::Glob::new(g).map_err(|e| anyhow::anyhow!("key `allow_paths[{i}]`: {e}"))?;

@@ -141,6 +141,52 @@ impl std::str::FromStr for Category {
     }
 }
 
+/// How sure nhiscan is that a finding is what its rule says. Rules declare it (`confidence` in the
+/// rule file) or it follows from the rule: a verified checksum or structure is high, a provider's
+/// format or a provider named in the key is medium, a generic rule is low.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// A generic rule: a password-like key with a random-looking value.
+    Low,
+    /// A provider's documented format, or a value of the provider's shape under a key naming it.
+    Medium,
+    /// A format with a verified checksum or structure (CRC32 tokens, PEM keys, analyzer findings).
+    High,
+}
+
+impl Confidence {
+    /// The lowercase name used in reports and options.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+impl std::str::FromStr for Confidence {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Confidence, String> {
+        [Confidence::Low, Confidence::Medium, Confidence::High]
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!(
+                    "`{}` is not one of low, medium, high",
+                    s.chars().take(12).collect::<String>()
+                )
+            })
+    }
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl fmt::Display for Category {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -216,8 +262,16 @@ pub struct Finding {
     pub title: String,
     /// What the finding is about (the rule's `kind`).
     pub kind: Category,
-    /// How bad it is: the rule's severity, adjusted for expiry, analyzer facts and policies.
+    /// How bad it is: the rule's severity, adjusted for expiry, analyzer facts, context and policies.
     pub severity: Severity,
+    /// How sure the rule is (see [`Confidence`]).
+    pub confidence: Confidence,
+    /// What kind of file the finding is in (see [`crate::context`]).
+    pub context: crate::context::Context,
+    /// A generic or posture finding in a test, example, docs or vendored file: one severity lower,
+    /// hidden unless `--context` asks for it, and it does not fail the run by default.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub demoted: bool,
     /// What reports print: the rule's title, plus details (encoding, analyzer note, policy, ...).
     pub message: String,
     /// Where the content came from (shared by every finding of a unit).

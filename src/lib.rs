@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod context;
 pub mod finding;
 pub mod scan;
 

@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result};
 
 use crate::collect::policy::Policy;
 use crate::collect::suppress::Suppressor;
-use crate::collect::{outcome, Collector, Outcome};
+use crate::collect::{self, outcome, Collector, Outcome};
 use crate::config::Config;
 use crate::report::escape::terminal;
 use crate::report::{self, Format};
@@ -32,6 +32,10 @@ pub(crate) struct Project {
     pub policy: Option<Policy>,
     /// `strict = true` in the config.
     pub strict: bool,
+    /// `context = ...` in the config (the flag wins).
+    pub context: Option<crate::context::ContextFilter>,
+    /// `min_confidence = ...` in the config (the flag wins).
+    pub min_confidence: Option<crate::finding::Confidence>,
 }
 
 impl Project {
@@ -83,11 +87,18 @@ impl Project {
         if let Some(b) = &p.baseline {
             suppressor.load_baseline(b)?;
         }
+        let contexts =
+            crate::context::ContextRules::new(&config.contexts).with_context(|| shown.clone())?;
         Ok(Project {
-            scanner: Scanner::new(rules, max_token)?,
+            scanner: Scanner::new(rules, max_token)?.with_contexts(contexts),
             suppressor,
             policy,
             strict: config.strict,
+            context: config
+                .context
+                .as_deref()
+                .map(|c| c.parse().expect("checked")),
+            min_confidence: config.min_confidence,
         })
     }
 }
@@ -122,12 +133,15 @@ pub(crate) fn scan(settings: &Settings, source: &dyn Source) -> Result<Finished>
     prepared?;
     let strict = settings.output.strict || project.strict;
     let out = &settings.output;
-    let mut collector = Collector::new(
-        out.min_severity,
-        out.show_secrets,
-        project.suppressor,
-        project.policy,
-    );
+    let shown = collect::Shown {
+        min_severity: out.min_severity,
+        min_confidence: out
+            .min_confidence
+            .or(project.min_confidence)
+            .unwrap_or(crate::finding::Confidence::Low),
+        context: out.context.clone().or(project.context).unwrap_or_default(),
+    };
+    let mut collector = Collector::new(shown, out.show_secrets, project.suppressor, project.policy);
     if out.format.streamed() {
         collector.stream_jsonl(output_writer(out.output.as_deref())?);
     }
@@ -216,6 +230,9 @@ pub(crate) fn report(settings: &Settings, done: &Finished) -> Result<i32> {
         .outcome
         .findings
         .iter()
+        // Demoted findings (generic or posture, in tests, examples, docs, vendored code) are shown
+        // on request but fail the run only when `--fail-on` is given.
+        .filter(|f| !f.demoted || out.fail_on.is_some())
         .filter(|f| {
             done.fail_on
                 .fails(f.kind, f.severity, !f.policies.is_empty())

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::Result;
 
 use crate::analyze::{self, BuildContext};
+use crate::context::{Context, ContextRules};
 use crate::engine::{Engine, Rule};
 use crate::finding::{self, Finding, Lifetime, Origin, Severity};
 
@@ -52,6 +53,8 @@ pub struct Scanner {
     by_id: HashMap<String, usize>,
     /// The longest a token may live and still count as short-lived (the policy's, or a day).
     max_token_seconds: u64,
+    /// The project's context globs, before the path conventions.
+    contexts: ContextRules,
 }
 
 /// What scanning one unit produced: findings, plus messages about the unit (malformed YAML, ...).
@@ -75,7 +78,23 @@ impl Scanner {
             engine: Engine::new(rules)?,
             by_id,
             max_token_seconds,
+            contexts: ContextRules::default(),
         })
+    }
+
+    /// The same scanner judging contexts with the project's globs first.
+    pub(crate) fn with_contexts(self, contexts: ContextRules) -> Scanner {
+        Scanner { contexts, ..self }
+    }
+
+    /// The same scanner with `[contexts]` globs, as `.nhiscan.toml` gives them: files matching a glob
+    /// are in that context whatever their path conventions say.
+    pub fn with_context_globs(self, globs: &[(Context, &str)]) -> Result<Scanner> {
+        let mut map = std::collections::BTreeMap::<Context, Vec<String>>::new();
+        for (c, g) in globs {
+            map.entry(*c).or_default().push(g.to_string());
+        }
+        Ok(self.with_contexts(ContextRules::new(&map)?))
     }
 
     /// The rule with this id, if it runs.
@@ -115,6 +134,9 @@ impl Scanner {
         // Line starts are computed only for units that have something to report.
         let index = std::cell::OnceCell::new();
         let lines = || index.get_or_init(|| LineIndex::new(data));
+        // The file's context, judged once and only for units with findings.
+        let context = std::cell::OnceCell::new();
+        let context = || *context.get_or_init(|| self.contexts.classify(&origin.name, data));
         for m in self.engine.scan(data) {
             let rule = self.engine.rule(m.rule);
             let (line, column) = lines().position(data, m.start);
@@ -131,11 +153,15 @@ impl Scanner {
             if let Some(d) = m.decoded {
                 message.push_str(&format!(" (in {d}-encoded text)"));
             }
+            let (severity, demoted) = in_context(rule, severity, context());
             res.findings.push(Finding {
                 rule_id: rule.spec.id.clone(),
                 title: rule.spec.title.clone(),
                 kind: rule.spec.kind,
                 severity,
+                confidence: rule.confidence(),
+                context: context(),
+                demoted,
                 message,
                 origin: origin.clone(),
                 line,
@@ -198,11 +224,15 @@ impl Scanner {
             if !h.message.is_empty() {
                 message = format!("{message}: {}", h.message);
             }
+            let (severity, demoted) = in_context(rule, severity, context());
             res.findings.push(Finding {
                 rule_id: rule.spec.id.clone(),
                 title: rule.spec.title.clone(),
                 kind: rule.spec.kind,
                 severity,
+                confidence: rule.confidence(),
+                context: context(),
+                demoted,
                 message,
                 origin: origin.clone(),
                 line,
@@ -221,6 +251,17 @@ impl Scanner {
             });
         }
         res
+    }
+}
+
+/// The severity in `context`, and whether the finding is demoted there: generic and posture findings
+/// in tests, examples, docs and vendored code go one step down; a provider-format secret never does.
+fn in_context(rule: &Rule, severity: Severity, context: Context) -> (Severity, bool) {
+    let demotable = rule.spec.generic || rule.spec.kind != finding::Category::Secret;
+    if demotable && context.demotes() {
+        (severity.lower(), true)
+    } else {
+        (severity, false)
     }
 }
 

@@ -61,6 +61,10 @@ pub(crate) struct OutputOptions {
     /// `--report FORMAT=FILE`, in order.
     pub reports: Vec<(Format, PathBuf)>,
     pub min_severity: Severity,
+    /// `--min-confidence`; None: the config's, else low (everything).
+    pub min_confidence: Option<crate::finding::Confidence>,
+    /// `--context`; None: the config's, else actionable (demoted findings hidden).
+    pub context: Option<crate::context::ContextFilter>,
     /// `--fail-on`; None: the source's default ([`FailOn::build`], or [`FailOn::secrets`] for a
     /// pre-commit check).
     pub fail_on: Option<FailOn>,
@@ -82,6 +86,8 @@ impl Default for OutputOptions {
             output: None,
             reports: Vec::new(),
             min_severity: Severity::Info,
+            min_confidence: None,
+            context: None,
             fail_on: None,
             show_secrets: false,
             color: false,

@@ -319,6 +319,15 @@ pub struct OutputArgs {
     /// Report only findings at or above this severity (info, low, medium, high, critical).
     #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = parse_severity)]
     pub min_severity: Severity,
+    /// Report only findings at or above this confidence: low (generic rules), medium (provider
+    /// formats and provider-named keys), high (verified checksum or structure). Default: low.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_confidence)]
+    pub min_confidence: Option<crate::finding::Confidence>,
+    /// Which findings to show by the file they are in: `actionable` (default: generic and posture
+    /// findings in test, example, docs and vendored files are hidden; provider secrets never are),
+    /// `all`, or a list of contexts: production, test, example, docs, vendored, generated.
+    #[arg(long, value_name = "CONTEXTS", value_parser = parse_context)]
+    pub context: Option<crate::context::ContextFilter>,
     /// Which findings exit 1: categories and severities, e.g. `secret,permission:high`, `high`, `any`
     /// (categories: secret, permission, identity, dockerfile, policy). Default: any secret and
     /// everything at high or above; `staged`: secrets only.
@@ -414,6 +423,14 @@ fn parse_format(s: &str) -> Result<Format, String> {
 }
 
 fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    s.parse()
+}
+
+fn parse_confidence(s: &str) -> Result<crate::finding::Confidence, String> {
+    s.parse()
+}
+
+fn parse_context(s: &str) -> Result<crate::context::ContextFilter, String> {
     s.parse()
 }
 

@@ -28,6 +28,9 @@ pub fn create(args: &BaselineArgs) -> Result<i32> {
     let mut settings = crate::cli::settings(&args.rules, &args.project, &limits, None, &output);
     // A baseline records every finding, whatever the severity.
     settings.output.min_severity = crate::finding::Severity::Info;
+    // A baseline accepts what exists, shown or not, so `--context all` later is as clean.
+    settings.output.min_confidence = Some(crate::finding::Confidence::Low);
+    settings.output.context = Some(crate::context::ContextFilter::All);
     let source: Box<dyn Source> = if args.git {
         Box::new(History::open(
             &args.path,

@@ -10,6 +10,7 @@ pub(crate) mod scrub;
 pub(crate) mod shared;
 pub(crate) mod suppress;
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
@@ -17,13 +18,22 @@ use std::time::Instant;
 
 use self::policy::Policy;
 use self::suppress::Suppressor;
-use crate::finding::{Finding, ScanError, Severity, Skipped};
+use crate::context::ContextFilter;
+use crate::finding::{Confidence, Finding, ScanError, Severity, Skipped};
 
 pub(crate) use self::outcome::Outcome;
 
+/// What the user asked to see: findings below these are counted, not kept.
+#[derive(Debug, Clone)]
+pub(crate) struct Shown {
+    pub min_severity: Severity,
+    pub min_confidence: Confidence,
+    pub context: ContextFilter,
+}
+
 /// Receives findings, errors and skips from every source thread; filters as they arrive.
 pub(crate) struct Collector {
-    min_severity: Severity,
+    shown: Shown,
     show_secrets: bool,
     suppressor: Suppressor,
     /// The project's policy: its verdicts attach to findings before the severity filter.
@@ -37,19 +47,22 @@ pub(crate) struct Collector {
     pub found: AtomicU64,
     pub suppressed: AtomicU64,
     pub baselined: AtomicU64,
+    /// Findings hidden by the context filter and by `--min-confidence`, each (secret, file) once so
+    /// that every version of a history counts as one.
+    hidden: Mutex<[HashSet<(String, String)>; 2]>,
     pub started: Instant,
 }
 
 impl Collector {
-    /// A collector keeping findings at or above `min_severity` that `suppressor` lets through.
+    /// A collector keeping the findings `shown` selects that `suppressor` lets through.
     pub(crate) fn new(
-        min_severity: Severity,
+        shown: Shown,
         show_secrets: bool,
         suppressor: Suppressor,
         policy: Option<Policy>,
     ) -> Collector {
         Collector {
-            min_severity,
+            shown,
             show_secrets,
             suppressor,
             policy,
@@ -62,6 +75,7 @@ impl Collector {
             found: AtomicU64::new(0),
             suppressed: AtomicU64::new(0),
             baselined: AtomicU64::new(0),
+            hidden: Default::default(),
             started: Instant::now(),
         }
     }
@@ -82,7 +96,18 @@ impl Collector {
         if let Some(p) = &self.policy {
             p.judge(&mut f);
         }
-        if f.severity < self.min_severity {
+        if f.severity < self.shown.min_severity {
+            return;
+        }
+        let hide = if !self.shown.context.shows(f.context, f.demoted) {
+            Some(0)
+        } else if f.confidence < self.shown.min_confidence {
+            Some(1)
+        } else {
+            None
+        };
+        if let Some(i) = hide {
+            self.hidden.lock().unwrap()[i].insert((f.fingerprint, f.origin.artifact.clone()));
             return;
         }
         match self.suppressor.check(&mut f) {
@@ -146,6 +171,7 @@ impl Collector {
 
     /// Ends the scan: the findings, errors and skips as collected, and the counters.
     pub(crate) fn finish(self) -> outcome::Collected {
+        let [by_context, by_confidence] = self.hidden.into_inner().unwrap();
         outcome::Collected {
             findings: self.findings.into_inner().unwrap(),
             errors: self.errors.into_inner().unwrap(),
@@ -154,6 +180,8 @@ impl Collector {
             bytes: self.bytes.load(Relaxed),
             suppressed: self.suppressed.load(Relaxed),
             baselined: self.baselined.load(Relaxed),
+            hidden_context: by_context.len() as u64,
+            hidden_confidence: by_confidence.len() as u64,
             seconds: self.started.elapsed().as_secs_f64(),
         }
     }

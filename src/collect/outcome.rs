@@ -14,6 +14,8 @@ pub(crate) struct Collected {
     pub bytes: u64,
     pub suppressed: u64,
     pub baselined: u64,
+    pub hidden_context: u64,
+    pub hidden_confidence: u64,
     pub seconds: f64,
 }
 
@@ -25,6 +27,11 @@ pub(crate) struct Summary {
     pub findings: u64,
     pub suppressed: u64,
     pub baselined: u64,
+    /// Generic and posture findings in test, example, docs and vendored files, not shown
+    /// (`--context all` shows them).
+    pub hidden_by_context: u64,
+    /// Findings below `--min-confidence`.
+    pub below_confidence: u64,
     pub skipped: u64,
     pub errors: u64,
     pub seconds: f64,
@@ -86,6 +93,8 @@ pub(crate) fn finish(
         findings: findings.len() as u64,
         suppressed: c.suppressed,
         baselined: c.baselined,
+        hidden_by_context: c.hidden_context,
+        below_confidence: c.hidden_confidence,
         skipped: skipped.len() as u64,
         errors: errors.len() as u64,
         seconds: c.seconds,

@@ -11,7 +11,7 @@ use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Category, Lifetime, Severity};
+use crate::finding::{Category, Confidence, Lifetime, Severity};
 
 /// The built-in rule files, embedded at build time (see build.rs): (file name, TOML text, the same
 /// converted to JSON for a fast start).
@@ -50,6 +50,10 @@ pub struct RuleSpec {
     /// A catch-all rule: a non-generic rule matching an overlapping span wins.
     #[serde(default)]
     pub generic: bool,
+    /// How sure a match is; unset: high with a checksum or for analyzer findings other than secrets,
+    /// low for generic rules, medium otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
     /// How many bytes after a keyword hit the match may end; unset: on the hit's own line.
     #[serde(default)]
     pub window: Option<usize>,
@@ -93,6 +97,20 @@ impl Rule {
     /// The rule id.
     pub fn id(&self) -> &str {
         &self.spec.id
+    }
+
+    /// How sure the rule's findings are: the rule file's `confidence`, else what its fields imply.
+    pub fn confidence(&self) -> Confidence {
+        let s = &self.spec;
+        s.confidence.unwrap_or(if s.checksum.is_some() {
+            Confidence::High
+        } else if s.generic {
+            Confidence::Low
+        } else if s.analyzer.is_some() && s.kind != Category::Secret {
+            Confidence::High
+        } else {
+            Confidence::Medium
+        })
     }
 
     /// True when the rule file tags the rule with `tag`.

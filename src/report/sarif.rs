@@ -215,6 +215,11 @@ fn result(f: &Finding, rule_index: Option<usize>, show: bool) -> SarifResult {
     let mut props: BTreeMap<String, Value> = BTreeMap::new();
     props.insert("severity".into(), json!(f.severity.as_str()));
     props.insert("category".into(), json!(f.kind));
+    props.insert("confidence".into(), json!(f.confidence));
+    props.insert("context".into(), json!(f.context));
+    if f.demoted {
+        props.insert("demoted".into(), json!(true));
+    }
     if !f.policies.is_empty() {
         props.insert("policies".into(), json!(f.policies));
     }
@@ -242,12 +247,22 @@ fn result(f: &Finding, rule_index: Option<usize>, show: bool) -> SarifResult {
         .locations(vec![location])
         .partial_fingerprints(fps)
         .properties(PropertyBag {
-            tags: (!f.policies.is_empty()).then(|| f.policies.clone()),
+            tags: result_tags(f),
             additional_properties: props,
         })
         .build();
     r.rule_index = rule_index.map(|i| i as i64);
     r
+}
+
+/// The policies a result violates, and its context when that is not production (GitHub shows tags
+/// and filters by them).
+fn result_tags(f: &Finding) -> Option<Vec<String>> {
+    let mut tags = f.policies.clone();
+    if f.context != crate::context::Context::Production {
+        tags.push(format!("context:{}", f.context));
+    }
+    (!tags.is_empty()).then_some(tags)
 }
 
 /// A relative artifact becomes a uri under SRCROOT; an absolute one a `file://` uri.

@@ -87,6 +87,9 @@ fn line(f: &Finding, show: bool, paint: Paint) -> String {
             s.push_str(&format!("  [{}]", paint.sgr("2", tag)));
         }
     }
+    if f.context != crate::context::Context::Production {
+        s.push_str(&format!("  [{}]", paint.sgr("2", f.context.as_str())));
+    }
     s.push('\n');
     if !f.policies.is_empty() {
         s.push_str(&format!(
@@ -155,6 +158,15 @@ pub(crate) fn summary(cx: &Context) -> String {
     }
     if s.baselined > 0 {
         parts.push(format!("{} in baseline", s.baselined));
+    }
+    if s.hidden_by_context > 0 {
+        parts.push(format!(
+            "{} generic/posture in tests, examples, docs or vendored code not shown (--context all)",
+            s.hidden_by_context
+        ));
+    }
+    if s.below_confidence > 0 {
+        parts.push(format!("{} below --min-confidence", s.below_confidence));
     }
     if s.skipped > 0 {
         parts.push(format!("{} skipped", s.skipped));

@@ -46,7 +46,7 @@ fn scan(dir: &str) -> serde_json::Value {
             "--enable",
             &RULES.join(","),
         ])
-        .args(["--config", "tests/data/empty.nhiscan.toml"])
+        .args(["--config", "tests/data/fixtures.nhiscan.toml"])
         .output()
         .expect("runs");
     json(&out)

@@ -19,7 +19,7 @@ fn root() -> PathBuf {
 fn scan(args: &[&str]) -> std::process::Output {
     nhiscan()
         .current_dir(root())
-        .args(["scan", "--config", "tests/data/empty.nhiscan.toml"])
+        .args(["scan", "--config", "tests/data/fixtures.nhiscan.toml"])
         .args(args)
         .output()
         .expect("runs")
@@ -226,7 +226,7 @@ fn scanning_the_fixtures_reports_repository_relative_paths() {
             "scan",
             ".",
             "--config",
-            "../../../tests/data/empty.nhiscan.toml",
+            "../../../tests/data/fixtures.nhiscan.toml",
         ])
         .args(["--format", "json", "-q"])
         .output()
@@ -275,7 +275,7 @@ fn malformed_documents_are_reported_per_file_and_the_scan_goes_on() {
     .unwrap();
     let out = nhiscan()
         .current_dir(root())
-        .args(["scan", "--config", "tests/data/empty.nhiscan.toml"])
+        .args(["scan", "--config", "tests/data/fixtures.nhiscan.toml"])
         .args(["--format", "json", "-q", "--rules"])
         .arg(&rules)
         .arg(dir.path().join("broken.json"))

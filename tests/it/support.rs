@@ -9,6 +9,7 @@ use std::process::Output;
 use std::sync::OnceLock;
 
 use assert_cmd::Command;
+use nhiscan::context::Context;
 use nhiscan::finding::Finding;
 use nhiscan::scan::{Scanner, UnitResult};
 use serde_json::json;
@@ -167,12 +168,20 @@ pub fn root() -> PathBuf {
 /// The built-in rules, compiled once for the whole test crate.
 pub fn scanner() -> &'static Scanner {
     static SCANNER: OnceLock<Scanner> = OnceLock::new();
-    SCANNER.get_or_init(|| Scanner::builtin().expect("built-in rules compile"))
+    // The fixtures stand for production files (that is what they test), as the repository's own
+    // .nhiscan.toml says for the binary.
+    SCANNER.get_or_init(|| {
+        Scanner::builtin()
+            .and_then(|s| s.with_context_globs(&[(Context::Production, "fixtures/**")]))
+            .expect("built-in rules compile")
+    })
 }
 
 /// A scanner running only the built-in rules `ids`, with the default token lifetime.
 pub fn scanner_of(ids: &[&str]) -> Scanner {
-    Scanner::only(ids).expect("known rule ids that compile")
+    Scanner::only(ids)
+        .and_then(|s| s.with_context_globs(&[(Context::Production, "fixtures/**")]))
+        .expect("known rule ids that compile")
 }
 
 /// What scanning every file under `dir` (relative to the repository root, e.g. `fixtures/posture`)
