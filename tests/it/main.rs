@@ -9,6 +9,7 @@ mod docs;
 mod git;
 mod hostile;
 mod image;
+mod password_hashes;
 mod pipeline;
 mod posture;
 mod reports;
