@@ -12,6 +12,7 @@ mod image;
 mod password_hashes;
 mod pipeline;
 mod posture;
+mod providers;
 mod reports;
 mod rules;
 mod sarif;
