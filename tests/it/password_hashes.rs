@@ -1,4 +1,4 @@
-//! Password hashes (bcrypt, sha-crypt, apr1, MySQL, ...) are their own low-severity category:
+//! Password hashes (bcrypt, sha-crypt, apr1, MySQL, PostgreSQL, ...) are their own low-severity category:
 //! reported where shadow files, htpasswd files and SQL dumps hold them, never as secrets by the generic
 //! password rules, not failing a build by default, and counted apart in the summary.
 
@@ -41,11 +41,23 @@ fn apr1(seed: u64) -> String {
     )
 }
 
+/// A PostgreSQL SCRAM-SHA-256 verifier: iterations, base64 salt, StoredKey and ServerKey.
+fn scram(seed: u64) -> String {
+    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    format!(
+        "{}4096:{}==${}=:{}=",
+        "SCRAM-SHA-256$",
+        random(B64, 22, seed),
+        random(B64, 43, seed + 1),
+        random(B64, 43, seed + 2)
+    )
+}
+
 fn mysql(seed: u64) -> String {
     format!("*{}", random(HEX_UPPER, 40, seed))
 }
 
-/// A scan root with a shadow file, an htpasswd file and two SQL dumps, and the (file, line, rule) each
+/// A scan root with a shadow file, an htpasswd file and three SQL dumps, and the (file, line, rule) each
 /// hash must be reported at.
 fn tree() -> (tempfile::TempDir, Vec<Triple>) {
     let dir = tempfile::tempdir().unwrap();
@@ -81,7 +93,15 @@ fn tree() -> (tempfile::TempDir, Vec<Triple>) {
             mysql(12)
         ),
     );
+    write(
+        "db/roles.sql",
+        format!(
+            "-- pg_dumpall --roles-only\nCREATE ROLE app;\nALTER ROLE app WITH LOGIN PASSWORD '{}';\n",
+            scram(13)
+        ),
+    );
     let want = expected(&[
+        ("db/roles.sql", 3, "password-hash-postgres-scram"),
         ("db/mysql.sql", 2, "password-hash-mysql"),
         ("db/mysql.sql", 2, "password-hash-mysql"),
         ("db/seed.sql", 3, "password-hash-bcrypt"),
@@ -109,7 +129,7 @@ fn shadow_htpasswd_and_sql_dump_hashes_are_low_password_hash_findings() {
         let shown = f["redacted"].as_str().unwrap();
         assert!(shown.ends_with('…') && shown.len() < 16, "{shown}");
     }
-    assert_eq!(report["summary"]["password_hashes"], 7);
+    assert_eq!(report["summary"]["password_hashes"], 8);
     assert_eq!(report["summary"]["long_lived"], 0);
 }
 
@@ -120,7 +140,7 @@ fn the_text_summary_counts_password_hashes_and_fail_on_can_select_them() {
     assert_eq!(out.status.code(), Some(0));
     let text = stdout(&out);
     assert!(
-        text.contains("7 findings (7 low)") && text.contains("7 password hashes"),
+        text.contains("8 findings (8 low)") && text.contains("8 password hashes"),
         "{text}"
     );
     let out = run_in(
