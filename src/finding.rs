@@ -103,16 +103,21 @@ pub enum Category {
     Dockerfile,
     /// A policy of the project's `[policy]` table (attached to the findings it judges).
     Policy,
+    /// A password hash (bcrypt, sha-crypt, argon2, ...): not a usable credential, but an offline
+    /// cracking target, so it is reported apart from secrets and at low severity.
+    #[serde(rename = "password-hash")]
+    PasswordHash,
 }
 
 impl Category {
     /// Every category.
-    pub const ALL: [Category; 5] = [
+    pub const ALL: [Category; 6] = [
         Category::Secret,
         Category::Permission,
         Category::Identity,
         Category::Dockerfile,
         Category::Policy,
+        Category::PasswordHash,
     ];
 
     /// The lowercase name used in reports.
@@ -123,7 +128,14 @@ impl Category {
             Category::Identity => "identity",
             Category::Dockerfile => "dockerfile",
             Category::Policy => "policy",
+            Category::PasswordHash => "password-hash",
         }
+    }
+
+    /// True for what is found in content rather than in how things are configured (secrets and
+    /// password hashes): every version of a history that holds it exposes it.
+    pub fn is_content(self) -> bool {
+        matches!(self, Category::Secret | Category::PasswordHash)
     }
 }
 
@@ -135,7 +147,7 @@ impl std::str::FromStr for Category {
             .find(|c| c.as_str().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
                 format!(
-                    "`{s}` is not a category (secret, permission, identity, dockerfile, policy)"
+                    "`{s}` is not a category (secret, permission, identity, dockerfile, policy, password-hash)"
                 )
             })
     }

@@ -207,5 +207,10 @@ mod tests {
         assert!(!b.fails(Category::Permission, Severity::Medium, false));
         assert!(b.fails(Category::Identity, Severity::High, false));
         assert!(!FailOn::secrets().fails(Category::Permission, Severity::Critical, true));
+        // Password hashes are low: neither default fails on them; naming the category does.
+        assert!(!b.fails(Category::PasswordHash, Severity::Low, false));
+        assert!(!FailOn::secrets().fails(Category::PasswordHash, Severity::Low, false));
+        let h: FailOn = "password-hash".parse().unwrap();
+        assert!(h.fails(Category::PasswordHash, Severity::Low, false));
     }
 }

@@ -329,8 +329,8 @@ pub struct OutputArgs {
     #[arg(long, value_name = "CONTEXTS", value_parser = parse_context)]
     pub context: Option<crate::context::ContextFilter>,
     /// Which findings exit 1: categories and severities, e.g. `secret,permission:high`, `high`, `any`
-    /// (categories: secret, permission, identity, dockerfile, policy). Default: any secret and
-    /// everything at high or above; `staged`: secrets only.
+    /// (categories: secret, permission, identity, dockerfile, policy, password-hash). Default: any
+    /// secret and everything at high or above; `staged`: secrets only.
     #[arg(long, value_name = "SPEC", value_parser = parse_fail_on)]
     pub fail_on: Option<FailOn>,
     /// Print found secrets in full (they are redacted by default).

@@ -1,26 +1,27 @@
-//! A history holds many versions of the same files. Secrets are reported from every version (a key
-//! deleted since is still exposed); permission, identity and Dockerfile findings describe how things
-//! are configured, so they are reported once, from the tip of the default branch (`at_head`), with
-//! the commit, author and date of the earliest version that carried the same finding. A finding of
-//! that kind that no longer exists at the tip is not reported (`nhiscan git --every-version` keeps
-//! them all).
+//! A history holds many versions of the same files. Secrets and password hashes are reported from
+//! every version (a key deleted since is still exposed); permission, identity and Dockerfile findings
+//! describe how things are configured, so they are reported once, from the tip of the default branch
+//! (`at_head`), with the commit, author and date of the earliest version that carried the same
+//! finding. A finding of that kind that no longer exists at the tip is not reported
+//! (`nhiscan git --every-version` keeps them all).
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::finding::{Category, Finding};
+use crate::finding::Finding;
 
 /// The provenance properties that say who introduced a finding and when.
 const INTRODUCED: &[&str] = &["commit", "author", "author_email", "date", "summary"];
 
-/// Keeps one finding per (rule, fingerprint) among non-secret findings, as described above.
+/// Keeps one finding per (rule, fingerprint) among findings that are not content (secrets, password
+/// hashes), as described above.
 pub(crate) fn once_at_tip(findings: &mut Vec<Finding>) {
     let prop = |f: &Finding, k: &str| f.origin.properties.get(k).cloned();
     let at_head = |f: &Finding| prop(f, "at_head") == Some(Value::Bool(true));
     let mut groups: HashMap<(String, String), Vec<usize>> = HashMap::new();
     for (i, f) in findings.iter().enumerate() {
-        if f.kind != Category::Secret {
+        if !f.kind.is_content() {
             groups
                 .entry((f.rule_id.clone(), f.fingerprint.clone()))
                 .or_default()

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::finding::{Finding, LifetimeKind, ScanError, Skipped};
+use crate::finding::{Category, Finding, LifetimeKind, ScanError, Skipped};
 
 /// What the collector gathered, before the outcome step.
 pub(crate) struct Collected {
@@ -38,6 +38,8 @@ pub(crate) struct Summary {
     pub by_severity: BTreeMap<String, u64>,
     /// Findings whose credential is long-lived (each credential once).
     pub long_lived: u64,
+    /// Password hash findings (offline cracking targets, not credentials).
+    pub password_hashes: u64,
     /// True when some content could not be read (missing objects, truncated layers): the scan did
     /// not see everything it was asked to.
     pub incomplete: bool,
@@ -87,6 +89,10 @@ pub(crate) fn finish(
                 .is_some_and(|l| l.kind == LifetimeKind::LongLived)
         })
         .count() as u64;
+    let password_hashes = findings
+        .iter()
+        .filter(|f| f.kind == Category::PasswordHash)
+        .count() as u64;
     let summary = Summary {
         files: c.files,
         bytes: c.bytes,
@@ -100,6 +106,7 @@ pub(crate) fn finish(
         seconds: c.seconds,
         by_severity,
         long_lived,
+        password_hashes,
         incomplete,
     };
     Outcome {

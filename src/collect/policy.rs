@@ -265,7 +265,9 @@ impl Policy {
             .as_ref()
             .filter(|s| s.matches(path))
         {
-            if f.secret.is_some() {
+            // A password hash is what a system stores in place of a password, not a credential
+            // that a secret store would hold.
+            if f.secret.is_some() && f.kind != crate::finding::Category::PasswordHash {
                 violated(
                     SECRET_STORE,
                     format!("secrets must come from a secret store{}", s.describe()),

@@ -46,8 +46,14 @@ pub(crate) fn merge(findings: &mut Vec<Finding>) -> usize {
             .iter()
             .map(|l| format!("{}:{}", l["file"].as_str().unwrap_or(""), l["line"]))
             .collect();
+        // A password hash is not a credential: say what is shared.
+        let what = if f.kind == crate::finding::Category::PasswordHash {
+            "same password hash"
+        } else {
+            "shared credential"
+        };
         f.message = format!(
-            "{} — shared credential, found in {n} places: {}",
+            "{} — {what}, found in {n} places: {}",
             f.message,
             list.join(", ")
         );

@@ -32,6 +32,9 @@ const BEFORE: usize = 128;
 const AFTER: usize = 512;
 /// How deep decoded content is decoded again (base64 inside URL-encoding, ...).
 pub(crate) const MAX_DECODE_DEPTH: u8 = 2;
+/// The rule tag of a provider format whose prefix other providers' formats share (Stripe's `sk_live_`
+/// is also Paystack's and Clerk's): such a rule gives way to another provider rule on the same span.
+const SHARED_PREFIX: &str = "shared-prefix";
 
 /// What a keyword hit asks for.
 #[derive(Debug, Clone, Copy)]
@@ -284,7 +287,9 @@ impl Engine {
     }
 
     /// Where a provider rule and a generic rule report the same (overlapping) span, only the provider
-    /// rule reports.
+    /// rule reports. Likewise a rule tagged [`SHARED_PREFIX`] (its token prefix is also used by other
+    /// providers' formats) gives way to another provider rule on the same span: that one recognised the
+    /// provider, e.g. from its name in the key, so each token is reported once, by the right rule.
     fn resolve_overlaps(&self, ms: Vec<Match>) -> Vec<Match> {
         // The same rule on overlapping spans (a token found as written and again after URL-decoding
         // its line) is one finding: the one as written.
@@ -306,10 +311,22 @@ impl Engine {
             .filter(|m| !self.rules[m.rule].spec.generic)
             .map(|m| (m.start, m.end))
             .collect();
+        let owned: Vec<(usize, usize)> = ms
+            .iter()
+            .filter(|m| {
+                let r = &self.rules[m.rule];
+                !m.vetoed && !r.spec.generic && !r.has_tag(SHARED_PREFIX)
+            })
+            .map(|m| (m.start, m.end))
+            .collect();
+        let overlaps = |spans: &[(usize, usize)], m: &Match| {
+            spans.iter().any(|&(s, e)| s < m.end && m.start < e)
+        };
         ms.retain(|m| {
+            let r = &self.rules[m.rule];
             !m.vetoed
-                && (!self.rules[m.rule].spec.generic
-                    || !specific.iter().any(|&(s, e)| s < m.end && m.start < e))
+                && (!r.spec.generic || !overlaps(&specific, m))
+                && (!r.has_tag(SHARED_PREFIX) || !overlaps(&owned, m))
         });
         ms
     }

@@ -130,7 +130,7 @@ pub(crate) fn short_fp(fp: &str) -> &str {
     &fp[..fp.len().min(12)]
 }
 
-/// The summary line: counts, bytes, time, long-lived credentials, incompleteness.
+/// The summary line: counts, bytes, time, long-lived credentials, password hashes, incompleteness.
 pub(crate) fn summary(cx: &Context) -> String {
     let s = &cx.outcome.summary;
     let mut parts = vec![];
@@ -152,6 +152,9 @@ pub(crate) fn summary(cx: &Context) -> String {
     ));
     if s.long_lived > 0 {
         parts.push(format!("{} long-lived credentials", s.long_lived));
+    }
+    if s.password_hashes > 0 {
+        parts.push(format!("{} password hashes", s.password_hashes));
     }
     if s.suppressed > 0 {
         parts.push(format!("{} suppressed", s.suppressed));
