@@ -55,6 +55,10 @@ const POSTURE: &[(&str, u64, &str)] = &[
         4,
         "aws-iam-github-oidc-unscoped",
     ),
+    // Issue 10: a CloudFormation template PyYAML reads (byte-order mark before `---`, short-form
+    // tags, a flow list closed under its key, a quoted description continued at its key's column).
+    ("aws/cfn-shorthand.yaml", 34, "aws-iam-service-wildcard"),
+    ("aws/cfn-shorthand.yaml", 39, "aws-iam-service-wildcard"),
     ("aws/main.tf", 13, "aws-iam-admin-wildcard"),
     ("aws/main.tf", 27, "aws-iam-service-wildcard"),
     ("aws/main.tf", 44, "aws-iam-passrole-wildcard"),
