@@ -131,8 +131,14 @@ const POSTURE: &[(&str, u64, &str)] = &[
     ("k8s/rbac.yaml", 32, "k8s-rbac-wildcard"),
     ("k8s/rbac.yaml", 45, "k8s-rbac-admin-binding-sa"),
     ("k8s/rbac.yaml", 62, "k8s-rbac-admin-binding-sa"),
+    // Issue 10: one finding per default-ServiceAccount workload; kustomize/kubebuilder patch
+    // fragments (no selector, a container without an image) are not judged.
+    (
+        "k8s/kustomize/overlays/prod/worker.yaml",
+        12,
+        "k8s-default-sa-token-mounted",
+    ),
     ("k8s/workloads.yaml", 13, "k8s-default-sa-token-mounted"),
-    ("k8s/workloads.yaml", 13, "k8s-default-service-account"),
     ("k8s/workloads.yaml", 28, "k8s-default-service-account"),
     ("policy-env/dev/iam.json", 4, "aws-iam-admin-wildcard"),
     ("policy-env/dev/iam.json", 5, "aws-iam-service-wildcard"),
