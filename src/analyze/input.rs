@@ -226,8 +226,8 @@ impl<'a> Input<'a> {
     pub(crate) fn docs_or_tf(
         &self,
         hits: &mut Vec<Hit>,
-        docs: fn(&[Node], &mut Vec<Hit>),
-        tf: fn(&::hcl::Body, &str, &mut Vec<Hit>),
+        docs: impl FnOnce(&[Node], &mut Vec<Hit>),
+        tf: impl FnOnce(&::hcl::Body, &str, &mut Vec<Hit>),
     ) {
         if self.is_structured() {
             docs(self.docs(), hits);

@@ -59,6 +59,12 @@ const POSTURE: &[(&str, u64, &str)] = &[
     // tags, a flow list closed under its key, a quoted description continued at its key's column).
     ("aws/cfn-shorthand.yaml", 34, "aws-iam-service-wildcard"),
     ("aws/cfn-shorthand.yaml", 39, "aws-iam-service-wildcard"),
+    // Issue 10: `Principal: "*"` in VPC endpoint policies (CloudFormation, Terraform, a standalone
+    // vpce-*.json) and stack policies (prod-stack-guard.json) opens nothing; in a bucket policy or
+    // a trust policy it does.
+    ("aws/endpoints.tf", 33, "aws-iam-trust-any-principal"),
+    ("aws/endpoints.yaml", 22, "aws-iam-trust-any-principal"),
+    ("aws/endpoints.yaml", 31, "aws-iam-trust-any-principal"),
     ("aws/main.tf", 13, "aws-iam-admin-wildcard"),
     ("aws/main.tf", 27, "aws-iam-service-wildcard"),
     ("aws/main.tf", 44, "aws-iam-passrole-wildcard"),
