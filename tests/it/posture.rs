@@ -124,6 +124,9 @@ const POSTURE: &[(&str, u64, &str)] = &[
     ("k8s/rbac.yaml", 62, "k8s-rbac-admin-binding-sa"),
     // Issue 10: one finding per default-ServiceAccount workload; kustomize/kubebuilder patch
     // fragments (no selector, a container without an image) are not judged.
+    // Merge keys merged: the canary's containers come from `<<: *pod`.
+    ("k8s/anchors.yaml", 16, "k8s-default-sa-token-mounted"),
+    ("k8s/anchors.yaml", 30, "k8s-default-service-account"),
     (
         "k8s/kustomize/overlays/prod/worker.yaml",
         12,
