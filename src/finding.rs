@@ -242,7 +242,8 @@ pub struct Origin {
     pub artifact: String,
     /// How a person reads the place, e.g. `app.tar layer 3 (sha256:ab12…) /app/.env`.
     pub display: String,
-    /// The path analyzers use to choose themselves (the path inside a commit or an image).
+    /// The path analyzers use to choose themselves (the path inside a commit or an image; for a
+    /// file on disk, relative to the repository root or the scanned directory, like `artifact`).
     pub name: String,
     /// A SARIF logical location (layer and in-image path, commit and path), when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]

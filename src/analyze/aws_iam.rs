@@ -3,9 +3,12 @@
 //! heredoc JSON and `data "aws_iam_policy_document"`. Any mapping with a `Statement` is a policy.
 //! Only `Allow` statements are findings; a scoped resource (`arn:aws:s3:::bucket/*`) is not `"*"`.
 
+mod purpose;
+
 use super::input::{hit, Hit, Input};
 use super::syntax::doc::{line_of, Node, Val};
 use super::syntax::hcl as tf;
+use purpose::{stack_statement, Purpose};
 
 const ALLOW_NOT_ACTION: &str = "aws-iam-allow-not-action";
 const ADMIN_WILDCARD: &str = "aws-iam-admin-wildcard";
@@ -36,16 +39,33 @@ pub(crate) fn claims(inp: &Input) -> bool {
 }
 
 pub(crate) fn check(inp: &Input, hits: &mut Vec<Hit>) {
-    inp.docs_or_tf(hits, check_docs, check_tf);
+    let purpose = Purpose::of_path(&inp.path);
+    inp.docs_or_tf(
+        hits,
+        |docs, hits| {
+            for d in docs {
+                visit(d, purpose, hits);
+            }
+        },
+        check_tf,
+    );
 }
 
-fn check_docs(docs: &[Node], hits: &mut Vec<Hit>) {
-    for d in docs {
-        d.walk(&mut |n| {
-            if let Some(st) = n.get("Statement") {
-                check_policy(st, hits);
+/// Checks every policy below `n`, each with the purpose its place gives it (a CloudFormation
+/// resource's type, the key holding the document).
+fn visit(n: &Node, purpose: Purpose, hits: &mut Vec<Hit>) {
+    if let Some(st) = n.get("Statement") {
+        check_policy(st, purpose, hits);
+    }
+    match &n.val {
+        Val::Map(m) => {
+            let inner = Purpose::of_resource(n).unwrap_or(purpose);
+            for (k, _, v) in m {
+                visit(v, Purpose::of_key(k).unwrap_or(inner), hits);
             }
-        });
+        }
+        Val::Seq(items) => items.iter().for_each(|i| visit(i, purpose, hits)),
+        _ => {}
     }
 }
 
@@ -54,7 +74,7 @@ fn is_star(s: &str) -> bool {
 }
 
 /// Checks one policy's `Statement` (a list, or one statement object).
-fn check_policy(statements: &Node, hits: &mut Vec<Hit>) {
+fn check_policy(statements: &Node, purpose: Purpose, hits: &mut Vec<Hit>) {
     for st in statements.items() {
         if !matches!(st.val, Val::Map(_)) {
             continue;
@@ -73,7 +93,7 @@ fn check_policy(statements: &Node, hits: &mut Vec<Hit>) {
         };
         let value = format!("{}|{}|{}", sid, actions.join(","), resources.join(","));
         if let Some(p) = st.get("Principal") {
-            check_trust(st, p, &actions, &label, hits);
+            check_trust(st, p, purpose, &actions, &label, hits);
             continue;
         }
         if st.get("NotAction").is_some() || st.get("NotResource").is_some() {
@@ -139,7 +159,14 @@ fn check_policy(statements: &Node, hits: &mut Vec<Hit>) {
     }
 }
 
-fn check_trust(st: &Node, p: &Node, actions: &[&str], label: &str, hits: &mut Vec<Hit>) {
+fn check_trust(
+    st: &Node,
+    p: &Node,
+    purpose: Purpose,
+    actions: &[&str],
+    label: &str,
+    hits: &mut Vec<Hit>,
+) {
     let cond = st.get("Condition").filter(|c| !c.entries().is_empty());
     let any = p.as_str().is_some_and(is_star)
         || p.get("AWS")
@@ -149,11 +176,26 @@ fn check_trust(st: &Node, p: &Node, actions: &[&str], label: &str, hits: &mut Ve
         actions.join(","),
         p.get("Federated").map(Node::strs)
     );
-    if any && cond.is_none() {
+    // Endpoint and stack policies name "*" and open nothing to anyone.
+    let grants = match purpose {
+        Purpose::Endpoint | Purpose::Stack => false,
+        Purpose::Trust | Purpose::Unknown => !stack_statement(st),
+    };
+    if any && cond.is_none() && grants {
+        let assume = purpose == Purpose::Trust
+            || actions.iter().any(|a| {
+                a.get(..14)
+                    .is_some_and(|h| h.eq_ignore_ascii_case("sts:AssumeRole"))
+            });
+        let what = if assume {
+            "any AWS account can assume this role"
+        } else {
+            "any AWS account can use this resource"
+        };
         hits.push(hit(
             TRUST_ANY_PRINCIPAL,
             st.line,
-            format!("Principal \"*\" with no Condition{label}: any AWS account can use this"),
+            format!("Principal \"*\" with no Condition{label}: {what}"),
             value.clone(),
         ));
     }
@@ -203,28 +245,29 @@ fn broad_sub(s: &str) -> bool {
 }
 
 fn check_tf(body: &hcl::Body, text: &str, hits: &mut Vec<Hit>) {
-    for b in tf::blocks(body, text) {
+    let blocks = tf::blocks(body, text);
+    for b in &blocks {
         if b.kind == "data" && b.ty == "aws_iam_policy_document" {
             let st = policy_document(b.block, text, b.offset);
-            check_policy(&st, hits);
+            check_policy(&st, Purpose::of_tf_data(b.name, &blocks), hits);
             continue;
         }
         if !b.ty.starts_with("aws_") {
             continue;
         }
-        visit_attrs(&b.block.body, text, b.offset, hits);
+        visit_attrs(b.ty, &b.block.body, text, b.offset, hits);
     }
 }
 
-fn visit_attrs(body: &hcl::Body, text: &str, from: usize, hits: &mut Vec<Hit>) {
+fn visit_attrs(ty: &str, body: &hcl::Body, text: &str, from: usize, hits: &mut Vec<Hit>) {
     for a in body.attributes() {
         let (_, off) = tf::attr_line(text, from, a.key.as_str());
         if let Some(Ok(n)) = tf::json_attr(&a.expr, text, off) {
-            check_docs(std::slice::from_ref(&n), hits);
+            visit(&n, Purpose::of_tf_attr(ty, a.key.as_str()), hits);
         }
     }
     for inner in body.blocks() {
-        visit_attrs(&inner.body, text, from, hits);
+        visit_attrs(ty, &inner.body, text, from, hits);
     }
 }
 

@@ -17,9 +17,18 @@ pub(crate) const RULES: &[&str] = &[
     PULL_REQUEST_TARGET_CHECKOUT,
 ];
 
-/// YAML under `.github/workflows/`.
+/// YAML directly in `.github/workflows/` at the repository root: the only files GitHub runs as
+/// workflows. Paths are repository-relative in every source (`scan` in a git work tree, `git`,
+/// `staged`); a vendored action's workflows (`vendor/x/.github/workflows/`, `node_modules/…`), a
+/// subdirectory of `workflows/`, or a file inside an image (`/app/.github/…`) never run.
 pub(crate) fn claims(inp: &Input) -> bool {
-    inp.is_yaml() && inp.path.contains(".github/workflows/")
+    inp.is_yaml() && is_workflow_path(&inp.path)
+}
+
+fn is_workflow_path(path: &str) -> bool {
+    let p = path.strip_prefix("./").unwrap_or(path);
+    p.strip_prefix(".github/workflows/")
+        .is_some_and(|f| !f.is_empty() && !f.contains('/'))
 }
 
 pub(crate) fn check(inp: &Input, hits: &mut Vec<Hit>) {
@@ -121,6 +130,28 @@ fn prt_checkout(job: &str, j: &Node, path: &str, hits: &mut Vec<Hit>) {
                 format!("job `{job}` checks out the pull request's code ({r}) in a pull_request_target run that has secrets"),
                 format!("{path}|{job}|{r}"),
             ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_root_workflows_directory() {
+        for p in [".github/workflows/ci.yml", "./.github/workflows/a.yaml"] {
+            assert!(is_workflow_path(p), "{p}");
+        }
+        for p in [
+            "vendor/x/.github/workflows/ci.yml",
+            "node_modules/foo/.github/workflows/a.yml",
+            "/app/.github/workflows/ci.yml",
+            ".github/workflows/old/ci.yml",
+            ".github/workflows/",
+            "x.github/workflows/ci.yml",
+        ] {
+            assert!(!is_workflow_path(p), "{p}");
         }
     }
 }

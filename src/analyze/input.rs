@@ -226,8 +226,8 @@ impl<'a> Input<'a> {
     pub(crate) fn docs_or_tf(
         &self,
         hits: &mut Vec<Hit>,
-        docs: fn(&[Node], &mut Vec<Hit>),
-        tf: fn(&::hcl::Body, &str, &mut Vec<Hit>),
+        docs: impl FnOnce(&[Node], &mut Vec<Hit>),
+        tf: impl FnOnce(&::hcl::Body, &str, &mut Vec<Hit>),
     ) {
         if self.is_structured() {
             docs(self.docs(), hits);
@@ -244,9 +244,10 @@ impl<'a> Input<'a> {
     }
 }
 
-/// Contains `{{` that is not GitHub's `${{`: a Go/Helm/Jinja template.
+/// Contains `{{` that is not GitHub's `${{`, or a Jinja statement `{%`: a Go/Helm/Jinja template.
 pub(crate) fn templated(text: &str) -> bool {
     memmem::find_iter(text.as_bytes(), b"{{").any(|i| i == 0 || text.as_bytes()[i - 1] != b'$')
+        || memmem::find(text.as_bytes(), b"{%").is_some()
 }
 
 #[cfg(test)]
@@ -281,6 +282,13 @@ mod tests {
         assert!(i.json().is_none());
         assert_eq!(i.into_errors().len(), 1);
         let i = input("values.yaml", b"a: {{ .Values.x }\n");
+        assert!(i.yaml().is_empty());
+        assert!(i.into_errors().is_empty());
+        // Documentation snippets wrapped in Jinja (`{% raw %}`) for a site generator.
+        let i = input(
+            "deploy.yaml",
+            b"{% raw %}\nkind: Deployment\n{% endraw %}\n",
+        );
         assert!(i.yaml().is_empty());
         assert!(i.into_errors().is_empty());
         let i = input("x.yaml", b"\xff: 1\n");

@@ -160,9 +160,7 @@ fn workload(d: &Node, kind: &str, name: &str, template: &Node, hits: &mut Vec<Hi
     let Some(spec) = template.get("spec") else {
         return;
     };
-    // A pod spec without containers is a partial document (a kustomize patch, a Helm fragment):
-    // what it runs as is decided where it is merged.
-    if spec.get("containers").is_none() {
+    if fragment(d, kind, spec) {
         return;
     }
     let sa_key = if spec.get("serviceAccountName").is_some() {
@@ -179,25 +177,92 @@ fn workload(d: &Node, kind: &str, name: &str, template: &Node, hits: &mut Vec<Hi
     } else {
         template.key_line("spec")
     };
-    let _ = d;
-    hits.push(hit(
-        DEFAULT_SERVICE_ACCOUNT,
-        line,
-        format!("{kind} {name} runs as the namespace's default ServiceAccount, shared by every workload there"),
-        format!("sa|{kind}/{name}"),
-    ));
+    // One finding per workload: the token-mounted rule says more (the shared identity and its
+    // API token in every container); the plain one is what remains when the token is not mounted.
     let automount = spec.get("automountServiceAccountToken");
-    if !automount.is_some_and(Node::is_false) {
-        let line = if automount.is_some() {
-            spec.key_line("automountServiceAccountToken")
-        } else {
-            line
-        };
+    if automount.is_some_and(Node::is_false) {
         hits.push(hit(
-            DEFAULT_SA_TOKEN_MOUNTED,
+            DEFAULT_SERVICE_ACCOUNT,
             line,
-            format!("{kind} {name} mounts the default ServiceAccount's API token (automountServiceAccountToken is not false)"),
-            format!("token|{kind}/{name}"),
+            format!("{kind} {name} runs as the namespace's default ServiceAccount, shared by every workload there (its token is not mounted)"),
+            format!("sa|{kind}/{name}"),
         ));
+        return;
+    }
+    let line = if automount.is_some() {
+        spec.key_line("automountServiceAccountToken")
+    } else {
+        line
+    };
+    hits.push(hit(
+        DEFAULT_SA_TOKEN_MOUNTED,
+        line,
+        format!("{kind} {name} runs as the namespace's default ServiceAccount, shared by every workload there, and mounts its API token (automountServiceAccountToken is not false)"),
+        format!("token|{kind}/{name}"),
+    ));
+}
+
+/// A partial manifest (a kustomize or kubebuilder patch, a Helm fragment) that the API server
+/// would reject as it stands: what it runs as is decided where it is merged. Told from the
+/// manifest alone: no containers, a container without an image, or an `apps/v1` controller
+/// without the selector that version requires.
+fn fragment(d: &Node, kind: &str, spec: &Node) -> bool {
+    let Some(containers) = spec.get("containers").filter(|c| !c.items().is_empty()) else {
+        return true;
+    };
+    let init = spec.get("initContainers").map(Node::items).unwrap_or(&[]);
+    let imageless = containers.items().iter().chain(init).any(|c| {
+        c.get("image")
+            .and_then(Node::as_str)
+            .is_none_or(str::is_empty)
+    });
+    let selector_required = matches!(
+        kind,
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet"
+    ) && matches!(
+        d.get("apiVersion").and_then(Node::as_str),
+        Some("apps/v1" | "apps/v1beta2")
+    );
+    imageless || (selector_required && d.at(&["spec", "selector"]).is_null())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::syntax::yaml;
+
+    fn rules(text: &str) -> Vec<&'static str> {
+        let mut hits = Vec::new();
+        for d in yaml::parse(text).unwrap() {
+            object(&d, &mut hits);
+        }
+        hits.iter().map(|h| h.rule_id).collect()
+    }
+
+    #[test]
+    fn fragments_are_told_from_the_manifest() {
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n      image: app:1\n";
+        assert_eq!(rules(pod), [DEFAULT_SA_TOKEN_MOUNTED]);
+        // An init container without an image: a patch.
+        let init = pod.replace(
+            "spec:\n",
+            "spec:\n  initContainers:\n    - name: wait\n      args: [x]\n",
+        );
+        assert!(rules(&init).is_empty());
+        assert!(rules(&pod.replace("image: app:1", "image: \"\"")).is_empty());
+        // Only apps/v1 (and v1beta2) require a selector; extensions/v1beta1 defaults it.
+        let old = "apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers:\n        - name: a\n          image: app:1\n";
+        assert_eq!(rules(old), [DEFAULT_SA_TOKEN_MOUNTED]);
+        assert!(rules(&old.replace("extensions/v1beta1", "apps/v1")).is_empty());
+        let sel = old.replace("extensions/v1beta1", "apps/v1").replace(
+            "spec:\n  template",
+            "spec:\n  selector: {matchLabels: {app: d}}\n  template",
+        );
+        assert_eq!(rules(&sel), [DEFAULT_SA_TOKEN_MOUNTED]);
+        let off = sel.replace(
+            "      containers",
+            "      automountServiceAccountToken: false\n      containers",
+        );
+        assert_eq!(rules(&off), [DEFAULT_SERVICE_ACCOUNT]);
     }
 }

@@ -224,7 +224,12 @@ impl Walk {
             buf.truncate(max as usize);
         }
         let artifact = self.rel(path);
-        let origin = Arc::new(Origin::file(shown, artifact));
+        // Analyzers choose by the repository-relative path, as in `git` and `staged` (GitHub runs
+        // only the root's .github/workflows), whatever path was typed.
+        let origin = Arc::new(Origin {
+            name: artifact.clone(),
+            ..Origin::file(shown, artifact)
+        });
         // A Dockerfile on disk has a build context: what `COPY .` would send.
         let context = super::fs_context::for_dockerfile(path);
         feed.unit(Unit {

@@ -103,12 +103,15 @@ fn build_stage_secrets_are_lower_and_say_so() {
         ]
     );
     let sev = |line: usize| fs.iter().find(|f| f.line == line).unwrap().severity;
-    // `builder` is copied from by the final stage: full severity; `tester` is not: one step lower.
-    assert_eq!(sev(2), Severity::High);
+    // Only the final stage's own ARG/ENV are in the final image: full severity. `builder` hands
+    // over one binary (its ARG stays in the builder's history) and `tester` nothing: one step lower.
+    assert_eq!(sev(2), Severity::Medium);
     assert_eq!(sev(6), Severity::Medium);
     assert_eq!(sev(11), Severity::High);
     let tester = fs.iter().find(|f| f.line == 6).unwrap();
     assert!(tester.message.contains("build stage `tester`"));
+    let builder = fs.iter().find(|f| f.line == 2).unwrap();
+    assert!(builder.message.contains("only through COPY --from"));
 }
 
 #[test]
@@ -131,6 +134,24 @@ fn copy_context_respects_dockerignore() {
     // Copying only what the build needs leaves the context's .env out.
     let scoped = scan("fixtures/dockerfile/context-scoped");
     assert_eq!(triples(&scoped), vec![]);
+}
+
+#[test]
+fn copy_context_in_a_builder_counts_only_if_the_final_image_takes_it() {
+    // Issue 10: `COPY . .` in a builder whose final stage copies one binary leaves the context on
+    // the build machine; a final stage copying the builder's whole work directory takes it along.
+    let builder = scan("fixtures/dockerfile/context-builder");
+    assert_eq!(triples(&builder), vec![]);
+    let whole = scan("fixtures/dockerfile/context-builder-whole");
+    assert_eq!(
+        triples(&whole),
+        vec![t(
+            "fixtures/dockerfile/context-builder-whole/Dockerfile",
+            4,
+            "dockerfile-copy-context-credentials"
+        )]
+    );
+    assert_eq!(whole["findings"][0]["severity"], "high");
 }
 
 #[test]

@@ -27,24 +27,9 @@ fn scan(args: &[&str]) -> std::process::Output {
 
 /// Every finding of fixtures/posture/, paths relative to it. One secret in several files
 /// (shared/svc-a and svc-b, line 1) is one finding per file here; the report merges them.
+/// The workflows of fixtures/posture/.github are not among them: inside nhiscan's repository they
+/// are not at the repository root, where GitHub would run them ([`WORKFLOWS`]).
 const POSTURE: &[(&str, u64, &str)] = &[
-    (".github/workflows/ci.yml", 4, "gha-permissions-missing"),
-    (".github/workflows/deploy.yml", 10, "gha-secrets-inherit"),
-    (
-        ".github/workflows/preview.yml",
-        14,
-        "gha-pull-request-target-checkout",
-    ),
-    (
-        ".github/workflows/release.yml",
-        5,
-        "gha-permissions-write-all",
-    ),
-    (
-        ".github/workflows/release.yml",
-        9,
-        "gha-permissions-write-all",
-    ),
     (
         "aws/cdk.out/PipelineStack.template.json",
         8,
@@ -55,6 +40,16 @@ const POSTURE: &[(&str, u64, &str)] = &[
         4,
         "aws-iam-github-oidc-unscoped",
     ),
+    // Issue 10: a CloudFormation template PyYAML reads (byte-order mark before `---`, short-form
+    // tags, a flow list closed under its key, a quoted description continued at its key's column).
+    ("aws/cfn-shorthand.yaml", 34, "aws-iam-service-wildcard"),
+    ("aws/cfn-shorthand.yaml", 39, "aws-iam-service-wildcard"),
+    // Issue 10: `Principal: "*"` in VPC endpoint policies (CloudFormation, Terraform, a standalone
+    // vpce-*.json) and stack policies (prod-stack-guard.json) opens nothing; in a bucket policy or
+    // a trust policy it does.
+    ("aws/endpoints.tf", 33, "aws-iam-trust-any-principal"),
+    ("aws/endpoints.yaml", 22, "aws-iam-trust-any-principal"),
+    ("aws/endpoints.yaml", 31, "aws-iam-trust-any-principal"),
     ("aws/main.tf", 13, "aws-iam-admin-wildcard"),
     ("aws/main.tf", 27, "aws-iam-service-wildcard"),
     ("aws/main.tf", 44, "aws-iam-passrole-wildcard"),
@@ -127,8 +122,17 @@ const POSTURE: &[(&str, u64, &str)] = &[
     ("k8s/rbac.yaml", 32, "k8s-rbac-wildcard"),
     ("k8s/rbac.yaml", 45, "k8s-rbac-admin-binding-sa"),
     ("k8s/rbac.yaml", 62, "k8s-rbac-admin-binding-sa"),
+    // Issue 10: one finding per default-ServiceAccount workload; kustomize/kubebuilder patch
+    // fragments (no selector, a container without an image) are not judged.
+    // Merge keys merged: the canary's containers come from `<<: *pod`.
+    ("k8s/anchors.yaml", 16, "k8s-default-sa-token-mounted"),
+    ("k8s/anchors.yaml", 30, "k8s-default-service-account"),
+    (
+        "k8s/kustomize/overlays/prod/worker.yaml",
+        12,
+        "k8s-default-sa-token-mounted",
+    ),
     ("k8s/workloads.yaml", 13, "k8s-default-sa-token-mounted"),
-    ("k8s/workloads.yaml", 13, "k8s-default-service-account"),
     ("k8s/workloads.yaml", 28, "k8s-default-service-account"),
     ("policy-env/dev/iam.json", 4, "aws-iam-admin-wildcard"),
     ("policy-env/dev/iam.json", 5, "aws-iam-service-wildcard"),
@@ -144,6 +148,27 @@ const POSTURE: &[(&str, u64, &str)] = &[
         "shared/svc-b/.git-credentials",
         2,
         "git-credentials-password",
+    ),
+];
+
+/// The findings of fixtures/posture/.github/workflows/ when that directory is at a repository root.
+const WORKFLOWS: &[(&str, u64, &str)] = &[
+    (".github/workflows/ci.yml", 4, "gha-permissions-missing"),
+    (".github/workflows/deploy.yml", 10, "gha-secrets-inherit"),
+    (
+        ".github/workflows/preview.yml",
+        14,
+        "gha-pull-request-target-checkout",
+    ),
+    (
+        ".github/workflows/release.yml",
+        5,
+        "gha-permissions-write-all",
+    ),
+    (
+        ".github/workflows/release.yml",
+        9,
+        "gha-permissions-write-all",
     ),
 ];
 
@@ -800,4 +825,106 @@ fn jsonl_carries_the_policy_verdicts() {
     // One line per finding, none of them a `policy-*` finding of its own.
     assert_eq!(verdicts(&lines), policy_env_verdicts());
     assert_eq!(end["summary"]["findings"], 5);
+}
+
+/// The workflow fixtures, (file name, bytes).
+fn workflow_fixtures() -> Vec<(String, Vec<u8>)> {
+    let dir = root().join("fixtures/posture/.github/workflows");
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn workflows_run_only_from_the_repository_root() {
+    // Issue 10: GitHub runs `.github/workflows/*.yml` of the repository root only; a vendored
+    // action's workflows, or a subdirectory of workflows/, are never run.
+    let mut got = Vec::new();
+    for (name, data) in workflow_fixtures() {
+        let res = scanner().scan_file(&format!(".github/workflows/{name}"), &data);
+        got.extend(finding_triples(&res.findings, ""));
+        for elsewhere in [
+            "vendor/acme/deploy-action/.github/workflows",
+            "node_modules/some-action/.github/workflows",
+            "third_party/x/.github/workflows",
+            "deps/lib/.github/workflows",
+            ".github/workflows/disabled",
+        ] {
+            let res = scanner().scan_file(&format!("{elsewhere}/{name}"), &data);
+            assert!(
+                !res.findings.iter().any(|f| f.rule_id.starts_with("gha-")),
+                "{elsewhere}/{name}"
+            );
+        }
+    }
+    got.sort();
+    assert_eq!(got, expected(WORKFLOWS));
+}
+
+#[test]
+fn vendored_workflows_are_not_workflows_in_scan_git_and_staged() {
+    let r = crate::support::Repo::new();
+    let (name, data) = workflow_fixtures()
+        .into_iter()
+        .find(|(n, _)| n == "ci.yml")
+        .unwrap();
+    let data = String::from_utf8(data).unwrap();
+    r.write(&format!(".github/workflows/{name}"), &data);
+    r.write(
+        &format!("vendor/acme/action/.github/workflows/{name}"),
+        &data,
+    );
+    r.write(&format!("node_modules/act/.github/workflows/{name}"), &data);
+    let gha = |out: &std::process::Output| -> Vec<String> {
+        let mut v: Vec<String> = json(out)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule_id"].as_str().unwrap().starts_with("gha-"))
+            .map(|f| f["artifact"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let root_only = vec![".github/workflows/ci.yml".to_string()];
+    let staged = r.cli(&r.dir, &["staged", "--format", "json", "--fail-on", "any"]);
+    r.git(&["add", "-A"]);
+    let staged_after = r.cli(&r.dir, &["staged", "--format", "json", "--fail-on", "any"]);
+    assert!(gha(&staged).is_empty(), "nothing staged yet");
+    assert_eq!(gha(&staged_after), root_only, "staged");
+    r.commit("workflows");
+    assert_eq!(
+        gha(&r.cli(&r.dir, &["scan", ".", "--format", "json"])),
+        root_only
+    );
+    assert_eq!(gha(&r.cli(&r.dir, &["git", "--format", "json"])), root_only);
+    // Typed from inside the repository, or as an absolute path: still repository-relative.
+    let wf = r.dir.join(".github/workflows");
+    assert_eq!(
+        gha(&r.cli(&wf, &["scan", "ci.yml", "--format", "json"])),
+        root_only
+    );
+    let abs = r.dir.to_string_lossy().into_owned();
+    assert_eq!(
+        gha(&r.cli(&r.dir, &["scan", &abs, "--format", "json"])),
+        root_only
+    );
+    // A vendored action scanned on its own is still inside the repository: not judged.
+    let vendored = r.dir.join("vendor/acme/action");
+    let out = r.cli(
+        &r.dir,
+        &["scan", &vendored.to_string_lossy(), "--format", "json"],
+    );
+    assert!(
+        gha(&out).is_empty(),
+        "still inside the repository: {:?}",
+        gha(&out)
+    );
 }

@@ -108,8 +108,20 @@ pub(crate) fn credential_file(path: &str) -> Option<&'static str> {
     None
 }
 
+/// The destination of a COPY/ADD (its last word).
+pub(super) fn destination(args: &str) -> Option<String> {
+    let t = args.trim();
+    let mut ws = if t.starts_with('[') {
+        serde_json::from_str::<Vec<String>>(t).unwrap_or_default()
+    } else {
+        words(t)
+    };
+    ws.retain(|w| !w.starts_with("--"));
+    ws.pop().filter(|_| !ws.is_empty())
+}
+
 /// Sources of a COPY/ADD (flags, heredocs and the destination left out).
-fn copy_sources(args: &str) -> (Vec<String>, Vec<String>) {
+pub(super) fn copy_sources(args: &str) -> (Vec<String>, Vec<String>) {
     let t = args.trim();
     let mut flags = Vec::new();
     let mut rest = t;

@@ -4,18 +4,23 @@
 //! - `COPY`/`ADD` of credential files, and `COPY . .` of a build context holding them ([`copy`]);
 //! - `RUN` with inline credentials and no BuildKit secret mount ([`run`]).
 //!
-//! Multi-stage aware: a finding in a stage the final stage neither builds on nor copies from is one
-//! severity step lower ([`Hit::lower_severity`]), and its message says so. Lines point at the
+//! Multi-stage aware ([`reach`]): a finding in a stage whose content does not reach the final image
+//! (a stage the final stage neither builds on nor copies from, or one it only copies other paths
+//! from) is one severity step lower ([`Hit::lower_severity`]), and its message says so; a
+//! `COPY . .` of such a stage is not reported at all (the context is already on the build machine). Lines point at the
 //! instruction's first line; the hit's end line is its last continuation line. The parser lives in
 //! [`crate::analyze::syntax::dockerfile`].
 
 mod copy;
 mod env_arg;
+mod reach;
 mod run;
 
 use serde_json::{json, Map, Value};
 
 use super::input::{Hit, Input};
+use crate::analyze::syntax::dockerfile::Instr;
+use reach::{Reach, Reached};
 
 /// The vocabulary's secret names, where the image source has always looked them up (redacting
 /// image history entries).
@@ -66,9 +71,9 @@ pub(crate) fn claims(inp: &Input) -> bool {
 
 pub(crate) fn check(inp: &Input, hits: &mut Vec<Hit>) {
     let df = inp.dockerfile();
-    let reach = df.reachable();
+    let reach = Reach::new(df);
     let context = copy::ContextCredentials::new(inp.context);
-    for ins in &df.instrs {
+    for (i, ins) in df.instrs.iter().enumerate() {
         let mut found: Vec<Hit> = Vec::new();
         match ins.keyword.as_str() {
             "ENV" => env_arg::env_hits(ins, &mut found),
@@ -77,7 +82,7 @@ pub(crate) fn check(inp: &Input, hits: &mut Vec<Hit>) {
             "RUN" => run::run_hits(ins, &mut found),
             _ => {}
         }
-        for mut h in found {
+        'hits: for mut h in found {
             h.line = ins.line;
             h.column = 1;
             h.end_line = ins.end_line;
@@ -89,15 +94,65 @@ pub(crate) fn check(inp: &Input, hits: &mut Vec<Hit>) {
             if let Some(si) = ins.stage {
                 let label = df.stage_label(si);
                 h.properties.insert("stage".into(), json!(label));
-                if !reach.contains(&si) {
+                let how = match reach.of(si) {
+                    Reached::Whole => None,
+                    Reached::Copied
+                        if h.rule_id == COPY_CONTEXT || h.rule_id == COPY_CREDENTIAL =>
+                    {
+                        let paths = copied_paths(&h, ins, reach.workdir(i));
+                        (!reach.copied(df, si, &paths)).then_some(
+                            "whose files reach the final image only through COPY --from of other paths",
+                        )
+                    }
+                    Reached::Copied => {
+                        Some("whose files reach the final image only through COPY --from")
+                    }
+                    Reached::Not => Some("which the final stage does not build on or copy from"),
+                };
+                if let Some(how) = how {
+                    // The context is on the build machine already: copying it into a stage that
+                    // stays there exposes nothing new.
+                    if h.rule_id == COPY_CONTEXT {
+                        continue 'hits;
+                    }
                     h.lower_severity = true;
                     h.properties.insert("final_stage".into(), json!(false));
                     h.message.push_str(&format!(
-                        " (in build stage `{label}`, which the final stage does not build on or copy from: not in the final image, but still in the builder's cache and history)"
+                        " (in build stage `{label}`, {how}: not in the final image, but still in the builder's cache and history)"
                     ));
                 }
             }
             hits.push(h);
+        }
+    }
+}
+
+/// Where a COPY hit's files land in its stage (absolute; empty when the destination is unknown):
+/// each context credential file under the destination, or the copied file itself.
+fn copied_paths(h: &Hit, ins: &Instr, workdir: Option<&str>) -> Vec<String> {
+    let Some(dest) = copy::destination(&ins.args) else {
+        return Vec::new();
+    };
+    let dir = if dest.starts_with('/') {
+        "/"
+    } else if let Some(w) = workdir {
+        w
+    } else {
+        return Vec::new();
+    };
+    let into_dir = dest.ends_with('/') || matches!(dest.as_str(), "." | "./");
+    let dest = reach::absolute(&dest, dir);
+    let under = |f: &str| reach::absolute(f, &dest);
+    match h.properties.get("context_files").and_then(Value::as_array) {
+        Some(files) => files.iter().filter_map(Value::as_str).map(under).collect(),
+        None => {
+            let src = h
+                .properties
+                .get("source")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let base = src.trim_end_matches('/').rsplit('/').next().unwrap_or(src);
+            vec![if into_dir { under(base) } else { dest.clone() }]
         }
     }
 }
@@ -165,7 +220,9 @@ mod tests {
             "FROM golang AS build\nENV DB_PASSWORD=Pr0d-db-pw-1\nFROM alpine AS test\nENV DB_PASSWORD=Pr0d-db-pw-2\nFROM alpine\nCOPY --from=build /x /x\n",
         );
         assert_eq!(h.len(), 2);
-        assert!(!h[0].lower_severity);
+        // `build` hands over /x only: its ENV is not in the final image either.
+        assert!(h[0].lower_severity);
+        assert!(h[0].message.contains("only through COPY --from"));
         assert_eq!(h[0].properties["stage"], "build");
         assert!(h[1].lower_severity);
         assert_eq!(h[1].properties["final_stage"], false);

@@ -7,3 +7,4 @@ pub(crate) mod dockerfile;
 pub(crate) mod hcl;
 pub(crate) mod json;
 pub(crate) mod yaml;
+pub(crate) mod yaml_mend;
