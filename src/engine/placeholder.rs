@@ -107,6 +107,9 @@ const WORDS: &[&str] = &[
     "mongo",
 ];
 
+/// How many digits and symbols a placeholder word may have around it (`changeme123456`).
+const MAX_AFFIX: usize = 8;
+
 /// CSS pseudo-classes: a "value" holding one is a selector (`.password:focus`).
 const PSEUDO_CLASSES: &[&str] = &[
     ":focus",
@@ -125,6 +128,34 @@ const PSEUDO_CLASSES: &[&str] = &[
     "::before",
     "::after",
     "::placeholder",
+];
+
+/// Words that, as one part of a lowercase hyphenated name, say the name is of an object holding a
+/// secret (a Kubernetes Secret `db-password-v2`, `x-tls`, `app-credentials`), not the secret itself.
+const HOLDER_WORDS: &[&str] = &[
+    "secret",
+    "secrets",
+    "tls",
+    "ssl",
+    "token",
+    "tokens",
+    "password",
+    "passwords",
+    "pass",
+    "pwd",
+    "credential",
+    "credentials",
+    "creds",
+    "cred",
+    "key",
+    "keys",
+    "apikey",
+    "cert",
+    "certs",
+    "certificate",
+    "auth",
+    "keystore",
+    "truststore",
 ];
 
 /// Namespaces whose `ns.NAME` values name a CI or template variable (`secrets.NPM_TOKEN`).
@@ -224,6 +255,7 @@ fn value_is_placeholder(secret: &[u8]) -> bool {
     }
     if published::is_published(secret)
         || is_variable_name(secret)
+        || is_holder_name(secret)
         || is_code(s)
         || is_placeholder_word(s)
     {
@@ -266,10 +298,32 @@ fn is_variable_name(value: &[u8]) -> bool {
             !p.is_empty()
                 && p.iter()
                     .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                && p.iter().filter(|b| b.is_ascii_digit()).count() <= 4
         })
         && parts
             .iter()
             .any(|p| p.len() >= 3 && p.iter().all(u8::is_ascii_uppercase))
+}
+
+/// The name of an object that holds a secret: a lowercase DNS-style name of word parts, one of them
+/// saying what it holds (`github-app-token-v2`, `x-tls`, `postgres-password`, `app-credentials`).
+/// Parts are letters, numbers of up to 4 digits or tags of up to 3 characters, so a random lowercase
+/// value with a hyphen in it is not a name.
+fn is_holder_name(value: &[u8]) -> bool {
+    let parts: Vec<&[u8]> = value.split(|&b| b == b'-' || b == b'.').collect();
+    parts.len() >= 2
+        && value
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-' || *b == b'.')
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && (p.iter().all(u8::is_ascii_lowercase)
+                    || (p.len() <= 4 && p.iter().all(u8::is_ascii_digit))
+                    || p.len() <= 3)
+        })
+        && parts
+            .iter()
+            .any(|p| HOLDER_WORDS.iter().any(|w| w.as_bytes() == *p))
 }
 
 /// Code that sits where a value would: a route parameter (`:token`, `/reset/:password`), a CSS
@@ -336,6 +390,11 @@ fn is_placeholder_word(s: &[u8]) -> bool {
     let edge = |b: &u8| !b.is_ascii_alphabetic();
     let start = s.iter().position(|b| !edge(b)).unwrap_or(s.len());
     let end = s.iter().rposition(|b| !edge(b)).map_or(start, |i| i + 1);
+    // `secret123`, `Password1!`: a few characters around the word; `key-8517…` (a word and then the
+    // random part of a token) is not a placeholder word.
+    if start + (s.len() - end) > MAX_AFFIX {
+        return false;
+    }
     let mut letters = Vec::with_capacity(end.saturating_sub(start));
     for &b in &s[start..end] {
         let c = match b {
@@ -405,6 +464,9 @@ mod tests {
             "Zr8%kQ2!vN5wLp",
             "K7MQ_X9ZP_2024",
             "abc%d4xyz9",
+            // A word, then a token's random part.
+            "key-85175379907319647520327177935795",
+            "test_355568544472187319350128613914",
             "DlK7zaywUPsKNAUkhVUm91xntYDXiDMO7hySrhwcMDY%3D",
         ] {
             assert!(!is_placeholder(p.as_bytes()), "{p}");
@@ -423,8 +485,32 @@ mod tests {
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
-        // Upper-case tokens with underscores but no word in them are not names.
+        // Upper-case tokens with underscores but no word in them are not names, nor is a token whose
+        // prefix is a word (`KGAT_` and 32 digits).
         assert!(!is_placeholder(b"AB3X9Q2_K7M4P8W1_Z5N2"));
+        assert!(!is_placeholder(b"KGAT_02397923747016438941490423298972"));
+    }
+
+    #[test]
+    fn names_of_secret_objects_are_not_secrets() {
+        for p in [
+            "github-app-token-secret-v2",
+            "x-tls",
+            "postgres-password-v2",
+            "app-credentials",
+            "wildcard-example-org-tls-2024",
+        ] {
+            assert!(is_placeholder(p.as_bytes()), "{p}");
+        }
+        // Random lowercase values with hyphens, and names that say nothing of a secret, are left to
+        // the rules.
+        for p in [
+            "q8zr2lmx-0vt4bn7c-w1ye5uj3",
+            "payments-api-v2",
+            "Zr8k-Password-Q2x9",
+        ] {
+            assert!(!is_placeholder(p.as_bytes()), "{p}");
+        }
     }
 
     #[test]

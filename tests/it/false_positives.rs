@@ -185,6 +185,9 @@ auth:
         found("chart/values.yaml", &values),
         lines(&[(11, "helm-values-secret"), (12, "helm-values-secret")])
     );
+    // The generic rules read such names the same way in any YAML.
+    let manifest = "auth:\n  tokenSecret: github-app-token-secret-v2\n  passwordSecretKey: postgres-password-v2\n";
+    assert_eq!(found("k8s/deploy.yaml", manifest), vec![]);
 }
 
 #[test]
