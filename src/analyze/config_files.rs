@@ -10,7 +10,7 @@ use base64::Engine as _;
 use super::input::{hit, Hit, Input};
 use super::syntax::doc::{Node, Val};
 use super::syntax::hcl as tf;
-use super::vocab::{is_literal, names_secret};
+use super::vocab::{is_literal, names_k8s_secret, names_secret};
 
 const KUBECONFIG_CREDENTIAL: &str = "kubeconfig-credential";
 const DOCKER_CONFIG_AUTH: &str = "docker-config-auth";
@@ -436,7 +436,9 @@ fn tfvars(inp: &Input, text: &str, hits: &mut Vec<Hit>) {
 fn helm_values(inp: &Input, hits: &mut Vec<Hit>) {
     for d in inp.yaml() {
         flat(d, String::new(), &mut |key, line, v| {
-            if names_secret(key.rsplit('.').next().unwrap_or(&key)) && is_literal(v) {
+            let last = key.rsplit('.').next().unwrap_or(&key);
+            // `tlsSecret: x-tls` names the Secret the chart mounts; it holds nothing.
+            if names_secret(last) && is_literal(v) && !names_k8s_secret(last, v) {
                 hits.push(secret_hit(
                     HELM_VALUES_SECRET,
                     line,

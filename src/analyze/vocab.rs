@@ -141,6 +141,43 @@ pub(crate) fn names_secret(key: &str) -> bool {
         .any(|(t, suffix)| *suffix && joined.ends_with(t))
 }
 
+/// Whether `value` under `key` names a Kubernetes Secret, or a key inside one, instead of holding a
+/// secret: `tlsSecret: x-tls`, `tokenSecret: gh-token`, `keyPasswordSecretKey: key-password` (Helm
+/// charts take the name and let the pod read the Secret). The key refers to a Secret when its last
+/// word is `secret` after another word, or it ends in `secret key` after a secret term
+/// (`passwordSecretKey`; not `awsSecretKey`, which holds a key). The value must read as a name: a
+/// lowercase DNS-1123 name whose parts are words, short numbers or short tags (`pg-password-2`,
+/// `tls-v2`), so a random lowercase string under such a key is still a secret.
+pub(crate) fn names_k8s_secret(key: &str, value: &str) -> bool {
+    let w = words(key);
+    let n = w.len();
+    let refers = match w.as_slice() {
+        [.., last] if n >= 2 && last == "secret" => true,
+        [before @ .., s, k] if s == "secret" && k == "key" => before
+            .iter()
+            .any(|b| SECRET_TERMS.iter().any(|(t, _)| t == b) && b != "secret"),
+        _ => false,
+    };
+    refers && is_k8s_name(value.trim())
+}
+
+/// A lowercase DNS-1123 name made of words: each part between `-` and `.` is letters, a number of up
+/// to 4 digits, or 3 characters at most.
+fn is_k8s_name(v: &str) -> bool {
+    let b = v.as_bytes();
+    !b.is_empty()
+        && b.len() <= 253
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'.'))
+        && v.split(['-', '.']).all(|p| {
+            p.bytes().all(|c| c.is_ascii_lowercase())
+                || (p.len() <= 4 && p.bytes().all(|c| c.is_ascii_digit()))
+                || p.len() <= 3
+        })
+}
+
 /// A value that is written out in the file: not a reference to where a secret lives
 /// ([`is_reference`]), not a switch or an empty word (`true`, `none`, `unset`), not a path
 /// (`/run/secrets/db`, `./key`, `~/.npmrc`), and at least three characters long.
@@ -232,6 +269,31 @@ mod tests {
     }
 
     #[test]
+    fn secret_object_names_are_not_secrets() {
+        for (k, v) in [
+            ("tlsSecret", "x-tls"),
+            ("keyPasswordSecretKey", "key-password"),
+            ("tokenSecret", "gh-token"),
+            ("passwordSecretKey", "pg-password-2"),
+            ("clientSecretSecret", "oidc-client"),
+            ("jwtSecret", "jwt-signing-key.v2"),
+        ] {
+            assert!(names_k8s_secret(k, v), "{k}: {v}");
+        }
+        for (k, v) in [
+            // A random lowercase value under a Secret-ish key is still a secret.
+            ("jwtSecret", "q8zr2lmx0vt4bn7cw1ye5uj3"),
+            ("tlsSecret", "Zr8kQ2vN5wLp9"),
+            // These keys hold a value, not a name.
+            ("secret", "my-secret"),
+            ("awsSecretKey", "wjal-rxut-nfemi"),
+            ("password", "key-password"),
+        ] {
+            assert!(!names_k8s_secret(k, v), "{k}: {v}");
+        }
+    }
+
+    #[test]
     fn npm_auth_is_a_secret_name_everywhere() {
         // Once a secret in Dockerfiles only, not in appsettings.json: one vocabulary now.
         for k in ["NPM_AUTH", "npm_auth", "Npm:Auth", "Auth"] {
@@ -253,10 +315,10 @@ mod tests {
             assert!(is_reference(r), "{r}");
             assert!(!is_literal(r), "{r}");
         }
-        assert!(!is_reference("s3cr3t-Pa55w0rd-2024"));
+        assert!(!is_reference("Hq7Zm2-Wx9Lt4-2024"));
         for v in [
-            "s3cr3t-Pa55w0rd-2024",
-            "abc",
+            "Hq7Zm2-Wx9Lt4-2024",
+            "x9q",
             " Hq7Zm2Wx9Lt4Rv8K ",
             "/8fKq2Lm7Tx4Kv9N",
         ] {

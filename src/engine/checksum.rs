@@ -6,6 +6,9 @@ pub(crate) enum Checksum {
     /// GitHub's and npm's format: prefix (4 bytes) + 30 base62 characters + 6-character base62 CRC32
     /// of those 30 characters.
     GithubCrc32,
+    /// A JWT (JWS compact form): the header segment base64url-decodes to a JSON object with a
+    /// string `alg` member. Text that only starts like one (`eyJ...`) is not a token.
+    JwtHeader,
 }
 
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -14,6 +17,7 @@ impl Checksum {
     pub(crate) fn by_name(name: &str) -> Option<Checksum> {
         match name {
             "github-crc32" => Some(Checksum::GithubCrc32),
+            "jwt-header" => Some(Checksum::JwtHeader),
             _ => None,
         }
     }
@@ -21,6 +25,7 @@ impl Checksum {
     pub(crate) fn valid(self, token: &[u8]) -> bool {
         match self {
             Checksum::GithubCrc32 => github_crc32(token),
+            Checksum::JwtHeader => jwt_header(token),
         }
     }
 }
@@ -31,6 +36,20 @@ fn github_crc32(token: &[u8]) -> bool {
     }
     let (body, check) = token[4..].split_at(token.len() - 4 - 6);
     base62_6(crc32fast::hash(body)).as_bytes() == check
+}
+
+fn jwt_header(token: &[u8]) -> bool {
+    use base64::Engine as _;
+    let header = token.split(|&b| b == b'.').next().unwrap_or_default();
+    let Ok(json) = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header.strip_suffix(b"=").unwrap_or(header))
+    else {
+        return false;
+    };
+    serde_json::from_slice::<serde_json::Value>(&json)
+        .ok()
+        .and_then(|v| v.get("alg").map(serde_json::Value::is_string))
+        .unwrap_or(false)
 }
 
 /// `n` in base62, left-padded with '0' to 6 characters.
@@ -63,6 +82,21 @@ mod tests {
         let mut bad = tok.into_bytes();
         bad[10] = if bad[10] == b'a' { b'b' } else { b'a' };
         assert!(!Checksum::GithubCrc32.valid(&bad));
+    }
+
+    #[test]
+    fn jwt_header_must_be_a_json_object_with_alg() {
+        let ok = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIn0.c2ln";
+        assert!(Checksum::JwtHeader.valid(ok.as_bytes()));
+        // {"alg":"HS256","typ":"JWT  (cut short: not JSON)
+        let cut = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVC.eyJzdWIiOiIxIn0.c2ln";
+        assert!(!Checksum::JwtHeader.valid(cut.as_bytes()));
+        // {"typ":"JWT","cty":"x"}: JSON, but no alg.
+        let no_alg = "eyJ0eXAiOiJKV1QiLCJjdHkiOiJ4In0.eyJzdWIiOiIxIn0.c2ln";
+        assert!(!Checksum::JwtHeader.valid(no_alg.as_bytes()));
+        // ["alg"]: an array, not an object.
+        let array = "WyJhbGciXQ.eyJzdWIiOiIxIn0.c2ln";
+        assert!(!Checksum::JwtHeader.valid(array.as_bytes()));
     }
 
     #[test]

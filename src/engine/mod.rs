@@ -10,8 +10,10 @@
 pub(crate) mod checksum;
 pub(crate) mod decode;
 pub(crate) mod entropy;
+pub(crate) mod filler;
 pub(crate) mod keywords;
 pub(crate) mod placeholder;
+pub(crate) mod published;
 pub(crate) mod rule;
 
 use std::cell::RefCell;
@@ -238,11 +240,20 @@ impl Engine {
                 } else {
                     m.end() + 1
                 };
+                // A match inside a longer identifier (`okta` in `rookTable`) is not the name it looks
+                // for: look again from the next byte.
+                if !at_identifier_start(data, s + m.start()) {
+                    at = m.start() + 1;
+                    continue;
+                }
                 let Some(span) = caps.get_group(secret_group) else {
                     continue;
                 };
                 let (abs_s, abs_e) = (s + span.start, s + span.end);
                 if !seen.insert((r, abs_s, abs_e)) {
+                    continue;
+                }
+                if ignored_key(rule, &hay[m.start()..span.start]) {
                     continue;
                 }
                 let secret = &data[abs_s..abs_e];
@@ -266,7 +277,10 @@ impl Engine {
 
     /// The gates after a regex match.
     fn accept(&self, rule: &Rule, secret: &[u8]) -> Gate {
-        if secret.is_empty() || placeholder::is_placeholder(secret) {
+        if secret.is_empty()
+            || rule.spec.min_length.is_some_and(|min| secret.len() < min)
+            || placeholder::is_placeholder(secret)
+        {
             return Gate::Rejected;
         }
         let h = entropy::shannon(secret);
@@ -338,6 +352,37 @@ enum Gate {
     Pass(f64),
     Rejected,
     BadChecksum,
+}
+
+/// A match may start at `at`: not in the middle of an identifier. It starts one when the byte before
+/// it is not a letter or digit, when it begins a camelCase word (`myOkta`: lower or digit, then
+/// upper), or after a one-letter command-line option (`-Dsonar.login=`, `-Pnexus.token=`); a match
+/// that starts with punctuation (`-----BEGIN`, a quote) always may.
+fn at_identifier_start(data: &[u8], at: usize) -> bool {
+    let (Some(&first), Some(&before)) = (data.get(at), at.checked_sub(1).and_then(|i| data.get(i)))
+    else {
+        return true;
+    };
+    let option_letter = before.is_ascii_alphabetic()
+        && at >= 2
+        && data[at - 2] == b'-'
+        && (at < 3 || !data[at - 3].is_ascii_alphanumeric());
+    !first.is_ascii_alphanumeric()
+        || !before.is_ascii_alphanumeric()
+        || (first.is_ascii_uppercase() && !before.is_ascii_uppercase())
+        || option_letter
+}
+
+/// The rule's `ignore_if_key_contains` names a non-credential (`hashed_secret`) in the text before the
+/// secret.
+fn ignored_key(rule: &Rule, before_secret: &[u8]) -> bool {
+    !rule.spec.ignore_if_key_contains.is_empty() && {
+        let lower = before_secret.to_ascii_lowercase();
+        rule.spec
+            .ignore_if_key_contains
+            .iter()
+            .any(|k| memchr::memmem::find(&lower, k.to_ascii_lowercase().as_bytes()).is_some())
+    }
 }
 
 fn is_token_byte(b: u8) -> bool {

@@ -44,7 +44,14 @@ pub struct RuleSpec {
     /// Shannon entropy (bits per byte, 0 to 8) the secret must reach.
     #[serde(default)]
     pub min_entropy: Option<f64>,
-    /// A named validator the secret must pass (`github-crc32`).
+    /// The fewest bytes the secret may have (a shorter match is not reported).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<usize>,
+    /// Case-insensitive literals that, found in the matched text before the secret (the key name),
+    /// mean the value is not a credential (`hashed_secret`, `authenticity_token`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore_if_key_contains: Vec<String>,
+    /// A named validator the secret must pass (`github-crc32`, `jwt-header`).
     #[serde(default)]
     pub checksum: Option<String>,
     /// A catch-all rule: a non-generic rule matching an overlapping span wins.

@@ -354,7 +354,7 @@ negative_examples = ["t = isvc_short"]
     .unwrap();
     std::fs::write(
         dir.path().join("svc.conf"),
-        "x=1\nmesh = isvc_0123456789abcdefghijklmn\n",
+        "x=1\nmesh = isvc_q8zr2lmx0vt4bn7cw1ye5uj3\n",
     )
     .unwrap();
     let out = run_in(
