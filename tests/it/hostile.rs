@@ -538,6 +538,103 @@ fn git_reports_do_not_depend_on_threads() {
     same_with_1_and_4_threads(&cli, &["git", "--every-version"]);
 }
 
+/// An image that exercises what thread timing could reorder: six layers (plain, gzip, zstd) with
+/// the same paths and the same secrets in several of them, archives inside, binaries, an unsafe
+/// path, a truncated layer, and a config with history.
+fn generated_image() -> Vec<u8> {
+    use crate::support::{config, docker_save, gz, layer, Entry};
+    let mut layers = Vec::new();
+    for l in 0..6u64 {
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        for i in 0..30u64 {
+            files.push((
+                format!("app/svc{}/conf{i}.env", i % 5),
+                format!(
+                    "AWS_ACCESS_KEY_ID={}\nGITHUB_TOKEN={}\nSLACK={}\n",
+                    aws_key_id(900 + (i + l) % 9),
+                    github_token("ghp_", 950 + i % 4),
+                    slack_bot(980 + l % 2)
+                )
+                .into_bytes(),
+            ));
+            if i % 10 == 0 {
+                let mut bin = vec![0u8; 9000];
+                bin[i as usize] = 1;
+                files.push((format!("app/bin{i}.dat"), bin));
+            }
+        }
+        let mut entries: Vec<Entry> = files
+            .iter()
+            .map(|(n, d)| Entry::File(n.as_str(), d.clone()))
+            .collect();
+        if l == 2 {
+            entries.push(Entry::File("../escape.txt", b"x\n".to_vec()));
+            entries.push(Entry::File("app/svc1/.wh.conf1.env", Vec::new()));
+        }
+        let tar = layer(&entries);
+        layers.push(match l % 3 {
+            0 => tar,
+            1 => gz(&tar),
+            _ => zstd::encode_all(&tar[..], 1).unwrap(),
+        });
+    }
+    let cut = gz(&layer(&[Entry::File(
+        "app/cut.txt",
+        crate::support::random(crate::support::ALNUM, 100_000, 7).into_bytes(),
+    )]));
+    layers.push(cut[..cut.len() / 2].to_vec());
+    let created: Vec<String> = (0..7).map(|i| format!("COPY svc{i} /app/")).collect();
+    let created: Vec<&str> = created.iter().map(String::as_str).collect();
+    let key = aws_key_id(999);
+    docker_save(
+        &layers,
+        &config(
+            &[
+                &format!("AWS_ACCESS_KEY_ID={key}"),
+                "DB_PASSWORD=Pr0d-pw-77x",
+            ],
+            &created,
+        ),
+    )
+}
+
+#[test]
+fn image_reports_do_not_depend_on_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = generated_image();
+    std::fs::write(dir.path().join("app.tar"), &img).unwrap();
+    let rep = json(&run_in(
+        dir.path(),
+        &["image", "app.tar", "--format", "json"],
+    ));
+    assert!(
+        rep["findings"].as_array().unwrap().len() > 10,
+        "{}",
+        rep["findings"].as_array().unwrap().len()
+    );
+    assert!(
+        rep["errors"].as_array().unwrap().len() >= 2,
+        "{}",
+        rep["errors"]
+    );
+    assert!(!rep["skipped"].as_array().unwrap().is_empty());
+    same_with_1_and_4_threads(&|a| run_in(dir.path(), a), &["image", "app.tar"]);
+    // Streamed: layers are read as they come, their place known only at the end.
+    let stdin = |a: &[&str]| {
+        nhiscan()
+            .current_dir(dir.path())
+            .args(a)
+            .write_stdin(img.clone())
+            .output()
+            .unwrap()
+    };
+    same_with_1_and_4_threads(&stdin, &["image", "-"]);
+    // Cut before its manifest: the layers in tar order.
+    let at = img.windows(13).position(|w| w == b"manifest.json").unwrap();
+    std::fs::write(dir.path().join("cut.tar"), &img[..at]).unwrap();
+    same_with_1_and_4_threads(&|a| run_in(dir.path(), a), &["image", "cut.tar"]);
+}
+
 /// Issue 14.4: a credential inside an image history `created_by` (here a token in a clone URL, under
 /// no secret-named key) is found by the rules, and then redacted wherever it was copied: in the
 /// `created_by` property of every finding of that layer, in text, JSON and SARIF.

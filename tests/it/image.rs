@@ -1001,3 +1001,508 @@ fn streamed_multi_platform_image_keeps_only_the_platform_asked() {
     let paths: Vec<String> = found(&all.report).into_iter().map(|x| x.0).collect();
     assert_eq!(paths, vec!["/amd.txt", "/arm.txt"]);
 }
+
+// Issue 14: hostile and faulty images.
+
+/// Bytes that do not compress: a layer file big enough that cutting the tarball inside its layer
+/// loses what comes after it.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    crate::support::random(crate::support::ALNUM, len, seed).into_bytes()
+}
+
+/// Issue 14.7: a `docker save` tarball cut short (docker writes manifest.json last) keeps the
+/// findings of every complete layer, from a file and from standard input; the scan says what is
+/// missing and is incomplete; `--strict` makes that exit 2.
+#[test]
+fn a_truncated_docker_save_keeps_the_findings_of_every_complete_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let tok: Vec<String> = (0..3).map(|i| github_token("ghp_", 140 + i)).collect();
+    let layers: Vec<Vec<u8>> = (0..3)
+        .map(|i| {
+            gz(&layer(&[
+                Entry::File(
+                    "app/pad.bin",
+                    noise(if i == 2 { 200_000 } else { 1000 }, i as u64),
+                ),
+                Entry::File(
+                    &format!("app/l{i}.env"),
+                    format!("GITHUB_TOKEN={}\n", tok[i]).into_bytes(),
+                ),
+            ]))
+        })
+        .collect();
+    let key = crate::support::aws_key_id(140);
+    let cfg = config(
+        &[&format!("AWS_ACCESS_KEY_ID={key}")],
+        &["COPY a /", "COPY b /", "COPY c /"],
+    );
+    let full = docker_save(&layers, &cfg);
+    let third = full
+        .windows(64)
+        .position(|w| w == &layers[2][..64])
+        .unwrap();
+    // Cut inside the third layer: its token (after the padding) is lost, the other two are kept.
+    let cut = full[..third + layers[2].len() / 2].to_vec();
+    std::fs::write(dir.path().join("cut.tar"), &cut).unwrap();
+    let expect = vec![
+        f("/app/l0.env", 1, "github-pat-classic", 0, UNORDERED),
+        f("/app/l1.env", 1, "github-pat-classic", 0, UNORDERED),
+    ];
+    for (args, stdin) in [(vec!["cut.tar"], None), (vec!["-"], Some(cut.clone()))] {
+        let r = image(dir.path(), &args, stdin.clone());
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert_eq!(found(&r.report), expect, "{args:?}: {}", r.stderr);
+        assert_eq!(r.report["complete"], false);
+        let errors = r.report["errors"].to_string();
+        assert!(
+            errors.contains("no manifest.json or index.json")
+                && errors.contains("cut short")
+                && errors.contains("tar order"),
+            "{args:?}: {errors}"
+        );
+        let f0 = r.report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["properties"]["path"] == "/app/l0.env")
+            .unwrap();
+        let name = if stdin.is_some() {
+            "<stdin>"
+        } else {
+            "cut.tar"
+        };
+        assert_eq!(
+            f0["display"],
+            format!(
+                "{name} layer (sha256:{}…) /app/l0.env",
+                &sha(&layers[0])[..12]
+            )
+        );
+        assert!(f0["properties"].get("layer_index").is_none(), "{f0}");
+        // --strict: an incomplete scan exits 2, the findings still reported.
+        let mut strict = args.clone();
+        strict.push("--strict");
+        let r = image(dir.path(), &strict, stdin);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert_eq!(found(&r.report).len(), 2);
+    }
+    // The text summary says so.
+    let out = nhiscan()
+        .current_dir(dir.path())
+        .args(["image", "cut.tar", "--enable", ENABLE, "--color", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("INCOMPLETE"), "{text}");
+
+    // Cut just before manifest.json: every layer and the config are complete and scanned.
+    let at = full
+        .windows(13)
+        .position(|w| w == b"manifest.json")
+        .unwrap();
+    std::fs::write(dir.path().join("nomanifest.tar"), &full[..at]).unwrap();
+    let r = image(dir.path(), &["nomanifest.tar"], None);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let got = found(&r.report);
+    assert_eq!(got.len(), 4, "{got:?}");
+    assert!(got[..3]
+        .iter()
+        .all(|x| x.2 == "github-pat-classic" && x.4 == UNORDERED));
+    assert!(got[3].0.ends_with("Env AWS_ACCESS_KEY_ID"), "{got:?}");
+    assert_eq!(r.report["complete"], false);
+}
+
+/// The status of a layer file when no manifest says where the layer belongs.
+const UNORDERED: &str =
+    "layer order unknown (no readable manifest): whether it is in the final image is unknown";
+
+/// Issue 14.7, older `docker save` (`<id>/layer.tar`), and what is not an image at all.
+#[test]
+fn a_truncated_legacy_docker_save_and_a_plain_tar() {
+    let dir = tempfile::tempdir().unwrap();
+    let tok = github_token("ghp_", 150);
+    let l = layer(&[Entry::File(
+        "root/.npmrc",
+        format!("//r/:_authToken={tok}\n").into_bytes(),
+    )]);
+    let files = vec![
+        ("abc123/VERSION".to_string(), b"1.0".to_vec()),
+        ("abc123/layer.tar".to_string(), l.clone()),
+        ("abc123/json".to_string(), b"{}".to_vec()),
+    ];
+    std::fs::write(dir.path().join("old.tar"), tar_of(&files)).unwrap();
+    let r = image(dir.path(), &["old.tar"], None);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        found(&r.report),
+        vec![f("/root/.npmrc", 1, "github-pat-classic", 0, UNORDERED)]
+    );
+    assert_eq!(
+        r.report["findings"][0]["properties"]["layer_digest"],
+        "abc123/layer.tar"
+    );
+    // A tarball with no layer in it and no manifest is still not an image.
+    std::fs::write(
+        dir.path().join("src.tar"),
+        tar_of(&[("src/main.rs".into(), format!("// {tok}\n").into_bytes())]),
+    )
+    .unwrap();
+    let (code, err) = image_raw(dir.path(), &["src.tar"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("neither an OCI image layout"), "{err}");
+}
+
+/// Issue 14.11: the content of a whiteout file ships in its layer and is scanned; the whiteout
+/// still deletes what it names.
+#[test]
+fn the_content_of_a_whiteout_file_is_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let hidden = github_token("ghp_", 160);
+    let deleted = github_token("ghp_", 161);
+    let l1 = layer(&[Entry::File(
+        "app/.env",
+        format!("GITHUB_TOKEN={deleted}\n").into_bytes(),
+    )]);
+    let l2 = layer(&[
+        Entry::File("app/.wh..env", format!("\n{hidden}\n").into_bytes()),
+        Entry::File(
+            "etc/.wh..wh..opq",
+            format!("{}\n", github_token("ghp_", 162)).into_bytes(),
+        ),
+    ]);
+    std::fs::write(
+        dir.path().join("app.tar"),
+        docker_save(&[l1, l2], &config(&[], &["COPY . /", "RUN rm /app/.env"])),
+    )
+    .unwrap();
+    let r = image(dir.path(), &["app.tar"], None);
+    let whiteout =
+        "content of a whiteout entry: not in the final filesystem, still extractable from layer 2";
+    assert_eq!(
+        found(&r.report),
+        vec![
+            f(
+                "/app/.env",
+                1,
+                "github-pat-classic",
+                1,
+                "deleted in layer 2, still extractable from layer 1"
+            ),
+            f("/app/.wh..env", 2, "github-pat-classic", 2, whiteout),
+            f("/etc/.wh..wh..opq", 1, "github-pat-classic", 2, whiteout),
+        ],
+        "{}",
+        r.stderr
+    );
+    let wh = r.report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["path"] == "/app/.wh..env")
+        .unwrap();
+    assert_eq!(wh["properties"]["visible_in_final"], false);
+}
+
+/// Issue 14.11: zip entries nhiscan cannot read (bzip2, LZMA, encrypted, over --max-file-size) are
+/// listed as skipped with the reason, and shown with `-v`.
+#[test]
+fn unreadable_zip_entries_are_shown_with_verbose() {
+    let dir = tempfile::tempdir().unwrap();
+    let tok = github_token("ghp_", 170);
+    let body = format!("token={tok}\n");
+    let big = vec![b'x'; 2 << 20];
+    let z = zip_raw(
+        &[
+            ("bz.txt", body.as_bytes(), 12, 0),
+            ("lz.txt", body.as_bytes(), 14, 0),
+            ("locked.txt", body.as_bytes(), 0, 1),
+            ("large.txt", &big, 8, 0),
+            ("plain.txt", body.as_bytes(), 0, 0),
+        ],
+        false,
+    );
+    std::fs::write(
+        dir.path().join("app.tar"),
+        docker_save(
+            &[layer(&[Entry::File("app/x.zip", z)])],
+            &config(&[], &["COPY . /"]),
+        ),
+    )
+    .unwrap();
+    let r = image(
+        dir.path(),
+        &["app.tar", "--max-file-size", "1M", "-v"],
+        None,
+    );
+    assert_eq!(
+        found(&r.report),
+        vec![f(
+            "/app/x.zip!/plain.txt",
+            1,
+            "github-pat-classic",
+            1,
+            PRESENT
+        )]
+    );
+    for (entry, why) in [
+        ("bz.txt", "bzip2"),
+        ("lz.txt", "lzma"),
+        ("locked.txt", "encrypted"),
+        ("large.txt", "--max-file-size"),
+    ] {
+        let line = r
+            .stderr
+            .lines()
+            .find(|l| l.contains(&format!("/app/x.zip!/{entry}: skipped")))
+            .unwrap_or_else(|| panic!("{entry} not noted: {}", r.stderr));
+        assert!(line.contains(why), "{line}");
+    }
+    assert_eq!(r.report["skipped"].as_array().unwrap().len(), 4);
+}
+
+/// A zip whose central directory lists `n` entries (`a.txt`, then `f00001.txt`...) all pointing
+/// at one deflated local entry of `data` (the duplicate-entry zip bomb).
+fn duplicate_entry_zip(data: &[u8], n: usize) -> Vec<u8> {
+    let one = zip_raw(&[("a.txt", data, 8, 0)], false);
+    // zip_raw: local header + data, one central entry (46 bytes + the name), the end record.
+    let cd_off = u32::from_le_bytes(one[one.len() - 6..one.len() - 2].try_into().unwrap()) as usize;
+    let (local, central) = (&one[..cd_off], &one[cd_off..cd_off + 46]);
+    let mut out = local.to_vec();
+    let mut cd = Vec::new();
+    for i in 0..n {
+        let name = if i == 0 {
+            "a.txt".to_string()
+        } else {
+            format!("f{i:05}.txt")
+        };
+        let mut c = central.to_vec();
+        c[28..30].copy_from_slice(&(name.len() as u16).to_le_bytes());
+        cd.extend(c);
+        cd.extend(name.as_bytes());
+    }
+    out.extend(&cd);
+    out.extend([0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0]);
+    out.extend((n as u16).to_le_bytes());
+    out.extend((n as u16).to_le_bytes());
+    out.extend((cd.len() as u32).to_le_bytes());
+    out.extend((cd_off as u32).to_le_bytes());
+    out.extend(0u16.to_le_bytes());
+    out
+}
+
+/// A zip whose second entry lies inside the first one's (stored) data: the overlapping-entry
+/// construction.
+fn overlapping_zip(data: &[u8]) -> Vec<u8> {
+    let inner = zip_raw(&[("inner.txt", data, 8, 0)], false);
+    let cd_off =
+        u32::from_le_bytes(inner[inner.len() - 6..inner.len() - 2].try_into().unwrap()) as usize;
+    let inner_local = &inner[..cd_off];
+    let inner_central = &inner[cd_off..inner.len() - 22];
+    // The outer entry stores the inner entry's local header and data.
+    let outer = zip_raw(&[("outer.bin", inner_local, 0, 0)], false);
+    let o_cd =
+        u32::from_le_bytes(outer[outer.len() - 6..outer.len() - 2].try_into().unwrap()) as usize;
+    let outer_local = &outer[..o_cd];
+    let outer_central = &outer[o_cd..outer.len() - 22];
+    // The inner entry starts after the outer local header (30 bytes + the name).
+    let at = (30 + "outer.bin".len()) as u32;
+    let mut central2 = inner_central.to_vec();
+    central2[42..46].copy_from_slice(&at.to_le_bytes());
+    let mut out = outer_local.to_vec();
+    let cd = out.len();
+    out.extend(outer_central);
+    out.extend(&central2);
+    out.extend([0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 2, 0, 2, 0]);
+    out.extend(((outer_central.len() + central2.len()) as u32).to_le_bytes());
+    out.extend((cd as u32).to_le_bytes());
+    out.extend(0u16.to_le_bytes());
+    out
+}
+
+/// Issue 14.17: entries sharing or overlapping another entry's data are read once (a 145 KB
+/// duplicate-entry zip cost 256 MB and a budget's worth of scanning); entries are handed on one at
+/// a time, within the archive budget.
+#[test]
+fn duplicate_and_overlapping_zip_entries_are_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let tok = github_token("ghp_", 180);
+    let mut data = format!("GITHUB_TOKEN={tok}\n").into_bytes();
+    data.resize(1 << 20, b'x');
+    let dup = duplicate_entry_zip(&data, 2500);
+    assert!(dup.len() < 200_000, "{}", dup.len());
+    let tok2 = github_token("ghp_", 181);
+    let over = overlapping_zip(format!("GITHUB_TOKEN={tok2}\n").as_bytes());
+    std::fs::write(
+        dir.path().join("app.tar"),
+        docker_save(
+            &[layer(&[
+                Entry::File("app/dup.zip", dup),
+                Entry::File("app/over.zip", over),
+            ])],
+            &config(&[], &["COPY . /"]),
+        ),
+    )
+    .unwrap();
+    let r = image(dir.path(), &["app.tar"], None);
+    assert_eq!(
+        found(&r.report),
+        vec![f(
+            "/app/dup.zip!/a.txt",
+            1,
+            "github-pat-classic",
+            1,
+            PRESENT
+        )],
+        "{}",
+        r.stderr
+    );
+    let skipped = r.report["skipped"].to_string();
+    assert!(
+        skipped.contains("2499 zip entries repeat another entry's data"),
+        "{skipped}"
+    );
+    let errors = r.report["errors"].to_string();
+    assert!(
+        errors.contains("/app/over.zip: 1 zip entries overlap the data of other entries"),
+        "{errors}"
+    );
+    assert_eq!(r.report["complete"], false);
+}
+
+/// Issue 14.17: a gzip member bigger than --max-file-size once decompressed is a skip with the
+/// reason; a tar.gz inside a layer is read as a stream, its members charged to
+/// --max-archive-size.
+#[test]
+fn compressed_members_are_bounded_by_the_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let tok = github_token("ghp_", 190);
+    let mut big = format!("{tok}\n").into_bytes();
+    big.resize(3 << 20, b'\n');
+    let members: Vec<(String, Vec<u8>)> = (0..6)
+        .map(|i| {
+            (format!("m{i}.txt"), {
+                let mut d = format!("{}\n", github_token("ghp_", 191 + i)).into_bytes();
+                d.resize(400 << 10, b'\n');
+                d
+            })
+        })
+        .collect();
+    std::fs::write(
+        dir.path().join("app.tar"),
+        docker_save(
+            &[layer(&[
+                Entry::File("app/big.log.gz", gz(&big)),
+                Entry::File("app/bundle.tgz", gz(&tar_of(&members))),
+            ])],
+            &config(&[], &["COPY . /"]),
+        ),
+    )
+    .unwrap();
+    let r = image(
+        dir.path(),
+        &[
+            "app.tar",
+            "--max-file-size",
+            "1M",
+            "--max-archive-size",
+            "1500K",
+        ],
+        None,
+    );
+    let paths: Vec<String> = found(&r.report).into_iter().map(|x| x.0).collect();
+    // 1.5 MiB of the stream holds the first three members whole (tar headers included).
+    assert_eq!(
+        paths,
+        vec![
+            "/app/bundle.tgz!/m0.txt",
+            "/app/bundle.tgz!/m1.txt",
+            "/app/bundle.tgz!/m2.txt"
+        ],
+        "{}",
+        r.report
+    );
+    let skipped = r.report["skipped"].to_string();
+    assert!(
+        skipped.contains("big.log.gz!/big.log") && skipped.contains("larger than --max-file-size"),
+        "{skipped}"
+    );
+    assert!(
+        r.report["errors"]
+            .to_string()
+            .contains("/app/bundle.tgz: archive expands past --max-archive-size"),
+        "{}",
+        r.report["errors"]
+    );
+}
+
+/// Issue 14.15: nested indexes fanning out (four levels of sixty) are read once each; an index
+/// that lists itself is an error for that entry and the manifest beside it is scanned.
+#[test]
+fn nested_index_fan_out_and_cycles_stay_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let tok = github_token("ghp_", 200);
+    let mut files = oci_layout(&[(
+        "linux/amd64",
+        vec![layer(&[Entry::File(
+            "app/.env",
+            format!("GITHUB_TOKEN={tok}\n").into_bytes(),
+        )])],
+        config(&[], &["COPY . /"]),
+    )]);
+    let index: Value = serde_json::from_slice(&files.pop().unwrap().1).unwrap();
+    let mut child = index["manifests"][0].clone();
+    const IDX: &str = "application/vnd.oci.image.index.v1+json";
+    let mut fan = files.clone();
+    for _ in 0..3 {
+        let list: Vec<Value> = (0..60)
+            .map(|k| {
+                let mut c = child.clone();
+                c["annotations"] = json!({ "n": k.to_string() });
+                c
+            })
+            .collect();
+        let blob =
+            serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": IDX, "manifests": list}))
+                .unwrap();
+        child = json!({"mediaType": IDX, "digest": format!("sha256:{}", sha(&blob)), "size": blob.len()});
+        fan.push((format!("blobs/sha256/{}", sha(&blob)), blob));
+    }
+    let top: Vec<Value> = (0..60).map(|_| child.clone()).collect();
+    fan.push((
+        "index.json".into(),
+        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": top})).unwrap(),
+    ));
+    write_dir(&dir.path().join("fan"), &fan);
+    let started = std::time::Instant::now();
+    let r = image(dir.path(), &["fan"], None);
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    assert_eq!(
+        found(&r.report),
+        vec![f("/app/.env", 1, "github-pat-classic", 1, PRESENT)],
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.report["complete"], true, "{}", r.report["errors"]);
+
+    // An index listing itself (the digest is only a name: nhiscan does not hash blobs).
+    let loop_digest = format!("sha256:{}", "ab".repeat(32));
+    let looped = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": IDX,
+        "manifests": [{"mediaType": IDX, "digest": loop_digest}]}))
+    .unwrap();
+    let mut selfish = files.clone();
+    selfish.push((format!("blobs/sha256/{}", "ab".repeat(32)), looped));
+    selfish.push((
+        "index.json".into(),
+        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [
+            {"mediaType": IDX, "digest": loop_digest}, index["manifests"][0]]}))
+        .unwrap(),
+    ));
+    write_dir(&dir.path().join("loop"), &selfish);
+    let r = image(dir.path(), &["loop"], None);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(found(&r.report).len(), 1, "{}", r.stderr);
+    assert_eq!(r.report["complete"], false);
+    let errors = r.report["errors"].to_string();
+    assert!(errors.contains("(a cycle); not followed"), "{errors}");
+}

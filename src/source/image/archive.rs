@@ -1,14 +1,17 @@
-//! Archives inside layers (zip, jar, war, tar, tar.gz, tar.zst, .gz): opened in memory (the file is
-//! already within --max-file-size) and their files scanned, to a depth and an expanded-size limit so
-//! that a zip bomb stops with an error instead of filling memory. Zips are read with the `zip` crate
-//! (zip64 included); an entry that cannot be read (encrypted, a compression nhiscan does not decode,
-//! over a limit, an unsafe path) is recorded as skipped with the reason, never dropped silently.
+//! Archives inside layers (zip, jar, war, tar, tar.gz, tar.zst, .gz): their files scanned, to a
+//! depth and an expanded-size limit so that a zip bomb stops with an error instead of filling
+//! memory. Members are handed on one at a time (memory is the archive, which is within
+//! --max-file-size, plus the member being scanned, within it too), a compressed tar is read as a
+//! stream, and every byte decompressed counts against --max-archive-size. Zips are in `zipped`.
+//! An entry that cannot be read (encrypted, a compression nhiscan does not decode, over a limit,
+//! an unsafe path, data shared with another entry) is recorded as skipped or as an error with the
+//! reason, never dropped silently.
 
-use std::io::{Cursor, Read};
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use std::sync::Arc;
+use std::cell::Cell;
+use std::io::{self, Cursor, Read};
+use std::rc::Rc;
 
-use super::layer::{printable, sniff, Compression, FileUnit, Files, Limit};
+use super::layer::{printable, sniff, Compression, FileUnit, Files};
 
 /// How far archives inside layers are opened.
 pub(crate) struct ArchiveLimits {
@@ -60,246 +63,207 @@ pub(crate) fn is_archive(data: &[u8]) -> bool {
 /// Expands `unit` (an archive) into the files it holds, recursively, handing each non-archive file
 /// to `files`; problems that stop an archive are returned as messages naming the archive path.
 pub(crate) fn expand(unit: FileUnit, limits: &ArchiveLimits, files: &dyn Files) -> Vec<String> {
-    let mut problems = Vec::new();
-    let mut budget = limits.max_expanded;
-    walk(unit, 1, limits, &mut budget, files, &mut problems);
-    problems
+    let mut w = Walker {
+        limits,
+        budget: Rc::new(Cell::new(limits.max_expanded)),
+        files,
+        problems: Vec::new(),
+    };
+    w.walk(unit, 1);
+    w.problems
 }
 
-fn walk(
-    unit: FileUnit,
-    depth: usize,
-    limits: &ArchiveLimits,
-    budget: &mut u64,
-    files: &dyn Files,
-    problems: &mut Vec<String>,
-) {
-    let Some(k) = kind(&unit.data) else {
-        files.file(unit);
-        return;
-    };
-    if depth > limits.max_depth {
-        problems.push(format!(
-            "{}: {} archive nested deeper than --max-archive-depth ({}); not opened",
-            unit.path,
-            k.name(),
-            limits.max_depth
-        ));
-        return;
-    }
-    let mut children = Vec::new();
-    let res = match k {
-        Kind::Zip => read_zip(&unit, budget, files, &mut children, problems),
-        Kind::Tar => read_tar(&unit.path, &unit.data[..], budget, files, &mut children),
-        Kind::Gzip | Kind::Zstd => decompress(&unit, k, limits, budget, files, &mut children),
-    };
-    if let Err(e) = res {
-        problems.push(format!("{}: {}", unit.path, printable(&e)));
-    }
-    for c in children {
-        walk(c, depth + 1, limits, budget, files, problems);
-    }
+const BOMB: &str =
+    "archive expands past --max-archive-size (possible zip bomb); stopped opening it";
+
+/// Why an entry path is not scanned: it climbs out of the archive (`..`).
+pub(super) const ESCAPES: &str = "entry path has `..` components (unsafe to extract); not scanned";
+
+/// One top-level archive being opened.
+pub(super) struct Walker<'a> {
+    limits: &'a ArchiveLimits,
+    /// Bytes the archive may still expand to (shared with the decompressing readers).
+    budget: Rc<Cell<u64>>,
+    pub(super) files: &'a dyn Files,
+    pub(super) problems: Vec<String>,
 }
 
-fn take_budget(budget: &mut u64, n: u64) -> Result<(), String> {
-    if n > *budget {
-        *budget = 0;
-        return Err(
-            "archive expands past --max-archive-size (possible zip bomb); stopped opening it"
-                .into(),
-        );
+impl Walker<'_> {
+    /// `unit` at archive depth `depth`: opened when it is an archive, else scanned.
+    pub(super) fn walk(&mut self, unit: FileUnit, depth: usize) {
+        let Some(k) = kind(&unit.data) else {
+            self.files.file(unit);
+            return;
+        };
+        if depth > self.limits.max_depth {
+            self.problems.push(format!(
+                "{}: {} archive nested deeper than --max-archive-depth ({}); not opened",
+                unit.path,
+                k.name(),
+                self.limits.max_depth
+            ));
+            return;
+        }
+        let res = match k {
+            Kind::Zip => self.zip(&unit, depth),
+            Kind::Tar => self.tar(&unit.path, &unit.data[..], depth),
+            Kind::Gzip | Kind::Zstd => self.compressed(&unit, k, depth),
+        };
+        if let Err(e) = res {
+            self.problems
+                .push(format!("{}: {}", unit.path, printable(&e)));
+        }
     }
-    *budget -= n;
-    Ok(())
-}
 
-/// A gzip/zstd file: a compressed tar, or one compressed file (named without its suffix).
-fn decompress(
-    unit: &FileUnit,
-    k: Kind,
-    limits: &ArchiveLimits,
-    budget: &mut u64,
-    files: &dyn Files,
-    out: &mut Vec<FileUnit>,
-) -> Result<(), String> {
-    let cap = limits.max_file_size.min(*budget);
-    let tripped = Arc::new(AtomicBool::new(false));
-    let r: Box<dyn Read> = if k == Kind::Gzip {
-        Box::new(flate2::read::MultiGzDecoder::new(&unit.data[..]))
-    } else {
-        Box::new(zstd::stream::read::Decoder::new(&unit.data[..]).map_err(|e| e.to_string())?)
-    };
-    let mut data = Vec::new();
-    let read = Limit {
-        inner: r,
-        left: cap,
-        tripped: tripped.clone(),
+    /// Why reading failed: the budget ran out (the decoders and the tar reader may wrap the
+    /// budget's own error), or the data is corrupt.
+    fn failed(&self, e: io::Error, what: &str) -> String {
+        failed(&self.budget, e, what)
     }
-    .read_to_end(&mut data);
-    let k = k.name();
-    if tripped.load(Relaxed) {
-        *budget = 0;
-        return Err(format!("{k} content expands past the size limit ({cap} bytes; possible decompression bomb); not scanned"));
+
+    /// Charges `n` bytes about to be extracted; an error once the archive is over its budget.
+    pub(super) fn take(&self, n: u64) -> Result<(), String> {
+        let left = self.budget.get();
+        if n > left {
+            self.budget.set(0);
+            return Err(BOMB.into());
+        }
+        self.budget.set(left - n);
+        Ok(())
     }
-    read.map_err(|e| format!("truncated or corrupt {k} data: {e}"))?;
-    take_budget(budget, data.len() as u64)?;
-    let inner_name = ["gz", "tgz", "zst", "tzst", "zstd"]
-        .iter()
-        .find_map(|s| unit.path.strip_suffix(&format!(".{s}")))
-        .unwrap_or(&unit.path)
-        .to_string();
-    if sniff(&data[..data.len().min(512)]) == Some(Compression::None) {
-        return read_tar(&unit.path, &data[..], budget, files, out);
-    }
-    out.push(FileUnit {
-        path: format!(
+
+    /// A gzip/zstd file: a compressed tar (read as a stream), or one compressed file (named
+    /// without its suffix), scanned when it is within --max-file-size.
+    fn compressed(&mut self, unit: &FileUnit, k: Kind, depth: usize) -> Result<(), String> {
+        let what = k.name();
+        let decoder: Box<dyn Read> = if k == Kind::Gzip {
+            Box::new(flate2::read::MultiGzDecoder::new(&unit.data[..]))
+        } else {
+            Box::new(zstd::stream::read::Decoder::new(&unit.data[..]).map_err(|e| e.to_string())?)
+        };
+        let mut r = Budgeted {
+            inner: decoder,
+            budget: self.budget.clone(),
+        };
+        let bad = |e: io::Error| self.failed(e, &format!("{what} data"));
+        let mut head = Vec::with_capacity(512);
+        (&mut r).take(512).read_to_end(&mut head).map_err(bad)?;
+        if sniff(&head) == Some(Compression::None) {
+            return self.tar(&unit.path, Cursor::new(head).chain(r), depth);
+        }
+        let inner_name = ["gz", "tgz", "zst", "tzst", "zstd"]
+            .iter()
+            .find_map(|s| unit.path.strip_suffix(&format!(".{s}")))
+            .unwrap_or(&unit.path);
+        let shown = format!(
             "{}!/{}",
             unit.path,
             inner_name.rsplit('/').next().unwrap_or("")
-        ),
-        data,
-    });
-    Ok(())
-}
-
-/// Why an entry path is not scanned: it climbs out of the archive (`..`).
-const ESCAPES: &str = "entry path has `..` components (unsafe to extract); not scanned";
-
-fn read_tar(
-    path: &str,
-    data: &[u8],
-    budget: &mut u64,
-    files: &dyn Files,
-    out: &mut Vec<FileUnit>,
-) -> Result<(), String> {
-    let mut a = tar::Archive::new(data);
-    let entries = a.entries().map_err(|e| format!("corrupt tar: {e}"))?;
-    for e in entries {
-        let mut e = e.map_err(|e| format!("truncated or corrupt tar: {e}"))?;
-        if !e.header().entry_type().is_file() {
-            continue;
+        );
+        let max = self.limits.max_file_size;
+        let mut data = head;
+        r.take(max.saturating_add(1).saturating_sub(data.len() as u64))
+            .read_to_end(&mut data)
+            .map_err(bad)?;
+        if data.len() as u64 > max {
+            self.files.skip(
+                &shown,
+                &format!(
+                    "decompressed content larger than --max-file-size ({max} bytes); not scanned"
+                ),
+            );
+            return Ok(());
         }
-        let name = String::from_utf8_lossy(&e.path_bytes())
-            .trim_start_matches("./")
-            .trim_start_matches('/')
-            .to_string();
-        let size = e.size();
-        if size == 0 {
-            continue;
-        }
-        let shown = format!("{path}!/{name}");
-        if name.split('/').any(|c| c == "..") {
-            files.skip(&shown, ESCAPES);
-            continue;
-        }
-        if !files.admits(&shown, size) {
-            continue;
-        }
-        take_budget(budget, size)?;
-        let mut buf = Vec::with_capacity(size as usize);
-        e.read_to_end(&mut buf)
-            .map_err(|e| format!("truncated or corrupt tar: {e}"))?;
-        out.push(FileUnit {
-            path: shown,
-            data: buf,
-        });
+        self.walk(FileUnit { path: shown, data }, depth + 1);
+        Ok(())
     }
-    Ok(())
-}
 
-/// A zip (jar, war, whl...), zip64 included. Entries the build decodes (stored, deflate, deflate64,
-/// zstd) are scanned; the others are recorded as skipped with the reason. A corrupt entry is
-/// reported and the next one read (the central directory says where each starts).
-fn read_zip(
-    unit: &FileUnit,
-    budget: &mut u64,
-    files: &dyn Files,
-    out: &mut Vec<FileUnit>,
-    problems: &mut Vec<String>,
-) -> Result<(), String> {
-    let mut z = zip::ZipArchive::new(Cursor::new(&unit.data[..]))
-        .map_err(|e| format!("truncated or corrupt zip: {e}"))?;
-    for i in 0..z.len() {
-        let entry = z.by_index_raw(i).map(|f| {
-            let facts = (f.size(), f.encrypted(), method_name(f.compression()));
-            (f.is_dir(), facts)
-        });
-        let (size, encrypted, method) = match entry {
-            Ok((true, _)) => continue,
-            Ok((false, facts)) => facts,
-            Err(e) => {
-                let name = z.name_for_index(i).unwrap_or("?");
-                problems.push(format!(
-                    "{}!/{name}: corrupt zip entry: {}; not scanned",
-                    unit.path,
-                    printable(&e.to_string())
-                ));
+    /// A tar (from memory or from a decompressing stream): each member handed on as it is read.
+    fn tar(&mut self, path: &str, r: impl Read, depth: usize) -> Result<(), String> {
+        let mut a = tar::Archive::new(r);
+        let budget = self.budget.clone();
+        let bad = |e: io::Error| failed(&budget, e, "tar");
+        for e in a.entries().map_err(bad)? {
+            let mut e = e.map_err(bad)?;
+            if !e.header().entry_type().is_file() {
                 continue;
             }
-        };
-        let name = z.name_for_index(i).unwrap_or("?").to_string();
-        if size == 0 {
-            continue;
-        }
-        let shown = format!("{}!/{name}", unit.path);
-        if name.split(['/', '\\']).any(|c| c == "..") {
-            files.skip(&shown, ESCAPES);
-            continue;
-        }
-        if encrypted {
-            files.skip(&shown, "encrypted zip entry; not scanned");
-            continue;
-        }
-        if !files.admits(&shown, size) {
-            continue;
-        }
-        take_budget(budget, size)?;
-        let mut f = match z.by_index(i) {
-            Ok(f) => f,
-            Err(zip::result::ZipError::UnsupportedArchive(why)) => {
-                files.skip(
-                    &shown,
-                    &format!("zip entry compressed with {method} ({why}); not scanned"),
-                );
+            let name = String::from_utf8_lossy(&e.path_bytes())
+                .trim_start_matches("./")
+                .trim_start_matches('/')
+                .to_string();
+            let size = e.size();
+            if size == 0 {
                 continue;
             }
-            Err(e) => {
-                problems.push(format!(
-                    "{shown}: corrupt zip entry: {}; not scanned",
-                    printable(&e.to_string())
-                ));
+            let shown = format!("{path}!/{name}");
+            if name.split('/').any(|c| c == "..") {
+                self.files.skip(&shown, ESCAPES);
                 continue;
             }
-        };
-        let mut data = Vec::with_capacity(size as usize);
-        if let Err(e) = (&mut f).take(size).read_to_end(&mut data) {
-            problems.push(format!(
-                "{shown}: corrupt {method} data: {}; not scanned",
-                printable(&e.to_string())
-            ));
-            continue;
+            if !self.files.admits(&shown, size) {
+                continue;
+            }
+            let data = match member(&mut e, size) {
+                Ok(d) => d,
+                Err(Member::Alloc(msg)) => {
+                    self.problems.push(format!("{shown}: {msg}"));
+                    continue;
+                }
+                Err(Member::Read(e)) => return Err(bad(e)),
+            };
+            self.walk(FileUnit { path: shown, data }, depth + 1);
         }
-        out.push(FileUnit { path: shown, data });
+        Ok(())
     }
-    Ok(())
 }
 
-/// A zip compression method as people name it (the crate names the ones it was built without by
-/// number; its `Unsupported` variant is deprecated only in favour of named constants it lacks for
-/// these).
-#[allow(deprecated)]
-fn method_name(m: zip::CompressionMethod) -> String {
-    match m {
-        zip::CompressionMethod::Unsupported(n) => match n {
-            1 => "shrink".into(),
-            2..=5 => "reduce".into(),
-            6 => "implode".into(),
-            12 => "bzip2".into(),
-            14 => "lzma".into(),
-            95 => "xz".into(),
-            98 => "ppmd".into(),
-            n => format!("compression method {n}"),
-        },
-        m => m.to_string().to_lowercase(),
+fn failed(budget: &Cell<u64>, e: io::Error, what: &str) -> String {
+    if e.kind() == io::ErrorKind::FileTooLarge || budget.get() == 0 {
+        BOMB.into()
+    } else {
+        format!("truncated or corrupt {what}: {e}")
+    }
+}
+
+/// Why a member could not be read.
+pub(super) enum Member {
+    /// Its buffer could not be allocated (the limits allow it, the machine did not).
+    Alloc(String),
+    Read(io::Error),
+}
+
+/// Reads a member of `size` bytes (already admitted by --max-file-size) into one allocation; a
+/// failed allocation is that member's error, not the end of the process.
+pub(super) fn member(r: &mut dyn Read, size: u64) -> Result<Vec<u8>, Member> {
+    let mut data = Vec::new();
+    data.try_reserve_exact(size as usize)
+        .map_err(|_| Member::Alloc(format!("cannot allocate {size} bytes to read it")))?;
+    r.take(size).read_to_end(&mut data).map_err(Member::Read)?;
+    Ok(data)
+}
+
+/// A decompressing reader charged against the archive's budget: past it, reads fail with
+/// `FileTooLarge` (told apart from corrupt data by the kind).
+struct Budgeted<R> {
+    inner: R,
+    budget: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Budgeted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.budget.get();
+        if left == 0 {
+            // A clean end exactly at the limit is fine.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(io::Error::new(io::ErrorKind::FileTooLarge, BOMB)),
+            };
+        }
+        let n = buf.len().min(left.min(usize::MAX as u64) as usize);
+        let got = self.inner.read(&mut buf[..n])?;
+        self.budget.set(left - got as u64);
+        Ok(got)
     }
 }

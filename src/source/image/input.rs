@@ -42,6 +42,26 @@ impl Meta {
             Meta::Kept(m) => m.get(key).cloned(),
         }
     }
+
+    /// Whether the image has the blob at `key`.
+    pub(crate) fn has(&self, key: &str) -> bool {
+        match self {
+            Meta::Dir(dir) => inside(dir, key).is_some_and(|p| p.is_file()),
+            Meta::Kept(m) => m.contains_key(key),
+        }
+    }
+
+    /// The keys of the metadata kept from a tarball, sorted (none for a directory).
+    pub(crate) fn kept_keys(&self) -> Vec<String> {
+        match self {
+            Meta::Dir(_) => Vec::new(),
+            Meta::Kept(m) => {
+                let mut keys: Vec<String> = m.keys().cloned().collect();
+                keys.sort();
+                keys
+            }
+        }
+    }
 }
 
 /// Reads the image at `input` (`-`: standard input), scanning every layer blob of the selected
@@ -117,6 +137,9 @@ fn directory(job: &mut Job<'_, '_>, dir: &Path) -> Result<(Plans, Meta)> {
 fn seekable(job: &mut Job<'_, '_>, path: &Path, file: std::fs::File) -> Result<(Plans, Meta)> {
     let mut kept: HashMap<String, Vec<u8>> = HashMap::new();
     let mut located: HashMap<String, (u64, u64)> = HashMap::new();
+    // The entry that reaches furthest: past the end of the file, the tarball was cut short (the
+    // tar reader seeks over data, so it does not notice).
+    let mut end: Option<(String, u64, u64)> = None;
     {
         let mut a = tar::Archive::new(BufReader::new(&file));
         let entries = a
@@ -128,16 +151,43 @@ fn seekable(job: &mut Job<'_, '_>, path: &Path, file: std::fs::File) -> Result<(
             };
             let key = entry_key(&e);
             let size = e.size();
-            located.insert(key.clone(), (e.raw_file_position(), size));
-            if size <= MAX_META && is_meta_name(&key) {
-                let mut buf = Vec::with_capacity(size as usize);
-                if e.read_to_end(&mut buf).is_ok()
-                    && buf.first().is_some_and(|b| *b == b'{' || *b == b'[')
-                {
+            let off = e.raw_file_position();
+            located.insert(key.clone(), (off, size));
+            if end
+                .as_ref()
+                .is_none_or(|(_, o, s)| off.saturating_add(size) > o.saturating_add(*s))
+            {
+                end = Some((key.clone(), off, size));
+            }
+            if !e.header().entry_type().is_file() {
+                continue;
+            }
+            let mut first = [0u8; 512];
+            let n = read_full(&mut e, &mut first).unwrap_or(0);
+            let head = &first[..n];
+            if size <= MAX_META
+                && is_meta_name(&key)
+                && head.first().is_some_and(|b| *b == b'{' || *b == b'[')
+            {
+                let mut buf = head.to_vec();
+                if e.read_to_end(&mut buf).is_ok() {
                     kept.insert(key, buf);
                 }
+                continue;
+            }
+            // Layers in tar order, for when no manifest can be read.
+            if is_blob_name(&key) && layer::sniff(head).is_some() {
+                job.found.push(key);
             }
         }
+    }
+    let len = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+    if let Some((key, off, size)) = end.filter(|(_, o, s)| o.saturating_add(*s) > len) {
+        job.error(format!(
+            "truncated image tarball: {} ends after {} of {size} bytes",
+            printable(&key),
+            len.saturating_sub(off)
+        ));
     }
     let meta = Meta::Kept(kept);
     let plans = job.plans(&meta)?;
@@ -209,6 +259,9 @@ fn stream(job: &mut Job<'_, '_>, input: Box<dyn Read + '_>) -> Result<(Plans, Me
         // Which layer this is is known only at the end: the label names the blob.
         let label = format!("{} {key}", job.name);
         let scanned = job.scan_layer(blob, None, &label, &key);
+        if is_blob_name(&key) {
+            job.found.push(key.clone());
+        }
         job.scanned.insert(key, scanned);
     }
     let meta = Meta::Kept(kept);
@@ -218,22 +271,33 @@ fn stream(job: &mut Job<'_, '_>, input: Box<dyn Read + '_>) -> Result<(Plans, Me
 
 impl Job<'_, '_> {
     /// The image's plans for the platform asked; platforms an index lists but the archive lacks
-    /// are recorded as skipped.
-    fn plans(&self, meta: &Meta) -> Result<Plans> {
-        let (plans, absent) = manifest::plans(&mut |key| meta.get(key)).with_context(|| {
-            if self.broken {
-                format!(
-                    "{}: malformed image (the tarball is truncated or corrupt)",
-                    self.name
-                )
-            } else {
-                format!("{}: malformed image", self.name)
+    /// are recorded as skipped, entries of an index or manifest that cannot be read as errors
+    /// (the others are read).
+    /// A tarball whose manifests cannot be read at all still has its layers scanned, in tar order
+    /// ([`Job::unordered`]).
+    fn plans(&mut self, meta: &Meta) -> Result<Plans> {
+        let walked = match manifest::plans(&mut |key| meta.get(key)) {
+            Ok(w) => w,
+            Err(e) if !self.found.is_empty() => return Ok(self.unordered(e, meta)),
+            Err(e) => {
+                let why = if self.broken {
+                    format!(
+                        "{}: malformed image (the tarball is truncated or corrupt)",
+                        self.name
+                    )
+                } else {
+                    format!("{}: malformed image", self.name)
+                };
+                return Err(e.context(why));
             }
-        })?;
-        for a in absent {
+        };
+        for a in walked.absent {
             self.feed.skip(&self.name, &a);
         }
-        Plans::select(self.name.clone(), plans, self.platform)
+        for e in walked.errors {
+            self.feed.error(self.name.clone(), e);
+        }
+        Plans::select(self.name.clone(), walked.plans, self.platform)
     }
 
     /// The next entry of the outer tarball, or `None` (after reporting it) when the tarball is
@@ -255,7 +319,7 @@ impl Job<'_, '_> {
     }
 
     /// The outer tarball is cut short or corrupt: reported against the image.
-    fn error(&mut self, msg: String) {
+    pub(crate) fn error(&mut self, msg: String) {
         self.broken = true;
         self.feed.error(self.name.clone(), msg);
     }
@@ -263,6 +327,12 @@ impl Job<'_, '_> {
 
 fn is_meta_name(key: &str) -> bool {
     key.ends_with(".json") || key.starts_with("blobs/") || key == "oci-layout"
+}
+
+/// Where the layouts keep layers: `blobs/<alg>/<hex>` (OCI, Docker 25+), `<id>/layer.tar` (older
+/// `docker save`).
+fn is_blob_name(key: &str) -> bool {
+    key.starts_with("blobs/") || key.ends_with("/layer.tar")
 }
 
 /// An entry's path as the manifests name it (without a leading `./`).

@@ -80,7 +80,7 @@ pub(crate) fn sniff(head: &[u8]) -> Option<Compression> {
 
 /// Stops reading past `limit` bytes with an error and sets `tripped`: a layer (or nested archive)
 /// that expands beyond the limit is treated as a decompression bomb.
-pub(crate) struct Limit<R> {
+struct Limit<R> {
     pub inner: R,
     pub left: u64,
     pub tripped: Arc<AtomicBool>,
@@ -226,22 +226,22 @@ pub(crate) fn read_layer(
             Some(i) => (&path[..i], &path[i + 1..]),
             None => ("", path.as_str()),
         };
+        // A whiteout deletes a path of a lower layer and is normally empty; whatever content it
+        // has still ships in the layer, so it is scanned like any file (it is no entry of the
+        // final filesystem, so it is not indexed as one).
         if base == ".wh..wh..opq" {
             rep.index.opaque.push(dir.to_string());
-            continue;
-        }
-        if let Some(name) = base.strip_prefix(".wh.") {
+        } else if let Some(name) = base.strip_prefix(".wh.") {
             rep.index.whiteouts.push(if dir.is_empty() {
                 name.to_string()
             } else {
                 format!("{dir}/{name}")
             });
+        } else if path.is_empty() {
             continue;
+        } else {
+            rep.index.entries.insert(path_hash(&path));
         }
-        if path.is_empty() {
-            continue;
-        }
-        rep.index.entries.insert(path_hash(&path));
         let et = entry.header().entry_type();
         if !(et.is_file() || et == tar::EntryType::Continuous) {
             continue;
@@ -255,7 +255,15 @@ pub(crate) fn read_layer(
             // Reading on skips the content (the tar reader drains it).
             continue;
         }
-        let mut data = Vec::with_capacity(size as usize);
+        let mut data = Vec::new();
+        // Within --max-file-size, but the machine may still refuse: then this file is an error,
+        // not the end of the process.
+        if data.try_reserve_exact(size as usize).is_err() {
+            rep.errors.push(format!(
+                "{shown}: cannot allocate {size} bytes to read it; not scanned"
+            ));
+            continue;
+        }
         if let Err(e) = (&mut entry).take(size).read_to_end(&mut data) {
             rep.fatal = Some(fail(&e));
             return rep;

@@ -9,8 +9,12 @@
 //! has a non-string label, and do not describe `manifest.json` at all; nhiscan reads what it needs
 //! and scans what it can.
 
+use std::collections::HashMap;
+
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::Value;
+
+use super::index::{self, Walked, MAX_MANIFESTS};
 
 /// One image (one platform) to scan.
 #[derive(Debug, Clone)]
@@ -105,7 +109,8 @@ pub(crate) fn parse_config(bytes: &[u8]) -> Result<Config> {
     })
 }
 
-fn platform_of(v: &Value) -> Option<String> {
+/// `os/architecture[/variant]` of a config or an index descriptor's `platform`.
+pub(crate) fn platform_of(v: &Value) -> Option<String> {
     let os = v.get("os")?.as_str()?;
     let arch = v.get("architecture")?.as_str()?;
     Some(match v.get("variant").and_then(Value::as_str) {
@@ -132,183 +137,128 @@ pub(crate) fn blob_key(digest: &str) -> Result<String> {
 }
 
 /// Reads the plans of an image. `get` returns a small blob (manifest, index, config) by key, `None`
-/// when the image has no such entry. Also returns the platforms an index lists whose manifest is not
-/// in the archive (`docker save` of a multi-platform image keeps only the local platform's blobs).
-pub(crate) fn plans(
-    get: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
-) -> Result<(Vec<Plan>, Vec<String>)> {
-    let mut absent = Vec::new();
+/// when the image has no such entry. Also says which platforms an index lists whose manifest is not
+/// in the archive (`docker save` of a multi-platform image keeps only the local platform's blobs)
+/// and which entries could not be read (the others are still read). An error when no plan at all
+/// could be read.
+pub(crate) fn plans(get: &mut dyn FnMut(&str) -> Option<Vec<u8>>) -> Result<Walked> {
+    let mut walked = Walked::default();
     if let Some(index) = get("index.json") {
-        let mut out = Vec::new();
-        oci_index(&index, None, get, &mut out, &mut absent, 0).context("index.json")?;
-        if !out.is_empty() {
-            return Ok((out, absent));
+        match index::walk(&index, get) {
+            Ok(w) if !w.plans.is_empty() => return Ok(w),
+            Ok(w) => walked = w,
+            Err(e) => walked.errors.push(format!("index.json: {e:#}")),
         }
     }
     if let Some(m) = get("manifest.json") {
-        return Ok((
-            docker_manifest(&m, get).context("manifest.json")?,
-            Vec::new(),
-        ));
+        // Docker 25+ writes both; what index.json could not give, manifest.json may.
+        let (plans, errors) = docker_manifest(&m, get).context("manifest.json")?;
+        walked.errors.extend(errors);
+        if !plans.is_empty() {
+            // manifest.json says what the archive holds: the platforms index.json lists without
+            // their blobs were never in it.
+            walked.absent.clear();
+            walked.plans = plans;
+            return Ok(walked);
+        }
     }
-    if !absent.is_empty() {
+    if !walked.absent.is_empty() {
         bail!(
             "index.json: no image manifest is in the archive ({})",
-            absent.join("; ")
+            walked.absent.join("; ")
         );
+    }
+    if !walked.errors.is_empty() {
+        bail!("{}", walked.errors.join("; "));
     }
     bail!("neither an OCI image layout (index.json) nor a `docker save` archive (manifest.json)")
 }
 
-const INDEX_TYPES: &[&str] = &[
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-];
-
-fn oci_index(
-    bytes: &[u8],
-    platform: Option<String>,
-    get: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
-    out: &mut Vec<Plan>,
-    absent: &mut Vec<String>,
-    depth: usize,
-) -> Result<()> {
-    if depth > 4 {
-        bail!("image indexes nested too deep");
-    }
-    let v: Value = serde_json::from_slice(bytes).context("not valid JSON")?;
-    let manifests = v
-        .get("manifests")
-        .and_then(Value::as_array)
-        .ok_or_else(|| anyhow!("no `manifests` array"))?;
-    for d in manifests {
-        let digest = d
-            .get("digest")
-            .and_then(Value::as_str)
-            .ok_or_else(|| anyhow!("a manifest descriptor has no digest"))?;
-        // BuildKit attestations (SBOM, provenance) are manifests for platform unknown/unknown.
-        if d.pointer("/annotations/vnd.docker.reference.type")
-            .and_then(Value::as_str)
-            == Some("attestation-manifest")
-        {
-            continue;
-        }
-        let p = d
-            .get("platform")
-            .and_then(platform_of)
-            .or_else(|| platform.clone());
-        if p.as_deref() == Some("unknown/unknown") {
-            continue;
-        }
-        let key = blob_key(digest)?;
-        let Some(blob) = get(&key) else {
-            absent.push(format!(
-                "platform {}: manifest {digest} is not in the archive",
-                p.as_deref().unwrap_or("unknown")
-            ));
-            continue;
-        };
-        let mt = d.get("mediaType").and_then(Value::as_str).unwrap_or("");
-        let inner: Value = serde_json::from_slice(&blob)
-            .with_context(|| format!("manifest {digest} is not valid JSON"))?;
-        let inner_mt = inner.get("mediaType").and_then(Value::as_str).unwrap_or("");
-        if INDEX_TYPES.contains(&mt)
-            || INDEX_TYPES.contains(&inner_mt)
-            || inner.get("manifests").is_some()
-        {
-            oci_index(&blob, p, get, out, absent, depth + 1)?;
-            continue;
-        }
-        let config = inner
-            .get("config")
-            .ok_or_else(|| anyhow!("manifest {digest} has no config"))?;
-        let config_digest = config
-            .get("digest")
-            .and_then(Value::as_str)
-            .ok_or_else(|| anyhow!("manifest {digest}: config has no digest"))?;
-        let layers = inner
-            .get("layers")
-            .and_then(Value::as_array)
-            .ok_or_else(|| anyhow!("manifest {digest} has no layers array"))?
-            .iter()
-            .map(|l| {
-                let dg = l
-                    .get("digest")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| anyhow!("manifest {digest}: a layer has no digest"))?;
-                Ok(LayerRef {
-                    key: blob_key(dg)?,
-                    digest: dg.to_string(),
-                    media_type: l
-                        .get("mediaType")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        out.push(Plan {
-            platform: p,
-            config_key: blob_key(config_digest)?,
-            config_digest: config_digest.to_string(),
-            layers,
-        });
-    }
-    Ok(())
-}
-
+/// The plans of `manifest.json`, and the entries that could not be read (the others are).
 fn docker_manifest(
     bytes: &[u8],
     get: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
-) -> Result<Vec<Plan>> {
+) -> Result<(Vec<Plan>, Vec<String>)> {
     let v: Value = serde_json::from_slice(bytes).context("not valid JSON")?;
     let arr = v
         .as_array()
         .ok_or_else(|| anyhow!("expected a JSON array"))?;
     let mut out = Vec::new();
-    for m in arr {
-        let config_key = m
-            .get("Config")
-            .and_then(Value::as_str)
-            .ok_or_else(|| anyhow!("an entry has no Config"))?;
-        let config_key = clean_key(config_key);
-        let layers: Vec<String> = m
-            .get("Layers")
-            .and_then(Value::as_array)
-            .ok_or_else(|| anyhow!("an entry has no Layers"))?
-            .iter()
-            .map(|l| {
-                l.as_str()
-                    .map(clean_key)
-                    .ok_or_else(|| anyhow!("a layer is not a string"))
-            })
-            .collect::<Result<_>>()?;
-        // The layer digests: the blob name when it is one, else the config's diff_ids.
-        let cfg = get(&config_key).and_then(|b| parse_config(&b).ok());
-        let config_digest = digest_of_key(&config_key)
-            .unwrap_or_else(|| config_key.trim_end_matches(".json").to_string());
-        let platform = cfg.as_ref().and_then(|c| c.platform.clone());
-        let layers = layers
-            .into_iter()
-            .enumerate()
-            .map(|(i, key)| {
-                let digest = digest_of_key(&key)
-                    .or_else(|| cfg.as_ref().and_then(|c| c.diff_ids.get(i).cloned()))
-                    .unwrap_or_else(|| key.clone());
-                LayerRef {
-                    key,
-                    digest,
-                    media_type: None,
-                }
-            })
-            .collect();
-        out.push(Plan {
-            platform,
-            config_key,
-            config_digest,
-            layers,
-        });
+    let mut errors = Vec::new();
+    // Entries naming the same config share its parse (a config is read once, however many list it).
+    let mut configs: HashMap<String, Option<Config>> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for (n, m) in arr.iter().enumerate() {
+        if seen.len() >= MAX_MANIFESTS {
+            errors.push(format!(
+                "manifest.json: more than {MAX_MANIFESTS} images; the rest were not read"
+            ));
+            break;
+        }
+        match docker_entry(m, get, &mut configs) {
+            // The same image listed twice is one image.
+            Ok(p) if seen.insert((p.config_key.clone(), keys(&p))) => out.push(p),
+            Ok(_) => {}
+            Err(e) => errors.push(format!("manifest.json: entry {}: {e:#}; not read", n + 1)),
+        }
     }
-    Ok(out)
+    Ok((out, errors))
+}
+
+fn keys(p: &Plan) -> Vec<String> {
+    p.layers.iter().map(|l| l.key.clone()).collect()
+}
+
+/// One entry of `manifest.json`.
+fn docker_entry(
+    m: &Value,
+    get: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
+    configs: &mut HashMap<String, Option<Config>>,
+) -> Result<Plan> {
+    let config_key = m
+        .get("Config")
+        .and_then(Value::as_str)
+        .ok_or_else(|| anyhow!("no Config"))?;
+    let config_key = clean_key(config_key);
+    let layers: Vec<String> = m
+        .get("Layers")
+        .and_then(Value::as_array)
+        .ok_or_else(|| anyhow!("no Layers"))?
+        .iter()
+        .map(|l| {
+            l.as_str()
+                .map(clean_key)
+                .ok_or_else(|| anyhow!("a layer is not a string"))
+        })
+        .collect::<Result<_>>()?;
+    // The layer digests: the blob name when it is one, else the config's diff_ids.
+    let cfg = configs
+        .entry(config_key.clone())
+        .or_insert_with(|| get(&config_key).and_then(|b| parse_config(&b).ok()))
+        .as_ref();
+    let config_digest = digest_of_key(&config_key)
+        .unwrap_or_else(|| config_key.trim_end_matches(".json").to_string());
+    let platform = cfg.and_then(|c| c.platform.clone());
+    let layers = layers
+        .into_iter()
+        .enumerate()
+        .map(|(i, key)| {
+            let digest = digest_of_key(&key)
+                .or_else(|| cfg.and_then(|c| c.diff_ids.get(i).cloned()))
+                .unwrap_or_else(|| key.clone());
+            LayerRef {
+                key,
+                digest,
+                media_type: None,
+            }
+        })
+        .collect();
+    Ok(Plan {
+        platform,
+        config_key,
+        config_digest,
+        layers,
+    })
 }
 
 fn clean_key(k: &str) -> String {
@@ -316,11 +266,11 @@ fn clean_key(k: &str) -> String {
 }
 
 /// `blobs/sha256/abc` -> `sha256:abc`; `abc.json` (docker save's config name) -> `sha256:abc`.
-fn digest_of_key(key: &str) -> Option<String> {
+pub(crate) fn digest_of_key(key: &str) -> Option<String> {
     let parts: Vec<&str> = key.split('/').collect();
     match parts.as_slice() {
         ["blobs", alg, hex] => Some(format!("{alg}:{hex}")),
-        [name] if name.ends_with(".json") && name.len() == 69 => {
+        [name] if name.ends_with(".json") && name.len() == 69 && name.is_ascii() => {
             Some(format!("sha256:{}", &name[..64]))
         }
         _ => None,

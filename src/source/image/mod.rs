@@ -14,21 +14,27 @@
 //! | --- | --- |
 //! | `input` | the directory, seekable tarball and stream readers; manifests located and kept |
 //! | `manifest` | the OCI index/manifest and `docker save` layouts as plans; the config fields read |
+//! | `index` | OCI indexes walked within bounds (depth, count, each digest once, cycles) |
+//! | `unordered` | a tarball without a readable manifest: its layers in tar order |
 //! | `plan` | `--platform` selection; how reports name layers and configs |
 //! | `workers` | layers read in parallel, files queued to worker threads, into the feed |
 //! | `layer` | one layer blob: decompression, tar entries, whiteouts, size limits |
 //! | `archive` | archives inside layers (zip, tar, gzip, zstd), to a depth and a size |
+//! | `zipped` | zips inside layers: entries one at a time, shared or overlapping data read once |
 //! | `config_units` | the image config as units |
 //! | `origin` | provisional and final origins: layer, digest, `created_by`, deleted/overwritten |
 
 mod archive;
 mod config_units;
+mod index;
 mod input;
 mod layer;
 mod manifest;
 mod origin;
 mod plan;
+mod unordered;
 mod workers;
+mod zipped;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -95,6 +101,7 @@ impl Source for Image {
             feed,
             scanned: HashMap::new(),
             broken: false,
+            found: Vec::new(),
         };
         let (plans, meta) = input::read(&self.input, &mut job)?;
         let layers = job.finish(plans, &meta);
@@ -128,6 +135,9 @@ pub(crate) struct Job<'a, 'f> {
     scanned: HashMap<String, Scanned>,
     /// The outer tarball was cut short or corrupt (the likely reason a manifest cannot be read).
     broken: bool,
+    /// Keys of the tarball's blobs that are layers, in tar order: what is scanned when no
+    /// manifest can be read.
+    found: Vec<String>,
 }
 
 impl Job<'_, '_> {
@@ -141,6 +151,8 @@ impl Job<'_, '_> {
         let mut reported: HashSet<String> = HashSet::new();
         for (pi, p) in plans.list.iter().enumerate() {
             let config = match meta.get(&p.config_key) {
+                // The layers of an image without a readable manifest: no config is known.
+                None if p.config_key.is_empty() => Config::default(),
                 None => {
                     let msg = format!("missing config blob {}", p.config_digest);
                     feed.error(self.name.clone(), msg);

@@ -61,6 +61,9 @@ impl Layers {
     }
 
     fn layer_origin(&self, pi: usize, i: usize, path: &str) -> Origin {
+        if self.plans.unordered {
+            return self.unordered_origin(pi, i, path);
+        }
         let p = &self.plans.list[pi];
         let key = &p.layers[i].key;
         // The visibility of the outermost file (an archive's own path for nested files).
@@ -78,6 +81,10 @@ impl Layers {
         }
         // The first later layer that hides the file. A later copy of the same blob is not
         // counted: it writes the same bytes again.
+        let whiteout = outer
+            .rsplit('/')
+            .next()
+            .is_some_and(|b| b.starts_with(".wh."));
         let hidden = p.layers[i + 1..]
             .iter()
             .enumerate()
@@ -87,6 +94,18 @@ impl Layers {
                 Some((i + 2 + k, how))
             });
         match hidden {
+            // A whiteout is turned into a deletion when the image is unpacked: never a file of
+            // the final filesystem, though its bytes are in the layer.
+            _ if whiteout => {
+                props.insert("visible_in_final".into(), json!(false));
+                props.insert(
+                    "status".into(),
+                    json!(format!(
+                        "content of a whiteout entry: not in the final filesystem, still extractable from layer {}",
+                        i + 1
+                    )),
+                );
+            }
             None => {
                 props.insert("visible_in_final".into(), json!(true));
                 props.insert("status".into(), json!("present in the final image"));
@@ -108,6 +127,28 @@ impl Layers {
             display: format!("{} {path}", self.plans.layer_label(pi, i)),
             name: path.rsplit("!/").next().unwrap_or(path).to_string(),
             logical: Some(format!("layer {}{path}", i + 1)),
+            properties: props,
+        }
+    }
+}
+
+impl Layers {
+    /// A file of a layer whose place in the image is unknown (no manifest could be read): its
+    /// blob and path, and no claim about the final filesystem.
+    fn unordered_origin(&self, pi: usize, i: usize, path: &str) -> Origin {
+        let digest = &self.plans.list[pi].layers[i].digest;
+        let mut props = Map::new();
+        props.insert("layer_digest".into(), json!(digest));
+        props.insert("path".into(), json!(path));
+        props.insert(
+            "status".into(),
+            json!("layer order unknown (no readable manifest): whether it is in the final image is unknown"),
+        );
+        Origin {
+            artifact: self.artifact.clone(),
+            display: format!("{} {path}", self.plans.layer_label(pi, i)),
+            name: path.rsplit("!/").next().unwrap_or(path).to_string(),
+            logical: Some(format!("layer {digest}{path}")),
             properties: props,
         }
     }
@@ -191,6 +232,7 @@ mod tests {
                 config_digest: "sha256:c".into(),
                 layers: vec![layer("a"), layer("b")],
             }],
+            unordered: false,
         };
         let mut deletes = LayerIndex::default();
         deletes.whiteouts.push("app/.env".into());

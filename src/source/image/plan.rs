@@ -10,6 +10,9 @@ pub(crate) struct Plans {
     /// The image as the user named it (`app.tar`, `<stdin>`).
     pub name: String,
     pub list: Vec<Plan>,
+    /// No manifest could be read: the layers are the tarball's blobs in tar order, their place in
+    /// the image unknown ([`super::Job::unordered`]).
+    pub unordered: bool,
 }
 
 /// One layer blob to read, once however many plans list it.
@@ -28,7 +31,11 @@ impl Plans {
             bail!("{name}: the image has no manifests");
         }
         let Some(want) = want else {
-            return Ok(Plans { name, list: plans });
+            return Ok(Plans {
+                name,
+                list: plans,
+                unordered: false,
+            });
         };
         let (keep, other): (Vec<Plan>, Vec<Plan>) = plans
             .into_iter()
@@ -43,7 +50,11 @@ impl Plans {
                 have.join(", ")
             );
         }
-        Ok(Plans { name, list: keep })
+        Ok(Plans {
+            name,
+            list: keep,
+            unordered: false,
+        })
     }
 
     /// ` [linux/arm64]` when several platforms are scanned, else nothing.
@@ -56,6 +67,14 @@ impl Plans {
 
     /// How reports name layer `i` of plan `p`.
     pub(crate) fn layer_label(&self, p: usize, i: usize) -> String {
+        if self.unordered {
+            // Its place in the image is not known: no index.
+            return format!(
+                "{} layer ({})",
+                self.name,
+                short(&self.list[p].layers[i].digest)
+            );
+        }
         format!(
             "{}{} layer {} ({})",
             self.name,
