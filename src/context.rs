@@ -3,9 +3,10 @@
 //! `*.md`, `node_modules/`, `*.min.js`) and file markers (`Code generated ... DO NOT EDIT`), after the
 //! project's own globs (`[contexts]` in `.nhiscan.toml`), which win.
 //!
-//! Context never hides a provider-format secret: it is only a tag. Generic and posture findings in a
-//! test, example, docs or vendored file are shown one severity lower, hidden by default and do not fail
-//! the run by default: that is where most of what is true but not actionable sits.
+//! Context never hides a provider-issued secret: it is only a tag. Generic, posture and self-issued
+//! findings (private keys, JWTs) in a test, example, docs or vendored file are shown one severity
+//! lower, hidden by default and do not fail the run by default: that is where most of what is true
+//! but not actionable sits.
 
 use std::fmt;
 

@@ -43,6 +43,10 @@ impl<'a> Unit<'a> {
     }
 }
 
+/// The rule tag of credentials anyone can mint locally (private keys, JWTs): in a test or an example
+/// they are almost always made for it, unlike a provider's token, which a provider issued.
+const SELF_ISSUED: &str = "self-issued";
+
 /// Inline suppression marker: on the same line as the finding.
 pub const ALLOW_MARKER: &[u8] = b"nhiscan:allow";
 
@@ -254,10 +258,13 @@ impl Scanner {
     }
 }
 
-/// The severity in `context`, and whether the finding is demoted there: generic and posture findings
-/// in tests, examples, docs and vendored code go one step down; a provider-format secret never does.
+/// The severity in `context`, and whether the finding is demoted there: generic, posture and
+/// self-issued findings (private keys and JWTs anyone can mint, as tests do) in tests, examples, docs
+/// and vendored code go one step down; a provider-issued secret never does.
 fn in_context(rule: &Rule, severity: Severity, context: Context) -> (Severity, bool) {
-    let demotable = rule.spec.generic || rule.spec.kind != finding::Category::Secret;
+    let demotable = rule.spec.generic
+        || rule.spec.kind != finding::Category::Secret
+        || rule.has_tag(SELF_ISSUED);
     if demotable && context.demotes() {
         (severity.lower(), true)
     } else {

@@ -438,7 +438,11 @@ fn helm_values(inp: &Input, hits: &mut Vec<Hit>) {
         flat(d, String::new(), &mut |key, line, v| {
             let last = key.rsplit('.').next().unwrap_or(&key);
             // `tlsSecret: x-tls` names the Secret the chart mounts; it holds nothing.
-            if names_secret(last) && is_literal(v) && !names_k8s_secret(last, v) {
+            if names_secret(last)
+                && is_literal(v)
+                && !names_k8s_secret(last, v)
+                && !is_lowercase_words(v)
+            {
                 hits.push(secret_hit(
                     HELM_VALUES_SECRET,
                     line,
@@ -448,6 +452,17 @@ fn helm_values(inp: &Input, hits: &mut Vec<Hit>) {
             }
         });
     }
+}
+
+/// `secret_pw`, `another-pw`, `public_v2`: lowercase words, the illustrative defaults a chart's
+/// values.yaml documents (or names of modules and profiles), not a secret someone set.
+fn is_lowercase_words(v: &str) -> bool {
+    let t = v.trim();
+    t.split(['_', '-']).all(|p| {
+        !p.is_empty()
+            && (p.bytes().all(|c| c.is_ascii_lowercase())
+                || (p.len() <= 2 && p.bytes().all(|c| c.is_ascii_alphanumeric())))
+    })
 }
 
 #[cfg(test)]
@@ -480,6 +495,16 @@ mod tests {
         assert!(h[0].message.contains("Npm:Auth"));
         let h = hits("values.yaml", "npm_auth: bnBtOlMzY3IzdC1ucG0tYXV0aA==\n");
         assert_eq!(h.len(), 1);
+    }
+
+    #[test]
+    fn chart_defaults_made_of_words_are_not_reported() {
+        let h = hits(
+            "values.yaml",
+            "auth:\n  password: secret_pw\n  community: public_v2\n  tokenCacheSize: 100\n  apiToken: YourPingdomApiToken\n  adminPassword: h7Lq2vR9xK4m\n",
+        );
+        assert_eq!(h.len(), 1, "{h:?}");
+        assert_eq!(h[0].line, 6);
     }
 
     #[test]

@@ -247,6 +247,10 @@ fn value_is_placeholder(secret: &[u8]) -> bool {
     if s.first() == Some(&b'<') && s.last() == Some(&b'>') {
         return true;
     }
+    // `YourPingdomApiToken`, `yourApiKey`: the documentation's own way of saying "put it here".
+    if s.starts_with(b"your") && secret.get(4).is_some_and(u8::is_ascii_uppercase) {
+        return true;
+    }
     if MARKERS
         .iter()
         .any(|m| memchr::memmem::find(s, m.as_bytes()).is_some())
@@ -330,6 +334,20 @@ fn is_holder_name(value: &[u8]) -> bool {
 /// selector (`.password:focus`, `[href^=...]`), a format string (`%(pw)s`, `{0}`, `%d`).
 fn is_code(s: &[u8]) -> bool {
     let ident = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_');
+    // `&trueProperty`, `*anchor`: an address, a dereference or a YAML alias, not a value.
+    if matches!(s.first(), Some(b'&' | b'*'))
+        && ident(s.get(1))
+        && s[1..]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+    {
+        return true;
+    }
+    // `type!=kubernetes.io/tls`: a selector (`==` is not one: base64 padding inside Adyen keys and
+    // SCRAM verifiers).
+    if memchr::memmem::find(s, b"!=").is_some() {
+        return true;
+    }
     if s.first() == Some(&b':') && ident(s.get(1)) {
         return true;
     }
@@ -509,6 +527,21 @@ mod tests {
             "payments-api-v2",
             "Zr8k-Password-Q2x9",
         ] {
+            assert!(!is_placeholder(p.as_bytes()), "{p}");
+        }
+    }
+
+    #[test]
+    fn pointers_selectors_and_your_names_are_not_values() {
+        for p in [
+            "&trueProperty",
+            "*defaultAnchor",
+            "type!=kubernetes.io/tls",
+            "YourPingdomApiToken",
+        ] {
+            assert!(is_placeholder(p.as_bytes()), "{p}");
+        }
+        for p in ["&x9Lq2#vR7tK", "yourself2Xk9qLm7"] {
             assert!(!is_placeholder(p.as_bytes()), "{p}");
         }
     }

@@ -183,3 +183,40 @@ fn text_and_sarif_carry_the_context() {
         .unwrap()
         .contains(&serde_json::json!("context:test")));
 }
+
+/// A PEM RSA key with a random body (the rule checks the armour and the body's shape, not the math).
+fn rsa_pem(seed: u64) -> String {
+    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let body = format!("MIIEowIBAAKCAQEA{}", random(B64, 1560, seed));
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n",
+        lines.join("\n")
+    )
+}
+
+#[test]
+fn self_issued_keys_in_tests_are_demoted_like_generic_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, seed) in [("tests/data/server.key", 51), ("deploy/server.key", 52)] {
+        let p = dir.path().join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, rsa_pem(seed)).unwrap();
+    }
+    let (fs, summary, code) = findings(dir.path(), &[]);
+    assert!(find(&fs, "deploy/server.key", "private-key").is_some());
+    assert!(find(&fs, "tests/data/server.key", "private-key").is_none());
+    assert_eq!(summary["hidden_by_context"], 1);
+    assert_eq!(code, 1);
+    let (fs, _, _) = findings(dir.path(), &["--context", "all"]);
+    let k = find(&fs, "tests/data/server.key", "private-key").unwrap();
+    assert_eq!(
+        (k["context"].as_str(), k["demoted"].as_bool()),
+        (Some("test"), Some(true))
+    );
+    assert_eq!(k["line"], 1);
+}
