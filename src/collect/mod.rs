@@ -38,7 +38,8 @@ pub(crate) struct Collector {
     suppressor: Suppressor,
     /// The project's policy: its verdicts attach to findings before the severity filter.
     policy: Option<Policy>,
-    stream: Option<Mutex<Box<dyn Write + Send>>>,
+    /// The JSONL stream and the redaction of what it writes.
+    stream: Option<Mutex<(Box<dyn Write + Send>, scrub::Streamed)>>,
     findings: Mutex<Vec<Finding>>,
     errors: Mutex<Vec<ScanError>>,
     skipped: Mutex<Vec<Skipped>>,
@@ -82,7 +83,7 @@ impl Collector {
 
     /// Streams each accepted finding as one JSON line to `w` as soon as it is found.
     pub(crate) fn stream_jsonl(&mut self, w: Box<dyn Write + Send>) {
-        self.stream = Some(Mutex::new(w));
+        self.stream = Some(Mutex::new((w, scrub::Streamed::default())));
     }
 
     /// Counts a unit as scanned.
@@ -123,8 +124,16 @@ impl Collector {
         }
         self.found.fetch_add(1, Relaxed);
         if let Some(s) = &self.stream {
-            let line = serde_json::to_string(&f.to_json(self.show_secrets)).expect("json");
-            let mut w = s.lock().unwrap();
+            let mut guard = s.lock().unwrap();
+            let (w, scrubber) = &mut *guard;
+            let line = if self.show_secrets {
+                serde_json::to_string(&f.to_json(true))
+            } else {
+                let mut shown = f.clone();
+                scrubber.clean(&mut shown);
+                serde_json::to_string(&shown.to_json(false))
+            }
+            .expect("json");
             // A closed pipe (`| head`) is not a scan error; the final flush reports real I/O failures.
             let _ = writeln!(w, "{line}");
         }
@@ -164,7 +173,7 @@ impl Collector {
     /// Flushes the JSONL stream, if any.
     pub(crate) fn flush_stream(&self) -> std::io::Result<()> {
         if let Some(s) = &self.stream {
-            s.lock().unwrap().flush()?;
+            s.lock().unwrap().0.flush()?;
         }
         Ok(())
     }
