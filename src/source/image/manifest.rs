@@ -123,7 +123,7 @@ pub(crate) fn platform_of(v: &Value) -> Option<String> {
 pub(crate) fn blob_key(digest: &str) -> Result<String> {
     let (alg, hex) = digest
         .split_once(':')
-        .ok_or_else(|| anyhow!("malformed digest `{digest}`"))?;
+        .ok_or_else(|| anyhow!("malformed digest `{}`", shown(digest)))?;
     if alg.is_empty()
         || hex.is_empty()
         || !hex.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -131,9 +131,15 @@ pub(crate) fn blob_key(digest: &str) -> Result<String> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'.' || b == b'_' || b == b'-')
     {
-        bail!("malformed digest `{digest}`");
+        bail!("malformed digest `{}`", shown(digest));
     }
     Ok(format!("blobs/{alg}/{hex}"))
+}
+
+/// A malformed digest as an error quotes it: whatever was placed there (a token, a path) is not a
+/// digest, so it is shown redacted.
+fn shown(digest: &str) -> String {
+    crate::finding::redact(digest)
 }
 
 /// Reads the plans of an image. `get` returns a small blob (manifest, index, config) by key, `None`
