@@ -6,6 +6,9 @@ pub(crate) enum Checksum {
     /// GitHub's and npm's format: prefix (4 bytes) + 30 base62 characters + 6-character base62 CRC32
     /// of those 30 characters.
     GithubCrc32,
+    /// HTTP Basic credentials (RFC 7617): base64 of `user-id:password`, where the password is
+    /// non-empty printable text without blanks and not a placeholder.
+    BasicAuth,
 }
 
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -14,6 +17,7 @@ impl Checksum {
     pub(crate) fn by_name(name: &str) -> Option<Checksum> {
         match name {
             "github-crc32" => Some(Checksum::GithubCrc32),
+            "basic-auth" => Some(Checksum::BasicAuth),
             _ => None,
         }
     }
@@ -21,6 +25,7 @@ impl Checksum {
     pub(crate) fn valid(self, token: &[u8]) -> bool {
         match self {
             Checksum::GithubCrc32 => github_crc32(token),
+            Checksum::BasicAuth => basic_auth(token),
         }
     }
 }
@@ -31,6 +36,33 @@ fn github_crc32(token: &[u8]) -> bool {
     }
     let (body, check) = token[4..].split_at(token.len() - 4 - 6);
     base62_6(crc32fast::hash(body)).as_bytes() == check
+}
+
+/// Whether `token` is base64 of `user:password`. A word after `Basic` that merely looks like base64
+/// (`Basic authentication`) decodes to bytes without a colon, or not to text at all. A password with
+/// a blank is prose (the RFC's own `Aladdin:open sesame`), and fewer than 4 characters is a test.
+fn basic_auth(token: &[u8]) -> bool {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+    use base64::Engine as _;
+    let Ok(raw) = STANDARD
+        .decode(token)
+        .or_else(|_| STANDARD_NO_PAD.decode(token))
+    else {
+        return false;
+    };
+    let Ok(text) = std::str::from_utf8(&raw) else {
+        return false;
+    };
+    let Some((user, password)) = text.split_once(':') else {
+        return false;
+    };
+    user.len() <= 256
+        && !user.chars().any(char::is_control)
+        && password.chars().count() >= 4
+        && !password
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        && !super::placeholder::is_placeholder(password.as_bytes())
 }
 
 /// `n` in base62, left-padded with '0' to 6 characters.
@@ -63,6 +95,28 @@ mod tests {
         let mut bad = tok.into_bytes();
         bad[10] = if bad[10] == b'a' { b'b' } else { b'a' };
         assert!(!Checksum::GithubCrc32.valid(&bad));
+    }
+
+    #[test]
+    fn basic_auth_needs_base64_of_user_colon_password() {
+        use base64::Engine as _;
+        let enc = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        assert!(Checksum::BasicAuth.valid(enc("deploy:q8Zr2LmX0v").as_bytes()));
+        assert!(Checksum::BasicAuth.valid(enc(":q8Zr2LmX0v").as_bytes()));
+        assert!(
+            Checksum::BasicAuth.valid(enc("deploy:q8Zr2LmX0v").trim_end_matches('=').as_bytes())
+        );
+        for bad in [
+            "deploy-q8Zr2LmX0v",
+            "deploy:",
+            "deploy:abc",
+            "Aladdin:open sesame",
+            "ci:changeme1",
+        ] {
+            assert!(!Checksum::BasicAuth.valid(enc(bad).as_bytes()), "{bad}");
+        }
+        assert!(!Checksum::BasicAuth.valid(b"authentication"));
+        assert!(!Checksum::BasicAuth.valid(b"not base64!"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! what a user sees (exit codes, options, config, hooks, reports, git history, images).
 
 mod config;
+mod context;
 mod conventions;
 mod dockerfile;
 mod docs;
