@@ -152,6 +152,76 @@ kubeadm token create --ttl 2h --print-join-command
 }
 
 #[test]
+fn a_provisioning_script_setting_accounts_and_querying_services() {
+    check(
+        "provision/setup.sh",
+        r#"#!/bin/bash
+useradd -m deploy && echo "deploy:@@pw:42@@" | chpasswd
+htpasswd -bc /etc/nginx/.htpasswd admin @@pw:43@@
+ldapsearch -x -H ldaps://ldap.corp.lan -D "cn=svc,dc=corp" -w @@pw:44@@ -b dc=corp "(uid=deploy)"
+sqlplus -s app_owner/@@pw:45@@@//db01.corp.lan:1521/ORCLPDB1 @migrate.sql
+redis-cli -h cache01 -a @@pw:46@@ CONFIG SET maxmemory 2gb
+echo "deploy:$DEPLOY_PASSWORD" | chpasswd
+htpasswd -c /etc/nginx/.htpasswd admin
+ldapsearch -x -W -D "cn=svc,dc=corp" -b dc=corp
+sqlplus /nolog
+"#,
+        &[
+            "generic-chpasswd-password",
+            "generic-cli-tool-password",
+            "generic-cli-tool-password",
+            "generic-oracle-connect-password",
+            "generic-cli-tool-password",
+        ],
+    );
+}
+
+#[test]
+fn an_ftp_client_site_manager() {
+    let b64 = |seed| base64::engine::general_purpose::STANDARD.encode(value("pw", seed));
+    let text = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<FileZilla3 version="3.66.1" platform="windows">
+  <Servers>
+    <Server>
+      <Host>files.corp.lan</Host>
+      <Port>21</Port>
+      <User>backup</User>
+      <Pass encoding="base64">{}</Pass>
+    </Server>
+    <Server>
+      <Host>legacy.corp.lan</Host>
+      <User>upload</User>
+      <Pass>{}</Pass>
+    </Server>
+  </Servers>
+</FileZilla3>
+"#,
+        b64(47),
+        value("pw", 48)
+    );
+    let res = scanner().scan_file("AppData/Roaming/FileZilla/sitemanager.xml", text.as_bytes());
+    let found: Vec<(usize, &str, String)> = res
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.line,
+                f.rule_id.as_str(),
+                f.secret.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (8, "generic-pass-xml", b64(47)),
+            (13, "generic-pass-xml", value("pw", 48)),
+        ]
+    );
+}
+
+#[test]
 fn a_log_file_with_assignments_in_the_middle_of_lines() {
     check(
         "logs/app.log",
