@@ -206,8 +206,13 @@ impl Scanner {
             let line = h.line.max(1);
             // The same secret on the same line from a regex rule: a provider rule says more than a
             // config-file analyzer (it is kept, the hit dropped); a generic rule says less (replaced).
-            if h.secret.is_some() {
-                let same = |f: &Finding| f.line == line && f.secret == h.secret;
+            if let Some(hs) = h.secret.as_deref() {
+                // An analyzer names the key's line; a value on the next line (a YAML block scalar)
+                // is found there by the rules, with the block's line break trimmed.
+                let same = |f: &Finding| {
+                    (f.line == line || f.line == line + 1)
+                        && f.secret.as_deref().map(str::trim) == Some(hs.trim())
+                };
                 let generic = |f: &Finding| self.rule(&f.rule_id).is_some_and(|r| r.spec.generic);
                 if res.findings.iter().any(|f| same(f) && !generic(f)) {
                     continue;

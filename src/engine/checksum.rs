@@ -9,6 +9,9 @@ pub(crate) enum Checksum {
     /// A JWT (JWS compact form): the header segment base64url-decodes to a JSON object with a
     /// string `alg` member. Text that only starts like one (`eyJ...`) is not a token.
     JwtHeader,
+    /// HTTP Basic credentials (RFC 7617): base64 of `user-id:password`, where the password is
+    /// non-empty printable text without blanks and not a placeholder.
+    BasicAuth,
 }
 
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -18,6 +21,7 @@ impl Checksum {
         match name {
             "github-crc32" => Some(Checksum::GithubCrc32),
             "jwt-header" => Some(Checksum::JwtHeader),
+            "basic-auth" => Some(Checksum::BasicAuth),
             _ => None,
         }
     }
@@ -26,6 +30,7 @@ impl Checksum {
         match self {
             Checksum::GithubCrc32 => github_crc32(token),
             Checksum::JwtHeader => jwt_header(token),
+            Checksum::BasicAuth => basic_auth(token),
         }
     }
 }
@@ -50,6 +55,33 @@ fn jwt_header(token: &[u8]) -> bool {
         .ok()
         .and_then(|v| v.get("alg").map(serde_json::Value::is_string))
         .unwrap_or(false)
+}
+
+/// Whether `token` is base64 of `user:password`. A word after `Basic` that merely looks like base64
+/// (`Basic authentication`) decodes to bytes without a colon, or not to text at all. A password with
+/// a blank is prose (the RFC's own `Aladdin:open sesame`), and fewer than 4 characters is a test.
+fn basic_auth(token: &[u8]) -> bool {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+    use base64::Engine as _;
+    let Ok(raw) = STANDARD
+        .decode(token)
+        .or_else(|_| STANDARD_NO_PAD.decode(token))
+    else {
+        return false;
+    };
+    let Ok(text) = std::str::from_utf8(&raw) else {
+        return false;
+    };
+    let Some((user, password)) = text.split_once(':') else {
+        return false;
+    };
+    user.len() <= 256
+        && !user.chars().any(char::is_control)
+        && password.chars().count() >= 4
+        && !password
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        && !super::placeholder::is_placeholder(password.as_bytes())
 }
 
 /// `n` in base62, left-padded with '0' to 6 characters.
@@ -97,6 +129,28 @@ mod tests {
         // ["alg"]: an array, not an object.
         let array = "WyJhbGciXQ.eyJzdWIiOiIxIn0.c2ln";
         assert!(!Checksum::JwtHeader.valid(array.as_bytes()));
+    }
+
+    #[test]
+    fn basic_auth_needs_base64_of_user_colon_password() {
+        use base64::Engine as _;
+        let enc = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        assert!(Checksum::BasicAuth.valid(enc("deploy:q8Zr2LmX0v").as_bytes()));
+        assert!(Checksum::BasicAuth.valid(enc(":q8Zr2LmX0v").as_bytes()));
+        assert!(
+            Checksum::BasicAuth.valid(enc("deploy:q8Zr2LmX0v").trim_end_matches('=').as_bytes())
+        );
+        for bad in [
+            "deploy-q8Zr2LmX0v",
+            "deploy:",
+            "deploy:abc",
+            "Aladdin:open sesame",
+            "ci:changeme1",
+        ] {
+            assert!(!Checksum::BasicAuth.valid(enc(bad).as_bytes()), "{bad}");
+        }
+        assert!(!Checksum::BasicAuth.valid(b"authentication"));
+        assert!(!Checksum::BasicAuth.valid(b"not base64!"));
     }
 
     #[test]

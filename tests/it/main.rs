@@ -4,6 +4,7 @@
 
 mod confidence;
 mod config;
+mod context;
 mod conventions;
 mod dockerfile;
 mod docs;
