@@ -335,11 +335,13 @@ fn is_holder_name(value: &[u8]) -> bool {
 fn is_code(s: &[u8]) -> bool {
     let ident = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_');
     // `&trueProperty`, `*anchor`: an address, a dereference or a YAML alias, not a value.
+    // (`*` and 40 hex digits is a MySQL password hash, not an alias.)
     if matches!(s.first(), Some(b'&' | b'*'))
         && ident(s.get(1))
         && s[1..]
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+        && !s[1..].iter().all(u8::is_ascii_hexdigit)
     {
         return true;
     }
