@@ -7,6 +7,7 @@ mod config;
 mod conventions;
 mod dockerfile;
 mod docs;
+mod encodings;
 mod false_positives;
 mod git;
 mod hostile;
