@@ -301,7 +301,11 @@ impl Engine {
     fn accept(&self, rule: &Rule, secret: &[u8]) -> Gate {
         if secret.is_empty()
             || rule.spec.min_length.is_some_and(|min| secret.len() < min)
-            || placeholder::is_placeholder(secret)
+            || if rule.spec.punctuated {
+                placeholder::is_placeholder_punctuated(secret)
+            } else {
+                placeholder::is_placeholder(secret)
+            }
         {
             return Gate::Rejected;
         }

@@ -338,7 +338,7 @@ fn low_entropy_passwords_in_credential_uris_are_reported_and_placeholders_are_no
 PG=postgres://app:hunter22@db/app
 MONGO=mongodb+srv://orders:rabbit99@cluster0.x1y2z.mongodb.net/orders
 AMQP=amqp://worker:w0rker7x@mq:5672/
-REDIS=redis://:s3cret@cache:6379/0
+REDIS=redis://:Kq7tromb@cache:6379/0
 SMTP=smtp://mailer:mailpw12@smtp.corp.lan:587
 FTP=ftp://deploy:ftp2024x@files.corp.lan/
 PG2=postgres://user:password@db/app
