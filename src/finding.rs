@@ -312,7 +312,7 @@ pub struct Finding {
     /// Shannon entropy of the secret in bits per byte (pattern rules only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entropy: Option<f64>,
-    /// How the content was decoded before the match (`base64`, `url`), if it was.
+    /// How the content was decoded before the match (`base64`, `url`, `literals`, `key-body`), if it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decoded: Option<String>,
     /// Anything an analyzer or source adds (policy names, provenance, ...).

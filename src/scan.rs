@@ -155,7 +155,7 @@ impl Scanner {
                 lifetime_and_severity(rule, &secret, rule.spec.severity, self.max_token_seconds);
             let mut message = rule.spec.title.clone();
             if let Some(d) = m.decoded {
-                message.push_str(&format!(" (in {d}-encoded text)"));
+                message.push_str(&format!(" ({})", crate::engine::decode::describe(d)));
             }
             let (severity, demoted) = in_context(rule, severity, context());
             res.findings.push(Finding {

@@ -1,9 +1,10 @@
 //! Credential-bearing config files read by their format, not grepped: kubeconfig, docker
-//! `config.json`, `.npmrc`, `.pypirc`, `.netrc`, `.git-credentials`, Spring `application.properties`/
-//! `.yml`, `appsettings*.json`, `*.tfvars`, Helm `values*.yaml`. A value that refers to a secret store
-//! (Vault, AWS Secrets Manager/SSM, Key Vault, `${{ secrets.X }}`, `secretKeyRef`, SOPS `ENC[...]`,
-//! environment variables, templates) is the right practice and never reported. Every finding carries
-//! the extracted secret, so it is redacted and fingerprinted like a regex finding.
+//! `config.json` and the legacy `.dockercfg`, `.npmrc`, `.pypirc`, `.netrc`, `.git-credentials`,
+//! Spring `application.properties`/`.yml`, `appsettings*.json`, `*.tfvars`, Helm `values*.yaml`. A
+//! value that refers to a secret store (Vault, AWS Secrets Manager/SSM, Key Vault, `${{ secrets.X }}`,
+//! `secretKeyRef`, SOPS `ENC[...]`, environment variables, templates) is the right practice and never
+//! reported. Every finding carries the extracted secret, so it is redacted and fingerprinted like a
+//! regex finding.
 
 use base64::Engine as _;
 
@@ -61,7 +62,9 @@ fn kind(inp: &Input) -> Option<Kind> {
         ".git-credentials" | "git-credentials" => return Some(Kind::GitCredentials),
         _ => {}
     }
-    if f == "config.json" && (p.contains(".docker/") || inp.has("\"auths\"")) {
+    if (f == "config.json" && (p.contains(".docker/") || inp.has("\"auths\"")))
+        || matches!(f, ".dockercfg" | "dockercfg" | ".dockerconfigjson")
+    {
         return Some(Kind::Docker);
     }
     // `kubeconfig`, `prod.kubeconfig`, `kubeconfig.yaml`; not `kubeconfig.py` or `update_kubeconfig.rst`.
@@ -160,7 +163,12 @@ fn kubeconfig(inp: &Input, hits: &mut Vec<Hit>) {
 
 fn docker(inp: &Input, hits: &mut Vec<Hit>) {
     let Some(d) = inp.json() else { return };
-    let auths = d.at(&["auths"]);
+    // `~/.docker/config.json` keeps registries under `auths`; the legacy `~/.dockercfg` (Docker before
+    // 1.7, still the `kubernetes.io/dockercfg` Secret type) is that map itself.
+    let auths = match d.get("auths") {
+        Some(a) => a,
+        None => d,
+    };
     for (registry, _, a) in auths.entries() {
         if let Some(v) = a
             .get("auth")

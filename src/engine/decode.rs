@@ -1,10 +1,16 @@
 //! Decoding layers that hide secrets from a plain regex: base64 (Kubernetes Secret `data:`, `*_B64`
-//! variables, docker `auth`) and URL encoding (query strings, connection URLs in env files).
+//! variables, docker `auth`, a whole PEM file or service-account JSON in base64), URL encoding (query
+//! strings, connection URLs in env files), a PEM key split across string literals ([`super::literals`])
+//! and a private key's body without its armour ([`super::keybody`]).
 //!
 //! Decoding is triggered by keywords like everything else in the engine, so content without them costs
-//! nothing; the engine bounds the recursion depth.
+//! nothing. Every decoder is bounded: the region it reads, the size of what it decodes, and (in the
+//! engine) the depth of decoding and the number of decoded values per scan.
 
 use base64::Engine as _;
+
+use super::b64run::{self, is_b64};
+use super::{keybody, literals};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Trigger {
@@ -14,41 +20,92 @@ pub(crate) enum Trigger {
     K8sSecret,
     /// Percent-encoded text on the same line.
     Url,
+    /// Base64 that decodes to a PEM file or a service-account JSON, recognised by the base64 of its
+    /// own text (`LS0tLS1CRUdJTi` is `-----BEGIN`): the run around the keyword, wrapped lines included.
+    Base64Run,
+    /// `-----BEGIN ... PRIVATE KEY` opening a string literal: the literals joined after it.
+    Literals,
+    /// A private key's DER (or OpenSSH) body without armour, recognised by its fixed opening.
+    KeyBody,
 }
 
-pub(crate) const TRIGGERS: &[(&str, Trigger)] = &[
-    ("\"auth\"", Trigger::Base64Near),
-    ("base64", Trigger::Base64Near),
-    ("_b64", Trigger::Base64Near),
-    ("kind: secret", Trigger::K8sSecret),
-    ("\"kind\": \"secret\"", Trigger::K8sSecret),
-    ("%3a", Trigger::Url),
-    ("%2f", Trigger::Url),
-    ("%40", Trigger::Url),
-    ("%3d", Trigger::Url),
-    ("%2b", Trigger::Url),
+/// What each kind of decoded text is called in a finding's message.
+pub(crate) fn describe(kind: &str) -> &'static str {
+    match kind {
+        "base64" => "in base64-encoded text",
+        "url" => "in URL-encoded text",
+        "literals" => "split across string literals",
+        "key-body" => "a key body without its PEM armour",
+        _ => "in decoded text",
+    }
+}
+
+/// Base64 of `-----BEGIN ` at the three alignments it can start at in a base64 stream, and of
+/// `"service_account"` (a Google service-account key file, whose `private_key` is a PEM).
+const BASE64_TEXTS: &[&str] = &[
+    "LS0tLS1CRUdJTiB",
+    "LS0tQkVHSU4g",
+    "LS0tLUJFR0lO",
+    "InNlcnZpY2VfYWNjb3Vu",
+    "ZXJ2aWNlX2FjY291bnQi",
+    "c2VydmljZV9hY2NvdW50",
 ];
+
+/// Every keyword that triggers a decoder, with its trigger.
+pub(crate) fn triggers() -> impl Iterator<Item = (&'static str, Trigger)> {
+    const FIXED: &[(&str, Trigger)] = &[
+        ("\"auth\"", Trigger::Base64Near),
+        ("base64", Trigger::Base64Near),
+        ("_b64", Trigger::Base64Near),
+        ("kind: secret", Trigger::K8sSecret),
+        ("\"kind\": \"secret\"", Trigger::K8sSecret),
+        ("%3a", Trigger::Url),
+        ("%2f", Trigger::Url),
+        ("%40", Trigger::Url),
+        ("%3d", Trigger::Url),
+        ("%2b", Trigger::Url),
+        ("-----begin ", Trigger::Literals),
+    ];
+    FIXED
+        .iter()
+        .copied()
+        .chain(BASE64_TEXTS.iter().map(|k| (*k, Trigger::Base64Run)))
+        .chain(keybody::OPENINGS.iter().map(|k| (*k, Trigger::KeyBody)))
+}
 
 const MIN_B64: usize = 16;
 const K8S_SPAN: usize = 64 * 1024;
+/// A base64 run (a PEM file, a service-account JSON) is read at most this far either side of its
+/// keyword.
+const RUN_SPAN: usize = 64 * 1024;
 
 impl Trigger {
     /// The region a hit at `s..e` asks to decode.
     pub(crate) fn window(self, data: &[u8], s: usize, e: usize) -> (usize, usize) {
-        let line_start = memchr::memrchr(b'\n', &data[..s]).map_or(0, |i| i + 1);
-        let line_end =
-            |from: usize| memchr::memchr(b'\n', &data[from..]).map_or(data.len(), |i| from + i);
         match self {
-            Trigger::Base64Near | Trigger::Url => (
-                line_start.max(s.saturating_sub(1024)),
-                line_end(e).min(e + 8192),
-            ),
+            Trigger::Base64Near | Trigger::Url => {
+                // The hit's line, at most 1 KiB before it and 8 KiB after (looked for only that far,
+                // so a huge one-line file with many hits stays linear).
+                let (lo, hi) = (s.saturating_sub(1024), (e + 8192).min(data.len()));
+                let start = memchr::memrchr(b'\n', &data[lo..s]).map_or(lo, |i| lo + i + 1);
+                let end = memchr::memchr(b'\n', &data[e..hi]).map_or(hi, |i| e + i);
+                (start, end)
+            }
             Trigger::K8sSecret => {
                 // The whole document: back to the previous `---` is not needed, `data:` follows `kind`
                 // or precedes it within a small manifest, so take a generous span both ways.
                 (s.saturating_sub(8192), (e + K8S_SPAN).min(data.len()))
             }
+            // The whole value, so two keywords in one run make one window.
+            Trigger::Base64Run => b64run::around(data, s, e, RUN_SPAN),
+            Trigger::KeyBody => b64run::around(data, s, e, keybody::MAX_BODY),
+            Trigger::Literals => (s, e),
         }
+    }
+
+    /// The window is the whole encoded value around the hit, the same for every hit inside it.
+    pub(crate) fn spans_value(self) -> bool {
+        matches!(self, Trigger::Base64Run | Trigger::KeyBody)
     }
 
     /// Encoded values in `data[s..e]`: (span in `data`, encoding, decoded bytes).
@@ -61,12 +118,20 @@ impl Trigger {
         match self {
             Trigger::Base64Near | Trigger::K8sSecret => base64_candidates(data, s, e),
             Trigger::Url => url_candidates(data, s, e),
+            Trigger::Base64Run => decode_b64(&b64run::collect(data, s, e))
+                .map(|d| ((s, e), "base64", d))
+                .into_iter()
+                .collect(),
+            Trigger::KeyBody => keybody::candidate(data, s, e)
+                .map(|(span, pem)| (span, "key-body", pem))
+                .into_iter()
+                .collect(),
+            Trigger::Literals => literals::join(data, s)
+                .map(|(span, text)| (span, "literals", text))
+                .into_iter()
+                .collect(),
         }
     }
-}
-
-fn is_b64(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
 }
 
 fn base64_candidates(
@@ -138,11 +203,35 @@ fn url_candidates(data: &[u8], s: usize, e: usize) -> Vec<((usize, usize), &'sta
         if memchr::memchr(b'%', run).is_none() {
             continue;
         }
-        let decoded = percent_decode(run);
+        let decoded = percent_decode_url(run);
         if decoded != run {
             out.push(((start, i), "url", decoded));
         }
     }
+    out
+}
+
+/// Percent-decodes a run, except `%40` before the run's last literal `@`: in
+/// `postgres://user:p%40ss@host` that `@` ends the userinfo, and the encoded one is part of the
+/// password. Decoding it would cut the password at `p`.
+fn percent_decode_url(run: &[u8]) -> Vec<u8> {
+    let Some(last_at) = memchr::memrchr(b'@', run) else {
+        return percent_decode(run);
+    };
+    let mut out = Vec::with_capacity(run.len());
+    let mut from = 0;
+    let mut i = 0;
+    while i + 3 <= last_at {
+        if run[i] == b'%' && run[i + 1] == b'4' && run[i + 2] == b'0' {
+            out.extend(percent_decode(&run[from..i]));
+            out.extend_from_slice(b"%40");
+            i += 3;
+            from = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.extend(percent_decode(&run[from..]));
     out
 }
 
@@ -161,6 +250,15 @@ mod tests {
         assert_eq!(percent_decode(b"a%3Ab%2f"), b"a:b/");
         assert_eq!(percent_decode(b"100%"), b"100%");
         assert_eq!(percent_decode(b"%zz"), b"%zz");
+    }
+
+    #[test]
+    fn an_encoded_at_sign_before_the_real_one_stays_encoded() {
+        assert_eq!(
+            percent_decode_url(b"postgres://u:p%40ss%21w@h/db?x=%2F"),
+            b"postgres://u:p%40ss!w@h/db?x=/"
+        );
+        assert_eq!(percent_decode_url(b"mailto%3Aa%40b.c"), b"mailto:a@b.c");
     }
 
     #[test]

@@ -7,11 +7,14 @@
 //! placeholder filter and checksum validation; base64 and URL-encoded values are decoded and scanned
 //! again, to a fixed depth.
 
+pub(crate) mod b64run;
 pub(crate) mod checksum;
 pub(crate) mod decode;
 pub(crate) mod entropy;
 pub(crate) mod filler;
+pub(crate) mod keybody;
 pub(crate) mod keywords;
+pub(crate) mod literals;
 pub(crate) mod placeholder;
 pub(crate) mod published;
 pub(crate) mod rule;
@@ -37,6 +40,9 @@ pub(crate) const MAX_DECODE_DEPTH: u8 = 2;
 /// The rule tag of a provider format whose prefix other providers' formats share (Stripe's `sk_live_`
 /// is also Paystack's and Clerk's): such a rule gives way to another provider rule on the same span.
 const SHARED_PREFIX: &str = "shared-prefix";
+/// How many decoded values one content (at one depth) is scanned for: a file of thousands of base64
+/// values costs no more than this many extra scans.
+const MAX_DECODED: usize = 1024;
 
 /// What a keyword hit asks for.
 #[derive(Debug, Clone, Copy)]
@@ -100,8 +106,8 @@ impl Engine {
                 }
             }
         }
-        for (kw, trig) in decode::TRIGGERS {
-            add(kw, Target::Decode(*trig));
+        for (kw, trig) in decode::triggers() {
+            add(kw, Target::Decode(trig));
         }
         let keywords = if keywords.is_empty() {
             None
@@ -155,6 +161,17 @@ impl Engine {
                         }
                     }
                     Target::Decode(trig) if depth < MAX_DECODE_DEPTH => {
+                        // A hit inside a whole value already found (a base64 run) adds nothing; not
+                        // looking for it again keeps a long run with many keywords linear.
+                        if trig.spans_value()
+                            && decode_windows
+                                .iter()
+                                .rev()
+                                .take(8)
+                                .any(|&(t, s, e)| t == trig && s <= hit.start && hit.end <= e)
+                        {
+                            continue;
+                        }
                         let (s, e) = trig.window(data, hit.start, hit.end);
                         match decode_windows.last_mut() {
                             Some((t, _, pe)) if *t == trig && s <= *pe => *pe = (*pe).max(e),
@@ -170,8 +187,13 @@ impl Engine {
                 self.run_rule(r, data, s, e, &mut seen, out);
             }
         }
+        let mut budget = MAX_DECODED;
         for (trig, s, e) in decode_windows {
             for (span, kind, decoded) in trig.candidates(data, s, e) {
+                if budget == 0 {
+                    return;
+                }
+                budget -= 1;
                 let mut inner = Vec::new();
                 self.scan_depth(&decoded, depth + 1, &mut inner);
                 for m in inner {
@@ -279,7 +301,11 @@ impl Engine {
     fn accept(&self, rule: &Rule, secret: &[u8]) -> Gate {
         if secret.is_empty()
             || rule.spec.min_length.is_some_and(|min| secret.len() < min)
-            || placeholder::is_placeholder(secret)
+            || if rule.spec.punctuated {
+                placeholder::is_placeholder_punctuated(secret)
+            } else {
+                placeholder::is_placeholder(secret)
+            }
         {
             return Gate::Rejected;
         }

@@ -172,6 +172,25 @@ pub(crate) fn is_placeholder(secret: &[u8]) -> bool {
     value_is_placeholder(secret)
 }
 
+/// For a value whose alphabet has punctuation by design (a WordPress salt, a Django key): the markers
+/// that are words (`example`, `changeme`, `your_`), placeholder words, published samples, filler and
+/// runs, but not the markers and code shapes made of punctuation (`${`, `$(`, `%s`, `...`, `{}`,
+/// `%(`), which one in ten such values contains by chance.
+pub(crate) fn is_placeholder_punctuated(secret: &[u8]) -> bool {
+    let lower = secret.to_ascii_lowercase();
+    let s = lower.as_slice();
+    let word_marker = |m: &&&str| m.bytes().filter(u8::is_ascii_alphabetic).count() >= 3;
+    secret.is_empty()
+        || MARKERS
+            .iter()
+            .filter(word_marker)
+            .any(|m| memchr::memmem::find(s, m.as_bytes()).is_some())
+        || published::is_published(secret)
+        || is_placeholder_word(s)
+        || (s.len() <= 256 && filler::is_filler(s))
+        || s.windows(8).any(|w| w.iter().all(|&b| b == w[0]))
+}
+
 /// A key block: only its material counts. Empty or near-empty material is a placeholder (an empty
 /// PEM block, `<paste key here>`); a short body is judged like a value; a long one only by explicit
 /// markers, never by runs or lowercase words that base64 produces by chance.

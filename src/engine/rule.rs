@@ -47,6 +47,11 @@ pub struct RuleSpec {
     /// The fewest bytes the secret may have (a shorter match is not reported).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_length: Option<usize>,
+    /// The secret is random text whose alphabet has punctuation by design (framework keys and salts):
+    /// `${`, `%s`, `{}` inside it are chance, not template syntax, so the placeholder filter judges it
+    /// by words and whole-value shapes only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub punctuated: bool,
     /// Case-insensitive literals that, found in the matched text before the secret (the key name),
     /// mean the value is not a credential (`hashed_secret`, `authenticity_token`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -8,6 +8,7 @@ mod context;
 mod conventions;
 mod dockerfile;
 mod docs;
+mod encodings;
 mod false_positives;
 mod git;
 mod hostile;
