@@ -209,6 +209,9 @@ const TEST_DIRS: &[&str] = &[
     "__mocks__",
     "mock",
     "mocks",
+    "fake",
+    "fakes",
+    "_testdata",
     "e2e",
     "unittest",
     "unittests",
@@ -268,7 +271,10 @@ pub(crate) fn classify(path: &str, data: &[u8]) -> Context {
     if is_generated(file, data) {
         return Context::Generated;
     }
-    if dirs.iter().any(|d| TEST_DIRS.contains(d)) || is_test_file(file) {
+    // Helm chart-testing (`ct`) reads `<chart>/ci/*-values.yaml`: values for a test install.
+    let chart_ci = dirs.last() == Some(&"ci")
+        && (file.ends_with("-values.yaml") || file.ends_with("-values.yml"));
+    if dirs.iter().any(|d| TEST_DIRS.contains(d)) || is_test_file(file) || chart_ci {
         return Context::Test;
     }
     if dirs.iter().any(|d| EXAMPLE_DIRS.contains(d)) || is_example_file(file) {
@@ -360,6 +366,10 @@ mod tests {
             ("app/test_settings.py", Context::Test),
             ("src/test/java/com/x/AuthServiceTest.java", Context::Test),
             ("web/src/login.spec.ts", Context::Test),
+            ("runtime/template/_testdata/root-ca.key", Context::Test),
+            ("providers/chef/fake/fake.go", Context::Test),
+            ("charts/node-exporter/ci/tls-values.yaml", Context::Test),
+            ("ci/deploy.yaml", Context::Production),
             ("examples/basic/main.tf", Context::Example),
             ("config/.env.example", Context::Example),
             ("config/settings.sample.yml", Context::Example),

@@ -364,6 +364,23 @@ fn is_code(s: &[u8]) -> bool {
     {
         return true;
     }
+    // `github.com/org/repo/pkg`: an import or module path (a Go import alias `password "…"` reads
+    // like an assignment).
+    if let Some(slash) = s.iter().position(|&b| b == b'/') {
+        let host = &s[..slash];
+        if host.contains(&b'.')
+            && host
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-'))
+            && s[slash..].iter().all(|b| {
+                b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || matches!(b, b'.' | b'-' | b'_' | b'/')
+            })
+        {
+            return true;
+        }
+    }
     // `type!=kubernetes.io/tls`: a selector (`==` is not one: base64 padding inside Adyen keys and
     // SCRAM verifiers).
     if memchr::memmem::find(s, b"!=").is_some() {
@@ -559,6 +576,7 @@ mod tests {
             "*defaultAnchor",
             "type!=kubernetes.io/tls",
             "YourPingdomApiToken",
+            "github.com/acme/secrets/generators/v1/password",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
