@@ -594,15 +594,28 @@ fn all_objects_scans_what_a_damaged_unreachable_commit_left() {
     r.write("b.txt", "b\n");
     let gone = r.commit("parent, to be deleted");
     r.write("lost.env", &format!("KEY={}\n", aws_key_id(70)));
-    r.commit("unreachable, its parent gone");
+    // git dies formatting the missing parent this walk meets: the walk is listed again by id and
+    // the messages are read from the commit objects, each once.
+    let lost = r.commit(&format!(
+        "unreachable, its parent gone\n\n{}",
+        github_token("ghp_", 70)
+    ));
     r.git(&["reset", "-q", "--hard", "HEAD~2"]);
     r.git(&["reflog", "expire", "--expire=now", "--all"]);
     std::fs::remove_file(r.dir.join(".git/objects").join(&gone[..2]).join(&gone[2..])).unwrap();
     let out = r.nhiscan(&["git", "--all-objects", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let rep = json(&out);
-    assert_eq!(triples(&rep), vec![t("lost.env", 1, "test-aws-key")]);
+    assert_eq!(
+        triples(&rep),
+        vec![
+            t("<commit message>", 3, "test-github-pat"),
+            t("lost.env", 1, "test-aws-key")
+        ]
+    );
+    assert_eq!(props(&rep, 0)["commit"], lost.as_str());
     assert_eq!(props(&rep, 0)["reachable"], false);
+    assert_eq!(props(&rep, 1)["reachable"], false);
     // The missing commit is named; the rest of the history is still scanned.
     assert_eq!(rep["summary"]["incomplete"], true);
     let errors = rep["errors"].as_array().unwrap();
@@ -1020,6 +1033,36 @@ fn since_reports_a_commit_it_cannot_diff_and_scans_the_others() {
     assert_eq!(rep["complete"], false);
     let e = error_naming(&rep, &broken);
     assert!(e["message"].as_str().unwrap().contains(&tree), "{e}");
+    // A missing commit in the range: git cannot print the range's messages; they are read from
+    // the commits, and the one whose parent is gone is named as not diffed.
+    let r = Repo::new();
+    r.write("a.txt", "a\n");
+    let base = r.commit("base");
+    r.write("b.txt", "b\n");
+    let gone = r.commit("to be lost");
+    r.write("c.txt", "c\n");
+    let top = r.commit(&format!("top {}", github_token("ghp_", 159)));
+    delete_object(&r, &gone);
+    let out = r.nhiscan(&["git", "--since", &base, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(
+        triples(&rep),
+        vec![t("<commit message>", 1, "test-github-pat")]
+    );
+    assert_eq!(rep["complete"], false);
+    let errors = rep["errors"].as_array().unwrap();
+    let lost = errors
+        .iter()
+        .find(|e| e["path"] == format!("commit {}", &gone[..7]))
+        .unwrap_or_else(|| panic!("{errors:#?}"));
+    let says = lost["message"].as_str().unwrap();
+    assert!(
+        says.contains(&gone) && says.contains(&format!("a parent of commit {top}")),
+        "{says}"
+    );
+    error_naming(&rep, &top);
+    assert_eq!(rep["errors"].as_array().unwrap().len(), 2);
 }
 
 /// Issue 14.11, history: a submodule (gitlink) is listed as skipped (`-v` prints it), whether the

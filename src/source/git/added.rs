@@ -128,6 +128,8 @@ impl Added {
                 },
             }
         }
+        // A walk that meets a missing commit lists it too: there is nothing of it to diff or read.
+        ids.retain(|c| !missing.contains(c));
         Ok(Commits {
             messages,
             ids,

@@ -92,6 +92,7 @@ pub(crate) fn list_blobs(
 ) -> Listing {
     let mut w = Walk {
         seen: HashSet::new(),
+        printed: HashSet::new(),
         missing: Vec::new(),
         cur: Vec::with_capacity(size),
         size,
@@ -126,6 +127,11 @@ pub(crate) fn list_blobs(
     }
 }
 
+/// The first 64 bits of an object id given in hex.
+fn id64(oid: &str) -> u64 {
+    u64::from_str_radix(&oid[..oid.len().min(16)], 16).unwrap_or(0)
+}
+
 /// The commits `revs` do not reach, as rev-list arguments (`--not REVS`).
 pub(crate) fn not(revs: &[String]) -> Vec<String> {
     std::iter::once("--not".to_string())
@@ -136,6 +142,9 @@ pub(crate) fn not(revs: &[String]) -> Vec<String> {
 /// The state of a listing: what was listed, what is missing, the batch being filled.
 struct Walk {
     seen: HashSet<String>,
+    /// The commits whose messages git printed, by the first 64 bits of their id (a history has
+    /// far fewer commits than it takes to collide; linux: 1.3 M), for a second walk to skip.
+    printed: HashSet<u64>,
     missing: Vec<String>,
     cur: Vec<BlobRef>,
     size: usize,
@@ -301,7 +310,7 @@ impl Walk {
                 Line::Taken => continue,
                 Line::Done(m) => {
                     // Listed once, should a second pass list this history again.
-                    if !self.seen.insert(m.sha.clone()) {
+                    if !self.printed.insert(id64(&m.sha)) {
                         continue;
                     }
                     self.messages.push(m);
@@ -324,7 +333,9 @@ impl Walk {
             }
             match l.split_once(' ') {
                 Some((oid, path)) => self.object(oid, path, sink),
-                // A bare id: a commit (no format in effect), whose message is read from it.
+                // A bare id: a commit (no format in effect), whose message is read from it,
+                // unless a first walk printed it.
+                None if self.printed.contains(&id64(&l)) => {}
                 None => self.push_ref(&l, "", true, sink),
             }
         }
@@ -356,6 +367,7 @@ mod tests {
     fn classify(lines: &[&str]) -> (Pairs, Pairs) {
         let mut w = Walk {
             seen: HashSet::new(),
+            printed: HashSet::new(),
             missing: Vec::new(),
             cur: Vec::new(),
             size: usize::MAX,
