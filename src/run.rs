@@ -159,13 +159,21 @@ pub(crate) fn scan(settings: &Settings, source: &dyn Source) -> Result<Finished>
         let held = feed.take_held();
         let origins: Vec<_> = held.iter().map(|(o, _)| o.clone()).collect();
         let finals = source.finalize(&origins, &feed)?;
+        let mut all = Vec::new();
         for ((_, mut findings), origin) in held.into_iter().zip(finals) {
             let Some(origin) = origin else { continue };
             for f in &mut findings {
                 f.origin = origin.clone();
             }
-            feed.push(findings);
+            all.extend(findings);
         }
+        // Every finding of the source is known now: a secret one unit found (a token in a commit
+        // message) is redacted where another copied it (that commit's subject in provenance)
+        // before anything is streamed, not only in the reports rendered at the end.
+        if !out.show_secrets {
+            crate::collect::scrub::scrub(&mut all, &mut [], &mut []);
+        }
+        feed.push(all);
     }
     let incomplete = feed.incomplete();
     drop(feed);

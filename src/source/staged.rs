@@ -373,6 +373,10 @@ impl Source for Staged {
                 }
                 Read::Missing => feed.error(shown, format!("staged object {} is missing", c.blob)),
                 Read::Failed(why) => feed.error(shown, why),
+                // The index names a blob here; git said otherwise (a damaged index).
+                Read::NotBlob | Read::Commit(_) => {
+                    feed.error(shown, format!("staged object {} is not a blob", c.blob))
+                }
             }
         });
         Ok(())

@@ -455,7 +455,8 @@ fn several_readers_find_the_same_and_report_damage() {
         let rep = json(&out);
         assert_eq!(triples(&rep), expected, "{readers} readers");
         assert_eq!(rep["summary"]["incomplete"], true);
-        assert_eq!(rep["summary"]["files"], 7, "{readers} readers");
+        // 7 files and the commit's message.
+        assert_eq!(rep["summary"]["files"], 8, "{readers} readers");
         assert_eq!(
             rep["errors"].as_array().unwrap().len(),
             1,
@@ -593,15 +594,28 @@ fn all_objects_scans_what_a_damaged_unreachable_commit_left() {
     r.write("b.txt", "b\n");
     let gone = r.commit("parent, to be deleted");
     r.write("lost.env", &format!("KEY={}\n", aws_key_id(70)));
-    r.commit("unreachable, its parent gone");
+    // git dies formatting the missing parent this walk meets: the walk is listed again by id and
+    // the messages are read from the commit objects, each once.
+    let lost = r.commit(&format!(
+        "unreachable, its parent gone\n\n{}",
+        github_token("ghp_", 70)
+    ));
     r.git(&["reset", "-q", "--hard", "HEAD~2"]);
     r.git(&["reflog", "expire", "--expire=now", "--all"]);
     std::fs::remove_file(r.dir.join(".git/objects").join(&gone[..2]).join(&gone[2..])).unwrap();
     let out = r.nhiscan(&["git", "--all-objects", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let rep = json(&out);
-    assert_eq!(triples(&rep), vec![t("lost.env", 1, "test-aws-key")]);
+    assert_eq!(
+        triples(&rep),
+        vec![
+            t("<commit message>", 3, "test-github-pat"),
+            t("lost.env", 1, "test-aws-key")
+        ]
+    );
+    assert_eq!(props(&rep, 0)["commit"], lost.as_str());
     assert_eq!(props(&rep, 0)["reachable"], false);
+    assert_eq!(props(&rep, 1)["reachable"], false);
     // The missing commit is named; the rest of the history is still scanned.
     assert_eq!(rep["summary"]["incomplete"], true);
     let errors = rep["errors"].as_array().unwrap();
@@ -740,7 +754,8 @@ fn since_over_many_commits_reads_the_same_with_several_git_processes() {
             "{readers} processes"
         );
         assert_eq!(props(&rep, 0)["commit"], at150.as_str());
-        assert_eq!(rep["summary"]["files"], 190, "{readers} processes");
+        // 190 versions of the file, and the 190 commits' messages.
+        assert_eq!(rep["summary"]["files"], 380, "{readers} processes");
     }
 }
 
@@ -779,4 +794,345 @@ fn since_ignores_diff_and_log_configuration() {
     let out = r.nhiscan(&["git", "sub", "--since", &base, "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(triples(&json(&out)), vec![t("f.txt", 7, "test-github-pat")]);
+}
+
+/// Deletes the loose object `oid` of repository `r` (a damaged repository: a lost file, a bad copy).
+fn delete_object(r: &Repo, oid: &str) {
+    let obj = r.dir.join(".git/objects").join(&oid[..2]).join(&oid[2..]);
+    std::fs::remove_file(&obj).unwrap_or_else(|e| panic!("{}: {e}", obj.display()));
+}
+
+/// The error whose message names `oid`.
+fn error_naming<'a>(rep: &'a serde_json::Value, oid: &str) -> &'a serde_json::Value {
+    let errors = rep["errors"].as_array().unwrap();
+    errors
+        .iter()
+        .find(|e| e["message"].as_str().unwrap().contains(oid))
+        .unwrap_or_else(|| panic!("no error names {oid}: {errors:#?}"))
+}
+
+/// Issue 14.5: a token in a commit message (subject or body) is found, at its line of the message,
+/// with the commit named; `--since`/`--range` count only their commits' messages, `--all-objects`
+/// adds those of unreachable commits.
+#[test]
+fn a_token_in_a_commit_message_is_found_with_its_commit() {
+    let r = Repo::new();
+    let (in_subject, in_body, old, lost) = (
+        github_token("ghp_", 140),
+        aws_key_id(141),
+        aws_key_id(142),
+        aws_key_id(143),
+    );
+    r.write("a.txt", "a\n");
+    let c0 = r.commit(&format!("first, with {old} pasted"));
+    r.write("b.txt", "b\n");
+    let c1 = r.commit(&format!(
+        "deploy with {in_subject}\n\nWhy:\nthe key {in_body} expired"
+    ));
+    r.write("c.txt", "c\n");
+    let c2 = r.commit("clean");
+    let out = r.nhiscan(&["git", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(
+        triples(&rep),
+        vec![
+            t("<commit message>", 1, "test-aws-key"),
+            t("<commit message>", 1, "test-github-pat"),
+            t("<commit message>", 4, "test-aws-key"),
+        ]
+    );
+    let f = rep["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "test-github-pat")
+        .unwrap();
+    assert_eq!(
+        f["display"],
+        format!("<commit message> (commit {})", &c1[..7])
+    );
+    assert_eq!(f["logical"], c1.as_str());
+    assert_eq!(f["column"], 13);
+    let p = &f["properties"];
+    assert_eq!(p["commit"], c1.as_str());
+    assert_eq!(p["commit_message"], true);
+    assert_eq!(p["author"], "Alice Example");
+    assert_eq!(p["date"], "2020-01-03T00:00:00Z");
+    assert!(!stdout(&out).contains(&in_subject), "redacted");
+    // The lines of the message in SARIF, under a uri that cannot be taken for a file of the tree.
+    let sarif = json(&r.nhiscan(&["git", "--format", "sarif"]));
+    let loc = &sarif["runs"][0]["results"][0]["locations"][0];
+    assert_eq!(
+        loc["physicalLocation"]["artifactLocation"]["uri"],
+        "%3Ccommit%20message%3E"
+    );
+    assert!(
+        loc["logicalLocations"][0]["fullyQualifiedName"]
+            .as_str()
+            .unwrap()
+            .len()
+            >= 40
+    );
+    // Only the selected commits' messages.
+    let since = json(&r.nhiscan(&["git", "--since", &c0, "--format", "json"]));
+    assert_eq!(
+        triples(&since),
+        vec![
+            t("<commit message>", 1, "test-github-pat"),
+            t("<commit message>", 4, "test-aws-key"),
+        ]
+    );
+    let range = json(&r.nhiscan(&["git", "--range", &format!("{c1}..{c2}"), "--format", "json"]));
+    assert_eq!(triples(&range), vec![]);
+    // A commit no ref reaches: its message with --all-objects only.
+    r.write("d.txt", "d\n");
+    let gone = r.commit(&format!("oops {lost}"));
+    r.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    r.git(&["reflog", "expire", "--expire=now", "--all"]);
+    let reach = json(&r.nhiscan(&["git", "--format", "json"]));
+    assert_eq!(triples(&reach).len(), 3);
+    let all = json(&r.nhiscan(&["git", "--all-objects", "--format", "json"]));
+    let f = all["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["commit"] == gone.as_str())
+        .expect("the unreachable commit's message");
+    assert_eq!(f["properties"]["reachable"], false);
+    assert_eq!(triples(&all).len(), 4);
+}
+
+/// Issue 14.8: a missing tree. The files under it are not scanned; everything else is, each
+/// finding is kept, and the tree is named by id, path and commit; the scan says it is incomplete
+/// in every format, and `--strict` exits 2.
+#[test]
+fn a_missing_tree_is_reported_and_the_rest_scanned() {
+    let r = Repo::new();
+    r.write("keep.env", &format!("KEY={}\n", aws_key_id(150)));
+    r.write(
+        "sub/deep/hidden.env",
+        &format!("T={}\n", github_token("ghp_", 151)),
+    );
+    let c1 = r.commit("two files");
+    r.write("later.txt", "later\n");
+    r.commit("later");
+    let tree = r.git(&["rev-parse", "HEAD:sub"]);
+    delete_object(&r, &tree);
+    let out = r.nhiscan(&["git", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(triples(&rep), vec![t("keep.env", 1, "test-aws-key")]);
+    assert_eq!(rep["complete"], false);
+    assert_eq!(rep["summary"]["incomplete"], true);
+    let e = error_naming(&rep, &tree);
+    assert_eq!(e["path"], format!("sub/ (tree {})", &tree[..7]));
+    assert!(e["message"].as_str().unwrap().contains(&c1), "{e}");
+    // The finding keeps its provenance although the history cannot be diffed past the tree.
+    assert_eq!(props(&rep, 0)["path"], "keep.env");
+    let text = r.nhiscan(&["git"]);
+    assert_eq!(text.status.code(), Some(1));
+    assert!(stdout(&text).contains("INCOMPLETE"), "{}", stdout(&text));
+    assert!(stderr(&text).contains(&tree), "{}", stderr(&text));
+    let sarif = json(&r.nhiscan(&["git", "--format", "sarif"]));
+    assert_eq!(
+        sarif["runs"][0]["invocations"][0]["executionSuccessful"],
+        false
+    );
+    let strict = r.nhiscan(&["git", "--strict", "--format", "json"]);
+    assert_eq!(strict.status.code(), Some(2));
+}
+
+/// Issue 14.8: the root tree of the only commit gone used to scan as "0 files", complete, exit 0.
+/// Now the tree and its commit are named and the scan is incomplete; the commit's message, which
+/// is still there, is scanned.
+#[test]
+fn a_missing_root_tree_is_not_a_clean_scan() {
+    let r = Repo::new();
+    r.write("app.env", &format!("KEY={}\n", aws_key_id(152)));
+    let c = r.commit("only commit");
+    let root = r.git(&["rev-parse", "HEAD^{tree}"]);
+    delete_object(&r, &root);
+    let out = r.nhiscan(&["git", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(rep["complete"], false);
+    let e = error_naming(&rep, &root);
+    assert_eq!(
+        e["path"],
+        format!("commit {} (root tree {})", &c[..7], &root[..7])
+    );
+    assert!(e["message"].as_str().unwrap().contains(&c), "{e}");
+    let text = r.nhiscan(&["git"]);
+    assert!(stdout(&text).contains("INCOMPLETE"), "{}", stdout(&text));
+    assert_eq!(r.nhiscan(&["git", "--strict"]).status.code(), Some(2));
+    // What is readable still counts: a token in that commit's message.
+    let r = Repo::new();
+    r.write("app.env", &format!("KEY={}\n", aws_key_id(153)));
+    r.commit(&format!("add {}", github_token("ghp_", 154)));
+    delete_object(&r, &r.git(&["rev-parse", "HEAD^{tree}"]));
+    let out = r.nhiscan(&["git", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(
+        triples(&rep),
+        vec![t("<commit message>", 1, "test-github-pat")]
+    );
+    assert_eq!(rep["complete"], false);
+}
+
+/// Issue 14.8: a missing commit cuts the history behind it; what is in front is scanned and the
+/// commit is named with the child that points to it.
+#[test]
+fn a_missing_commit_is_reported_and_the_rest_scanned() {
+    let r = Repo::new();
+    r.write("old.env", &format!("KEY={}\n", aws_key_id(155)));
+    r.commit("old");
+    r.git(&["rm", "-q", "old.env"]);
+    let gone = r.commit("remove old");
+    r.write("new.env", &format!("T={}\n", github_token("ghp_", 156)));
+    let child = r.commit("new");
+    delete_object(&r, &gone);
+    let out = r.nhiscan(&["git", "--format", "jsonl"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let (lines, end) = crate::support::jsonl(&out);
+    let files: Vec<&str> = lines
+        .iter()
+        .map(|f| f["artifact"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, vec!["new.env"]);
+    assert_eq!(end["complete"], false);
+    let e = error_naming(&end, &gone);
+    assert_eq!(e["path"], format!("commit {}", &gone[..7]));
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("a parent of commit {child}")),
+        "{e}"
+    );
+}
+
+/// Issue 14.8, `--since`/`--range`: a commit whose tree is missing is named, the lines the other
+/// commits add are still scanned.
+#[test]
+fn since_reports_a_commit_it_cannot_diff_and_scans_the_others() {
+    let r = Repo::new();
+    r.write("a.txt", "a\n");
+    let base = r.commit("base");
+    r.write("sub/x.env", &format!("A={}\n", aws_key_id(157)));
+    let broken = r.commit("broken");
+    r.write("y.env", &format!("B={}\n", github_token("ghp_", 158)));
+    r.commit("fine");
+    let tree = r.git(&["rev-parse", &format!("{broken}:sub")]);
+    delete_object(&r, &tree);
+    let out = r.nhiscan(&["git", "--since", &base, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(triples(&rep), vec![t("y.env", 1, "test-github-pat")]);
+    assert_eq!(rep["complete"], false);
+    let e = error_naming(&rep, &broken);
+    assert!(e["message"].as_str().unwrap().contains(&tree), "{e}");
+    // A missing commit in the range: git cannot print the range's messages; they are read from
+    // the commits, and the one whose parent is gone is named as not diffed.
+    let r = Repo::new();
+    r.write("a.txt", "a\n");
+    let base = r.commit("base");
+    r.write("b.txt", "b\n");
+    let gone = r.commit("to be lost");
+    r.write("c.txt", "c\n");
+    let top = r.commit(&format!("top {}", github_token("ghp_", 159)));
+    delete_object(&r, &gone);
+    let out = r.nhiscan(&["git", "--since", &base, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(
+        triples(&rep),
+        vec![t("<commit message>", 1, "test-github-pat")]
+    );
+    assert_eq!(rep["complete"], false);
+    let errors = rep["errors"].as_array().unwrap();
+    let lost = errors
+        .iter()
+        .find(|e| e["path"] == format!("commit {}", &gone[..7]))
+        .unwrap_or_else(|| panic!("{errors:#?}"));
+    let says = lost["message"].as_str().unwrap();
+    assert!(
+        says.contains(&gone) && says.contains(&format!("a parent of commit {top}")),
+        "{says}"
+    );
+    error_naming(&rep, &top);
+    assert_eq!(rep["errors"].as_array().unwrap().len(), 2);
+}
+
+/// Issue 14.11, history: a submodule (gitlink) is listed as skipped (`-v` prints it), whether the
+/// tip still has it, a `.gitmodules` of any version declares it, or a `--since` commit adds it.
+#[test]
+fn submodules_in_history_are_listed_as_skipped() {
+    let r = Repo::new();
+    r.write("a.txt", "a\n");
+    let base = r.commit("init");
+    let fake = "1111111111111111111111111111111111111111";
+    r.write(
+        ".gitmodules",
+        "[submodule \"old\"]\n\tpath = deps/old\n\turl = ../old.git\n",
+    );
+    // Gitlinks are staged by hand (no directory in the worktree): committed without `add -A`.
+    let commit = |msg: &str| {
+        r.advance(1);
+        r.git(&["commit", "-q", "-m", msg]);
+    };
+    r.git(&["add", ".gitmodules"]);
+    r.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{fake},deps/old"),
+    ]);
+    commit("add a submodule");
+    r.git(&["rm", "-q", "--cached", "deps/old"]);
+    r.git(&["rm", "-q", ".gitmodules"]);
+    commit("drop it");
+    // A gitlink no .gitmodules declares (a nested repository added by mistake), still at the tip.
+    r.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{fake},nested"),
+    ]);
+    commit("nested repository");
+    let reason = "submodule (gitlink): another repository's commits; scan that repository";
+    let out = r.nhiscan(&["git", "-v", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let skipped: Vec<(String, String)> = json(&out)["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["path"].as_str().unwrap().into(),
+                s["reason"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        vec![
+            ("deps/old".into(), reason.into()),
+            ("nested".into(), reason.into())
+        ]
+    );
+    assert!(
+        stderr(&out).contains(&format!("note: nested: skipped, {reason}")),
+        "{}",
+        stderr(&out)
+    );
+    let since = json(&r.nhiscan(&["git", "--since", &base, "--format", "json"]));
+    let paths: Vec<&str> = since["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, vec!["deps/old", "nested"]);
 }

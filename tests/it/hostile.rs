@@ -742,3 +742,48 @@ fn an_image_directory_never_reads_outside_itself() {
         rep["errors"]
     );
 }
+
+/// Issue 14.5: a token pasted into a commit subject is found (commit messages are scanned), and
+/// never printed in full anywhere else: not in the provenance `summary` of the finding that commit
+/// introduced (a file sorting before `<commit message>`, so JSONL streams it first), in no format,
+/// not on stderr, not with `-v`.
+#[test]
+fn a_token_in_a_commit_subject_never_leaves_in_full() {
+    let token = github_token("ghp_", 1405);
+    let key = aws_key_id(1405);
+    let r = Repo::new();
+    r.write("0.env", &format!("AWS_ACCESS_KEY_ID={key}\n"));
+    let c = r.commit(&format!("add the key, CI uses {token}"));
+    for format in ["text", "json", "jsonl", "sarif"] {
+        for verbose in [false, true] {
+            let mut args = vec!["git", "--format", format];
+            if verbose {
+                args.push("-v");
+            }
+            let out = r.nhiscan(&args);
+            assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+            let all = format!("{}{}", stdout(&out), stderr(&out));
+            assert!(!all.contains(&token), "{format}: token in clear:\n{all}");
+            assert!(all.contains(&token[..8]), "{format}: the token is reported");
+            assert!(all.contains(&c[..7]), "{format}: its commit is named");
+        }
+    }
+    let rep = json(&r.nhiscan(&["git", "--format", "json"]));
+    let file = rep["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["artifact"] == "0.env")
+        .expect("the key in the file");
+    let summary = file["properties"]["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("add the key, CI uses ghp_") && summary.contains('…'),
+        "{summary}"
+    );
+    let (lines, _) = crate::support::jsonl(&r.nhiscan(&["git", "--format", "jsonl"]));
+    assert_eq!(lines[0]["artifact"], "0.env", "streamed first");
+    assert!(!lines[0].to_string().contains(&token));
+    // --show-secrets shows it as it is.
+    let out = r.nhiscan(&["git", "--format", "json", "--show-secrets"]);
+    assert!(stdout(&out).contains(&token));
+}

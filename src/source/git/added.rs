@@ -11,8 +11,9 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read as _};
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result};
 
+use super::message::{Framing, Line, Message, Records};
 use super::reader::BlobRef;
 use super::repo::{first_line, spawn_fed, Repo};
 use crate::source::staged::{Change, DiffParser};
@@ -30,26 +31,52 @@ pub(crate) struct Added {
     /// New blobs git diffs as binary (no lines to tell): skipped.
     pub binary: Vec<BlobRef>,
     binary_seen: HashSet<String>,
+    /// The messages of the range's commits: every line of a message is the commit's own.
+    pub messages: Vec<Message>,
+    /// Commits whose messages git could not print with the list: read from the objects.
+    pub unread: Vec<String>,
+    /// Commits of the range the repository lacks.
+    pub missing: Vec<String>,
+    /// Submodules (gitlinks) the range's commits change: nothing here to scan.
+    pub submodules: Vec<String>,
+    /// Commits whose changes git could not read (a missing tree or blob), and why.
+    pub failed: Vec<(String, String)>,
+}
+
+/// The commits of a range as `git rev-list` lists them.
+struct Commits {
+    /// With their messages (listed with the framing).
+    messages: Vec<Message>,
+    /// By id only (listed without it).
+    ids: Vec<String>,
+    /// The ones the repository lacks.
+    missing: Vec<String>,
 }
 
 /// Commits per `git log` process at least: below that, one process is cheaper than starting more.
 const MIN_COMMITS_PER_LOG: usize = 64;
 
+/// Commits whose changes cannot be read, at most, before the rest of a run is given up on.
+const MAX_FAILED: usize = 100;
+
 impl Added {
     /// Reads the diffs of the commits `revs` selects (rev-list arguments such as `A..B`), split into
     /// up to `procs` contiguous runs diffed by as many `git log` processes: diffing is the cost
     /// here, and git's is single-threaded (redis `--since 7.0.0`, 1,139 commits: 1.5 s for one
-    /// process, 1.0 s for two on two busy cores).
+    /// process, 1.0 s for two on two busy cores). The commits' messages come with the list of
+    /// commits (one `git rev-list`).
     pub(crate) fn read(repo: &Repo, revs: &[String], procs: usize) -> Result<Added> {
-        let mut args = vec!["rev-list".to_string()];
-        args.extend(revs.iter().cloned());
-        args.push("--".into());
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = repo.output(&args)?;
-        let commits: Vec<String> = String::from_utf8_lossy(&out)
-            .lines()
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned)
+        let framing = Framing::new();
+        let Commits {
+            messages,
+            ids: to_read,
+            missing,
+        } = Added::commits(repo, revs, Some(&framing))
+            .or_else(|_| Added::commits(repo, revs, None))?;
+        let commits: Vec<String> = messages
+            .iter()
+            .map(|m| m.sha.clone())
+            .chain(to_read.iter().cloned())
             .collect();
         let procs = procs
             .min(commits.len().div_ceil(MIN_COMMITS_PER_LOG))
@@ -58,7 +85,7 @@ impl Added {
         let parts: Vec<Result<Added>> = std::thread::scope(|s| {
             let handles: Vec<_> = commits
                 .chunks(run)
-                .map(|chunk| s.spawn(move || Added::log(repo, chunk)))
+                .map(|chunk| s.spawn(move || Added::logs(repo, chunk)))
                 .collect();
             handles
                 .into_iter()
@@ -70,11 +97,84 @@ impl Added {
             added.merge(part?);
         }
         added.finish();
+        added.messages = messages;
+        added.unread = to_read;
+        added.missing = missing;
         Ok(added)
     }
 
-    /// The diffs of `commits` (each one alone, in the order given) from one `git log` process.
-    fn log(repo: &Repo, commits: &[String]) -> Result<Added> {
+    /// The commits `revs` selects, with their messages (`framing`), or (None, when git cannot
+    /// format a commit the range lacks) their ids, whose messages are then read from the objects;
+    /// and the commits the repository lacks.
+    fn commits(repo: &Repo, revs: &[String], framing: Option<&Framing>) -> Result<Commits> {
+        let mut args = vec!["rev-list".to_string(), "--missing=print".into()];
+        if let Some(f) = framing {
+            args.extend(["--no-commit-header".into(), f.arg().to_string()]);
+        }
+        args.extend(revs.iter().cloned());
+        args.push("--".into());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = repo.output(&args)?;
+        let mut records = framing.map(|f| Records::new(f.clone(), true));
+        let (mut messages, mut ids, mut missing) = (Vec::new(), Vec::new(), Vec::new());
+        for l in out.split(|&b| b == b'\n') {
+            match records.as_mut().map_or(Line::Object, |r| r.line(l)) {
+                Line::Done(m) => messages.push(m),
+                Line::Taken => {}
+                Line::Object => match l.strip_prefix(b"?") {
+                    Some(oid) => missing.push(String::from_utf8_lossy(oid).into_owned()),
+                    None if !l.is_empty() => ids.push(String::from_utf8_lossy(l).into_owned()),
+                    None => {}
+                },
+            }
+        }
+        // A walk that meets a missing commit lists it too: there is nothing of it to diff or read.
+        ids.retain(|c| !missing.contains(c));
+        Ok(Commits {
+            messages,
+            ids,
+            missing,
+        })
+    }
+
+    /// The diffs of `commits`, from as few `git log` processes as the repository allows: one, unless
+    /// git stops at a commit it cannot diff (a missing tree or blob). Then that commit is recorded as
+    /// failed and the rest goes on from the next one. git prints a commit's marker after reading
+    /// its trees but before reading its blobs, so the commit that stopped it is the one after the
+    /// last marker, or the last one itself (then it fails again alone).
+    fn logs(repo: &Repo, commits: &[String]) -> Result<Added> {
+        let mut added = Added::default();
+        let mut start = 0;
+        while start < commits.len() {
+            if added.failed.len() >= MAX_FAILED {
+                let rest = commits.len() - start;
+                added.failed.push((
+                    commits[start].clone(),
+                    format!(
+                        "{rest} commits from this one on were not read after {MAX_FAILED} failures"
+                    ),
+                ));
+                break;
+            }
+            let (marked, stopped) = added.log(repo, &commits[start..])?;
+            let Some(why) = stopped else { break };
+            if marked == 0 {
+                added.failed.push((commits[start].clone(), why));
+                start += 1;
+                continue;
+            }
+            let last = start + marked - 1;
+            if let (_, Some(why)) = added.log(repo, &commits[last..=last])? {
+                added.failed.push((commits[last].clone(), why));
+            }
+            start = last + 1;
+        }
+        Ok(added)
+    }
+
+    /// The diffs of `commits` (each one alone, in the order given) from one `git log` process, added
+    /// to these; returns how many commits it began to print, and git's message if it stopped early.
+    fn log(&mut self, repo: &Repo, commits: &[String]) -> Result<(usize, Option<String>)> {
         let mut cmd = repo.git();
         cmd.args([
             "log",
@@ -105,8 +205,7 @@ impl Added {
             let _ = stderr.read_to_end(&mut s);
             s
         });
-        let mut added = Added::default();
-        let parsed = added.parse(BufReader::with_capacity(
+        let parsed = self.parse(BufReader::with_capacity(
             1 << 16,
             child.stdout.take().expect("piped"),
         ));
@@ -115,21 +214,16 @@ impl Added {
             let _ = w.join();
         }
         let stderr = errs.join().unwrap_or_default();
-        if !status.success() {
-            bail!(
-                "cannot read the commits to scan in {}: {}",
-                repo.path.display(),
-                first_line(&stderr)
-            );
-        }
-        parsed.context("cannot read git log output")?;
-        Ok(added)
+        let marked = parsed.context("cannot read git log output")?;
+        Ok((marked, (!status.success()).then(|| first_line(&stderr))))
     }
 
-    /// Parses the log: a `\x01<commit>` line before each commit's diff.
-    fn parse(&mut self, mut r: impl BufRead) -> std::io::Result<()> {
+    /// Parses the log: a `\x01<commit>` line before each commit's diff. Returns how many commits
+    /// it had.
+    fn parse(&mut self, mut r: impl BufRead) -> std::io::Result<usize> {
         let mut parser = DiffParser::default();
         let mut line = Vec::new();
+        let mut marked = 0;
         loop {
             line.clear();
             if r.read_until(b'\n', &mut line)? == 0 {
@@ -137,6 +231,7 @@ impl Added {
             }
             let l = line.strip_suffix(b"\n").unwrap_or(&line);
             let done = if !parser.in_hunk() && l.first() == Some(&1) {
+                marked += 1;
                 parser.finish()
             } else {
                 parser.line(l)
@@ -148,7 +243,7 @@ impl Added {
         if let Some(c) = parser.finish() {
             self.add(c);
         }
-        Ok(())
+        Ok(marked)
     }
 
     /// Adds what a later run of commits added.
@@ -160,6 +255,12 @@ impl Added {
         for b in other.binary {
             self.add_binary(b);
         }
+        for p in other.submodules {
+            if !self.submodules.contains(&p) {
+                self.submodules.push(p);
+            }
+        }
+        self.failed.extend(other.failed);
     }
 
     /// Sorts and merges each blob's ranges; a blob with added lines somewhere is scanned on them,
@@ -175,13 +276,17 @@ impl Added {
     /// One file of one commit.
     fn add(&mut self, c: Change) {
         if c.submodule {
-            // Another repository's commit: nothing of this repository to scan.
+            // Another repository's commit: nothing of this repository to scan, but said so.
+            if !self.submodules.contains(&c.path) {
+                self.submodules.push(c.path);
+            }
             return;
         }
         let b = BlobRef {
             oid: c.blob,
             path: c.path,
             reachable: true,
+            commit: false,
         };
         if c.binary {
             self.add_binary(b);
@@ -288,5 +393,10 @@ mod tests {
         a.parse(log.as_bytes()).unwrap();
         a.finish();
         assert!(a.blobs.is_empty(), "{:?}", a.blobs);
+        assert_eq!(
+            a.submodules,
+            vec!["sub"],
+            "listed, to be reported as skipped"
+        );
     }
 }

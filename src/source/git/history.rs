@@ -1,8 +1,10 @@
 //! The history of a repository as a [`Source`]: every blob reachable from the chosen revisions, each
-//! once (or, for `--since` / `--range`, every blob the selected commits change, scanned whole with
-//! only the findings on the lines they add kept), read by a few `git cat-file --batch` readers and
-//! scanned by the worker threads; the final origins (provenance) are computed after the scan, for
-//! the blobs with findings only.
+//! once, and every commit's message (or, for `--since` / `--range`, every blob the selected commits
+//! change, scanned whole with only the findings on the lines they add kept, and their messages),
+//! read by a few `git cat-file --batch` readers and scanned by the worker threads; the final origins
+//! (provenance) are computed after the scan, for the blobs with findings only. What the repository
+//! lacks (a blob, a tree, a commit) or cannot give (a corrupt object) is reported by id, the rest is
+//! scanned, and the scan says it is incomplete.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -12,15 +14,28 @@ use anyhow::Result;
 use crossbeam_channel::Sender;
 
 use super::added::{Added, Ranges};
-use super::origin::{blob_display, blob_of, blob_origin, history_origin, missing_display};
-use super::provenance::provenance;
-use super::reader::{
-    all_objects, batch_size, list_blobs, not, read_blobs, readers, BlobRef, Objects, Read,
-};
+use super::list::{all_objects, list_blobs, not, Objects, Sink};
+use super::message::Message;
+use super::missing::{self, short};
+use super::origin::{blob_display, blob_of, blob_origin, history_origin, message_origin};
+use super::provenance::{provenance, retry_at_paths};
+use super::reader::{batch_size, read_blobs, readers, BlobRef, Read};
 use super::refs::Revs;
 use super::repo::Repo;
+use super::submodule::Submodules;
 use crate::finding::Origin;
 use crate::source::{Feed, Source, Unit};
+
+/// Commit messages per hand-over to the scanning threads, for `--since`/`--range`.
+const MESSAGES_PER_RUN: usize = 256;
+
+/// What the reader threads hand the scanning threads.
+enum Work {
+    /// A blob and its content.
+    Blob(BlobRef, Vec<u8>),
+    /// A run of commit messages.
+    Messages(Vec<Message>),
+}
 
 /// The history of a repository: the blobs of the chosen revisions.
 pub(crate) struct History {
@@ -72,28 +87,35 @@ impl History {
     }
 
     /// Reads the blobs `list` hands over in batches (a few `git cat-file --batch` readers) and
-    /// scans them on the worker threads; with `lines`, only findings on each blob's lines count.
-    /// Returns what `list` returns (the objects the trees name but the repository lacks).
-    fn scan(
+    /// scans them and the commit messages it hands over on the worker threads; with `lines`, only
+    /// findings on each blob's lines count. Returns what `list` returns.
+    fn scan<T>(
         &self,
         feed: &Feed<'_>,
         lines: Option<&HashMap<String, Ranges>>,
-        list: impl FnOnce(&mut dyn FnMut(Vec<BlobRef>)) -> Result<Vec<String>>,
-    ) -> Result<Vec<String>> {
+        submodules: &Submodules,
+        list: impl FnOnce(&mut Sink<'_>) -> T,
+    ) -> T {
         let repo = &self.repo;
         let max_size = feed.limits().max_file_size;
         let workers = self.threads.max(1);
-        let (tx, rx) = crossbeam_channel::bounded::<(BlobRef, Vec<u8>)>(workers * 2);
+        let (tx, rx) = crossbeam_channel::bounded::<Work>(workers * 2);
         // Batches of blobs go to reader threads (one cat-file each) as they are listed, so reading
         // starts at once instead of after the whole history has been walked.
         let (batch_tx, batch_rx) = crossbeam_channel::unbounded::<Vec<BlobRef>>();
-        let on_blob = |tx: &Sender<(BlobRef, Vec<u8>)>, b: &BlobRef, read: Read| match read {
+        let on_blob = |tx: &Sender<Work>, b: &BlobRef, read: Read| match read {
             Read::Data(data) => {
-                let _ = tx.send((b.clone(), data));
+                // Line-level ranges see their gitlinks in the diffs.
+                if lines.is_none() {
+                    submodules.declared_in(&b.path, &data);
+                }
+                let _ = tx.send(Work::Blob(b.clone(), data));
             }
             Read::TooLarge(n) => {
                 feed.admits(&blob_display(b), n);
             }
+            // A commit the listing names as missing (`?<oid>`) too, and reports from there.
+            Read::Missing if b.commit => {}
             Read::Missing => feed.error(
                 blob_display(b),
                 format!(
@@ -102,18 +124,36 @@ impl History {
                 ),
             ),
             Read::Failed(why) => feed.error(blob_display(b), why),
+            // A tree or tag object the listing could not tell from a blob.
+            Read::NotBlob => {}
+            Read::Commit(data) => {
+                let m = Message::from_object(&b.oid, &data, b.reachable);
+                let _ = tx.send(Work::Messages(vec![m]));
+            }
         };
         std::thread::scope(|s| {
             for _ in 0..workers {
                 let rx = rx.clone();
                 s.spawn(move || {
-                    for (b, data) in rx {
-                        // A blob listed without lines (never, by construction) counts for none.
-                        let only = lines.map(|l| l.get(&b.oid).map_or(&[][..], Vec::as_slice));
-                        feed.unit(Unit {
-                            lines: only,
-                            ..Unit::new(&data, Arc::new(blob_origin(&b)))
-                        });
+                    for work in rx {
+                        match work {
+                            Work::Blob(b, data) => {
+                                // A blob listed without lines (never, by construction) counts for
+                                // none.
+                                let only =
+                                    lines.map(|l| l.get(&b.oid).map_or(&[][..], Vec::as_slice));
+                                feed.unit(Unit {
+                                    lines: only,
+                                    ..Unit::new(&data, Arc::new(blob_origin(&b)))
+                                });
+                            }
+                            // Every line of a message is its commit's own.
+                            Work::Messages(ms) => {
+                                for m in ms {
+                                    feed.unit(Unit::new(&m.text, Arc::new(message_origin(&m))));
+                                }
+                            }
+                        }
                     }
                 });
             }
@@ -136,10 +176,15 @@ impl History {
                 });
             }
             drop(batch_rx);
-            drop(tx);
-            let listed = list(&mut |batch| {
-                let _ = batch_tx.send(batch);
+            let listed = list(&mut Sink {
+                blobs: &mut |batch| {
+                    let _ = batch_tx.send(batch);
+                },
+                messages: &mut |ms| {
+                    let _ = tx.send(Work::Messages(ms));
+                },
             });
+            drop(tx);
             drop(batch_tx);
             // The readers and workers finish when the channels drain; the scope waits for them.
             listed
@@ -165,19 +210,42 @@ impl Source for History {
                 repo.path.display()
             ));
         }
+        let submodules = Submodules::default();
         let (missing, stdin) = if self.revs.line_level() {
-            // Only what the selected commits add, line by line.
-            let added = Added::read(repo, &revs, readers(self.threads))?;
+            // Only what the selected commits add, line by line, and the commits' messages.
+            let mut added = Added::read(repo, &revs, readers(self.threads))?;
+            let mut messages = std::mem::take(&mut added.messages);
             for b in &added.binary {
                 feed.skip(&blob_display(b), "binary content");
             }
-            let missing = self.scan(feed, Some(&added.lines), |batch| {
-                for run in added.blobs.chunks(batch_size()) {
-                    batch(run.to_vec());
+            for p in &added.submodules {
+                submodules.add(p);
+            }
+            for (commit, why) in &added.failed {
+                feed.error(
+                    format!("commit {}", short(commit)),
+                    format!(
+                        "cannot read the changes of commit {commit}: {why}; the lines it adds were not scanned"
+                    ),
+                );
+            }
+            self.scan(feed, Some(&added.lines), &submodules, |sink| {
+                while !messages.is_empty() {
+                    let rest = messages.split_off(messages.len().min(MESSAGES_PER_RUN));
+                    (sink.messages)(std::mem::replace(&mut messages, rest));
                 }
-                Ok(Vec::new())
-            })?;
-            (missing, Vec::new())
+                let unread = added.unread.iter().map(|c| BlobRef {
+                    oid: c.clone(),
+                    path: String::new(),
+                    reachable: true,
+                    commit: true,
+                });
+                let all: Vec<BlobRef> = unread.chain(added.blobs.iter().cloned()).collect();
+                for run in all.chunks(batch_size()) {
+                    (sink.blobs)(run.to_vec());
+                }
+            });
+            (added.missing, Vec::new())
         } else {
             // `--all-objects`: then the commits no ref reaches are walked (so the blobs of unreachable
             // commits get their path and commit), then the blobs no commit names.
@@ -186,27 +254,40 @@ impl Source for History {
             } else {
                 Objects::default()
             };
-            let mut walked_more = false;
-            let missing = self.scan(feed, None, |batch| {
-                let l = list_blobs(
-                    repo,
-                    &revs,
-                    &objects.commits,
-                    &objects.blobs,
-                    batch_size(),
-                    batch,
-                    &|m| feed.warn(m),
-                )?;
-                walked_more = l.walked_more;
-                Ok(l.missing)
-            })?;
-            let stdin = if walked_more {
+            let tip = match &self.revs {
+                Revs::Branch(r) => r.as_str(),
+                _ => "HEAD",
+            };
+            let listing = std::thread::scope(|s| {
+                // The tip's gitlinks, while the history is listed (rev-list prints none).
+                s.spawn(|| submodules.in_tree(repo, tip));
+                self.scan(feed, None, &submodules, |sink| {
+                    list_blobs(
+                        repo,
+                        &revs,
+                        &objects.commits,
+                        &objects.blobs,
+                        batch_size(),
+                        sink,
+                        &|m| feed.warn(m),
+                    )
+                })
+            });
+            if let Some(why) = &listing.failed {
+                // A corrupt object stopped the walk: what it listed before was scanned.
+                feed.error(
+                    self.shown.clone(),
+                    format!("{why}; the history behind it was not scanned"),
+                );
+            }
+            let stdin = if listing.walked_more {
                 objects.commits
             } else {
                 Vec::new()
             };
-            (missing, stdin)
+            (listing.missing, stdin)
         };
+        submodules.report(feed);
         let _ = self.listed.set(Listed {
             revs,
             stdin,
@@ -243,17 +324,36 @@ impl Source for History {
         let wanted: Vec<&str> = oids(true)
             .chain(listed.missing.iter().map(String::as_str))
             .collect();
-        let mut prov = if wanted.is_empty() {
-            HashMap::new()
-        } else {
-            provenance(&self.repo, &listed.revs, &[], &wanted)?
-        };
+        let mut prov = HashMap::new();
+        if !wanted.is_empty() {
+            // A missing tree or commit stops `git log` where it meets it: what it read is kept.
+            let (p, stopped) = provenance(&self.repo, &listed.revs, &[], &wanted, &[])?;
+            prov = p;
+            if let Some(why) = stopped.filter(|_| !held.is_empty()) {
+                if !retry_at_paths(&self.repo, &listed.revs, &blobs, &mut prov) {
+                    feed.warn(&format!(
+                        "{why}; findings it did not reach are reported without their commit"
+                    ));
+                }
+            }
+        }
         // Blobs of unreachable commits (`--all-objects`): those commits alone introduced them.
         let unreachable: Vec<&str> = oids(false).collect();
         if !unreachable.is_empty() && !listed.stdin.is_empty() {
-            match provenance(&self.repo, &not(&listed.revs), &listed.stdin, &unreachable) {
-                Ok(p) => prov.extend(p),
-                // A damaged unreachable commit stops `git log`.
+            match provenance(
+                &self.repo,
+                &not(&listed.revs),
+                &listed.stdin,
+                &unreachable,
+                &[],
+            ) {
+                Ok((p, None)) => prov.extend(p),
+                Ok((p, Some(why))) => {
+                    prov.extend(p);
+                    feed.warn(&format!(
+                        "{why}; blobs of unreachable commits it did not reach are reported without their commit"
+                    ));
+                }
                 Err(e) => feed.warn(&format!(
                     "{e}; blobs of unreachable commits are reported without their commit"
                 )),
@@ -264,12 +364,21 @@ impl Source for History {
         } else {
             self.repo.head_blobs()
         };
-        for oid in &listed.missing {
-            let path = prov.get(oid.as_str()).and_then(|p| p.first_path());
-            feed.error(
-                missing_display(oid, path.as_deref()),
-                format!("object {oid} is missing from the repository; not scanned"),
-            );
+        let known = |oid: &str| {
+            let h = prov.get(oid)?;
+            Some(missing::Missing {
+                oid: oid.to_string(),
+                kind: if h.tree {
+                    missing::Kind::Tree
+                } else {
+                    missing::Kind::Blob
+                },
+                path: Some(h.first_path()?),
+                commit: h.introduced().map(|e| e.commit.sha.clone()),
+            })
+        };
+        for m in missing::name(&self.repo, &listed.revs, &listed.missing, &known) {
+            feed.error(m.display(), m.message());
         }
         let now = crate::dates::now_secs();
         Ok(held

@@ -13,8 +13,12 @@
 //!
 //! - [`repo`]: the repository wrapper (opening, the root, running git with bounded memory).
 //! - [`refs`]: which revisions are scanned, as `git rev-list` arguments.
-//! - [`reader`]: listing the blobs once (with `--all-objects`, then walking the commits no ref
-//!   reaches) and streaming them out of `git cat-file --batch`.
+//! - [`list`]: listing every commit, tree and blob once (with `--all-objects`, then walking the
+//!   commits no ref reaches), and the objects the repository lacks.
+//! - [`message`]: commit messages, scanned as content of their commit, and their framing.
+//! - [`reader`]: streaming the listed blobs out of `git cat-file --batch`.
+//! - [`missing`]: what a missing object was and where (a blob, a tree, a commit), for the report.
+//! - [`submodule`]: the submodules (gitlinks) passed over, listed as skipped.
 //! - [`added`]: the lines the commits of `--since` / `--range` add (`git log -p --cc -U0`).
 //! - [`provenance`]: where each blob with findings entered and left the history (one `git log` pass).
 //! - [`origin`]: the provisional origin a blob is scanned with and the final one it is reported with.
@@ -22,11 +26,15 @@
 
 mod added;
 mod history;
+mod list;
+mod message;
+mod missing;
 mod origin;
 mod provenance;
 mod reader;
 mod refs;
 mod repo;
+mod submodule;
 
 pub(crate) use history::History;
 pub(crate) use reader::{read_blobs, Read};

@@ -1,35 +1,53 @@
 //! Origins of history units: the provisional one a blob is scanned with (its first listed path and
 //! id), the final one a finding is reported with (the commit that introduced the blob, its author and
-//! date, whether it is still at HEAD, how long it was exposed), and the display strings of both.
+//! date, whether it is still at HEAD, how long it was exposed), the display strings of both, and the
+//! origin of a commit message.
 
 use std::sync::Arc;
 
 use serde_json::{json, Map};
 
+use super::message::Message;
+use super::missing::short;
 use super::provenance::BlobHistory;
 use super::reader::BlobRef;
 use crate::dates::iso_time;
 use crate::finding::Origin;
 
-/// An object id shortened as git shows it.
-fn short(oid: &str) -> &str {
-    &oid[..oid.len().min(7)]
-}
+/// The path a commit message is reported at (the SARIF artifact, what `allow_paths` globs match): not
+/// a file, but a name that says what it is; the `commit_message` property tells it from a file that
+/// happens to carry this name, and `commit` (and the SARIF logical location) which commit it is.
+pub(crate) const MESSAGE_PATH: &str = "<commit message>";
 
 /// How a blob is named before its provenance is known: its first listed path and short id.
 pub(crate) fn blob_display(b: &BlobRef) -> String {
-    if b.path.is_empty() {
+    if b.commit {
+        format!("{MESSAGE_PATH} (commit {})", short(&b.oid))
+    } else if b.path.is_empty() {
         format!("unreachable blob {}", b.oid)
     } else {
         format!("{} (blob {})", b.path, short(&b.oid))
     }
 }
 
-/// How an object the repository lacks is named: by a path it had in the history, if one is known.
-pub(crate) fn missing_display(oid: &str, path: Option<&str>) -> String {
-    match path {
-        Some(p) if !p.is_empty() => format!("{p} (blob {})", short(oid)),
-        _ => format!("object {oid}"),
+/// The origin of a commit message: the commit, its author and date. It is final as made (the
+/// commit is known), and names no blob, so provenance leaves it as it is.
+pub(crate) fn message_origin(m: &Message) -> Origin {
+    let mut properties = Map::new();
+    properties.insert("commit_message".into(), json!(true));
+    properties.insert("commit".into(), json!(m.sha));
+    properties.insert("author".into(), json!(m.author));
+    properties.insert("author_email".into(), json!(m.email));
+    properties.insert("date".into(), json!(iso_time(m.author_time)));
+    if !m.reachable {
+        properties.insert("reachable".into(), json!(false));
+    }
+    Origin {
+        artifact: MESSAGE_PATH.into(),
+        display: format!("{MESSAGE_PATH} (commit {})", short(&m.sha)),
+        name: MESSAGE_PATH.into(),
+        logical: Some(m.sha.clone()),
+        properties,
     }
 }
 
@@ -61,6 +79,7 @@ pub(crate) fn blob_of(o: &Arc<Origin>) -> Option<BlobRef> {
         oid: oid.to_string(),
         path: o.name.clone(),
         reachable: o.properties.get("reachable") != Some(&json!(false)),
+        commit: false,
     })
 }
 

