@@ -787,3 +787,20 @@ fn a_token_in_a_commit_subject_never_leaves_in_full() {
     let out = r.nhiscan(&["git", "--format", "json", "--show-secrets"]);
     assert!(stdout(&out).contains(&token));
 }
+
+#[test]
+fn an_oversize_manifest_is_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // A manifest.json over the 16 MiB metadata limit: padded JSON, built at test time.
+    let mut manifest = br#"[{"Config":"c.json","RepoTags":["x"],"Layers":[]}]"#.to_vec();
+    manifest.resize(17 << 20, b' ');
+    let tar = crate::support::tar_of(&[("manifest.json".to_string(), manifest)]);
+    write(dir.path(), "img.tar", tar);
+    let out = run_in(dir.path(), &["image", "img.tar", "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("manifest.json is 17 MiB, over the 16 MiB limit"),
+        "{err}"
+    );
+}

@@ -162,6 +162,7 @@ fn seekable(job: &mut Job<'_, '_>, path: &Path, file: std::fs::File) -> Result<(
             if !e.header().entry_type().is_file() {
                 continue;
             }
+            oversize_meta(job, &key, size);
             let mut first = [0u8; 512];
             let n = read_full(&mut e, &mut first).unwrap_or(0);
             let head = &first[..n];
@@ -245,6 +246,7 @@ fn stream(job: &mut Job<'_, '_>, input: Box<dyn Read + '_>) -> Result<(Plans, Me
             }
         };
         let head = &first[..n];
+        oversize_meta(job, &key, size);
         if size <= MAX_META && head.first().is_some_and(|b| *b == b'{' || *b == b'[') {
             let mut buf = head.to_vec();
             if e.read_to_end(&mut buf).is_ok() {
@@ -280,7 +282,9 @@ impl Job<'_, '_> {
             Ok(w) => w,
             Err(e) if !self.found.is_empty() => return Ok(self.unordered(e, meta)),
             Err(e) => {
-                let why = if self.broken {
+                let why = if let Some(o) = self.oversize.first() {
+                    format!("{}: malformed image: {o}", self.name)
+                } else if self.broken {
                     format!(
                         "{}: malformed image (the tarball is truncated or corrupt)",
                         self.name
@@ -322,6 +326,18 @@ impl Job<'_, '_> {
     pub(crate) fn error(&mut self, msg: String) {
         self.broken = true;
         self.feed.error(self.name.clone(), msg);
+    }
+}
+
+/// A `manifest.json` or `index.json` over the metadata limit is not read: say so, naming it, so the
+/// image's rejection that follows is not a riddle.
+fn oversize_meta(job: &mut Job, key: &str, size: u64) {
+    if (key == "manifest.json" || key == "index.json") && size > MAX_META {
+        job.oversize.push(format!(
+            "{key} is {} MiB, over the {} MiB limit for image metadata: not read",
+            size >> 20,
+            MAX_META >> 20
+        ));
     }
 }
 

@@ -102,6 +102,7 @@ impl Source for Image {
             scanned: HashMap::new(),
             broken: false,
             found: Vec::new(),
+            oversize: Vec::new(),
         };
         let (plans, meta) = input::read(&self.input, &mut job)?;
         let layers = job.finish(plans, &meta);
@@ -138,6 +139,8 @@ pub(crate) struct Job<'a, 'f> {
     /// Keys of the tarball's blobs that are layers, in tar order: what is scanned when no
     /// manifest can be read.
     found: Vec<String>,
+    /// Why `manifest.json` or `index.json` was not read (over the metadata limit), if so.
+    oversize: Vec<String>,
 }
 
 impl Job<'_, '_> {
