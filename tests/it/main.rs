@@ -8,6 +8,7 @@ mod conventions;
 mod dockerfile;
 mod docs;
 mod false_positives;
+mod fuzz;
 mod git;
 mod hostile;
 mod image;
