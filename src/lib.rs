@@ -12,6 +12,8 @@ pub mod cli;
 pub mod cmd;
 pub mod context;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod scan;
 
 pub(crate) mod analyze;

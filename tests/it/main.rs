@@ -10,6 +10,7 @@ mod dockerfile;
 mod docs;
 mod encodings;
 mod false_positives;
+mod fuzz;
 mod git;
 mod hostile;
 mod image;

@@ -24,11 +24,11 @@
 //! | `config_units` | the image config as units |
 //! | `origin` | provisional and final origins: layer, digest, `created_by`, deleted/overwritten |
 
-mod archive;
+pub(crate) mod archive;
 mod config_units;
 mod index;
 mod input;
-mod layer;
+pub(crate) mod layer;
 mod manifest;
 mod origin;
 mod plan;
