@@ -28,6 +28,7 @@ pub(crate) mod ruleset;
 pub(crate) mod run;
 pub(crate) mod settings;
 pub(crate) mod source;
+pub(crate) mod store;
 pub(crate) mod util;
 
 /// Rules as data: the built-in rule files, parsing and checking rule files.

@@ -1,0 +1,107 @@
+//! What a scan hands the results store: one run, and per repository what was covered and found.
+//! `batch` (and the single-repository commands, later) build these; the store only reads them.
+//! Everything the store keeps about a finding comes from [`Finding`] and its origin's properties
+//! (`commit`, `blob`, `path`, `layer`, ...); the secret itself is kept only when the user asks.
+
+use std::collections::BTreeMap;
+
+use crate::finding::{Finding, ScanError};
+
+/// Which parts of a repository a scan covered. A scan can mark something fixed only when its scope
+/// covers (is a superset of) the scope of the scan that found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Scope {
+    /// The default branch's tree at its tip, with every analyzer.
+    pub tree: bool,
+    /// Every blob of the history (all refs), for secrets.
+    pub history: bool,
+    /// Container image tarballs found in the repository.
+    pub images: bool,
+}
+
+impl Scope {
+    /// True when `self` covers everything `other` covers.
+    pub(crate) fn covers(self, other: Scope) -> bool {
+        (self.tree || !other.tree)
+            && (self.history || !other.history)
+            && (self.images || !other.images)
+    }
+
+    /// `tree,history,images` (the parts covered, comma-separated), as stored and shown.
+    pub(crate) fn as_list(self) -> String {
+        let parts = [
+            (self.tree, "tree"),
+            (self.history, "history"),
+            (self.images, "images"),
+        ];
+        let on: Vec<&str> = parts.iter().filter(|p| p.0).map(|p| p.1).collect();
+        on.join(",")
+    }
+}
+
+/// What the findings of a run depend on besides the content: the rules and the settings that change
+/// what is found. Blobs scanned clean under the same engine are not scanned again; a scan can mark
+/// something fixed only with the same or newer rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Engine {
+    /// nhiscan's version (semver), to order rule sets: a newer version has the same or newer rules.
+    pub version: String,
+    /// Hash of the loaded rules (built-in and custom, after enable/disable).
+    pub rules_hash: String,
+    /// Hash of the settings that change findings (limits, context globs, ...).
+    pub settings_hash: String,
+}
+
+/// How completely one repository was scanned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Coverage {
+    /// Everything in scope was read.
+    Complete,
+    /// Scanned, but some content could not be read: the reasons (missing objects, read errors).
+    Partial(Vec<String>),
+    /// Not scanned at all: why (the clone failed, not a repository, ...).
+    Failed(String),
+}
+
+/// One repository of a run.
+#[derive(Debug, Clone)]
+pub(crate) struct RepoRecord {
+    /// How the repository is known across runs: its normalized remote URL, else its canonical path.
+    pub key: String,
+    /// Tip commit of the default branch, when there is one.
+    pub tip: Option<String>,
+    /// The first (root) commit of the default branch: forks of one project share it.
+    pub root_commit: Option<String>,
+    /// What was scanned.
+    pub scope: Scope,
+    /// How completely.
+    pub coverage: Coverage,
+    /// Files (or blobs) and bytes scanned, as in the report summary.
+    pub files: u64,
+    /// Bytes scanned.
+    pub bytes: u64,
+    /// Every finding, with final origins (repository-relative paths; commit, blob, image, layer in
+    /// the origin's properties). Unfiltered by `--min-severity` and context: the store keeps all.
+    pub findings: Vec<Finding>,
+    /// Content that could not be read.
+    pub errors: Vec<ScanError>,
+}
+
+/// The start of a run, as recorded before any repository is scanned (so that an interrupted run can
+/// be resumed and a merge can tell which shards are missing).
+#[derive(Debug, Clone)]
+pub(crate) struct RunStart {
+    /// Stable id of the run; every shard of one sharded run uses the same id.
+    pub run_id: String,
+    /// This shard's index and the shard count (`--shard I/N`), or `None` for an unsharded run.
+    pub shard: Option<(u32, u32)>,
+    /// The engine the run scans with.
+    pub engine: Engine,
+    /// The scope asked for.
+    pub scope: Scope,
+    /// Every repository key this run (this shard) is expected to cover, so that none can be
+    /// dropped silently.
+    pub expected: Vec<String>,
+    /// Free-form facts shown with the run (inputs, host, user).
+    pub meta: BTreeMap<String, String>,
+}
