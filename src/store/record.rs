@@ -105,3 +105,28 @@ pub(crate) struct RunStart {
     /// Free-form facts shown with the run (inputs, host, user).
     pub meta: BTreeMap<String, String>,
 }
+
+/// What `batch` needs from a results store, whatever its backend: resume an interrupted run, skip
+/// blobs already scanned clean, record each repository as it finishes, and end the run.
+pub(crate) trait RunStore {
+    /// The unfinished run started with the same `plan_key` (a hash of the inputs, scope, engine and
+    /// shard), with the keys of the repositories it already recorded; `None` when there is none.
+    fn resume(&mut self, plan_key: &str) -> anyhow::Result<Option<(String, Vec<String>)>>;
+    /// Records the start of a run (before any repository is scanned).
+    fn begin(&mut self, start: &RunStart, plan_key: &str) -> anyhow::Result<()>;
+    /// Blob ids already scanned with no finding under `engine` (any repository, any earlier run).
+    fn clean_blobs(&mut self, engine: &Engine)
+        -> anyhow::Result<std::collections::HashSet<String>>;
+    /// Records one finished repository of run `run_id`, with the blob ids it scanned clean, in one
+    /// transaction: a run killed half-way keeps every repository it recorded.
+    fn record(
+        &mut self,
+        run_id: &str,
+        repo: &RepoRecord,
+        clean_blobs: &[String],
+    ) -> anyhow::Result<()>;
+    /// Marks this run (or shard) complete. For an unsharded run this also advances first seen, last
+    /// seen and statuses (new, open, fixed, reopened); a shard's state advances at `nhiscan merge`,
+    /// once every shard of the run is complete.
+    fn finish(&mut self, run_id: &str) -> anyhow::Result<()>;
+}
