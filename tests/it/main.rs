@@ -6,6 +6,7 @@ mod confidence;
 mod config;
 mod context;
 mod conventions;
+mod deploy;
 mod dockerfile;
 mod docs;
 mod encodings;
