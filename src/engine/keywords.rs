@@ -78,10 +78,10 @@ impl Keywords {
         let n = outputs.len();
         let mut fail = vec![0u32; n];
         let mut queue = std::collections::VecDeque::with_capacity(n);
-        for c in 0..nclass {
-            match goto[c] {
-                NONE => goto[c] = 0,
-                t => queue.push_back(t),
+        for t in goto.iter_mut().take(nclass) {
+            match *t {
+                NONE => *t = 0,
+                child => queue.push_back(child),
             }
         }
         while let Some(s) = queue.pop_front() {
