@@ -63,10 +63,17 @@ pub struct DiffArgs {
 #[derive(Args, Debug, Clone)]
 pub struct TriageArgs {
     /// The credential's fingerprint (or the 12-digit short form text reports show, if unambiguous).
-    #[arg(value_name = "FINGERPRINT", required_unless_present = "fingerprint_opt")]
+    #[arg(
+        value_name = "FINGERPRINT",
+        required_unless_present = "fingerprint_opt"
+    )]
     pub fingerprint: Option<String>,
     /// The fingerprint, as an option.
-    #[arg(long = "fingerprint", value_name = "FINGERPRINT", conflicts_with = "fingerprint")]
+    #[arg(
+        long = "fingerprint",
+        value_name = "FINGERPRINT",
+        conflicts_with = "fingerprint"
+    )]
     pub fingerprint_opt: Option<String>,
     /// The store to write.
     #[command(flatten)]

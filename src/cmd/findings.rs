@@ -36,38 +36,41 @@ pub fn run(args: &FindingsArgs) -> Result<i32> {
             .and_then(Format::from_extension)
             .unwrap_or(Format::TEXT)
     });
-    let rules = crate::engine::rule::builtin()?;
-    let by_id: HashMap<&str, &Rule> = rules.iter().map(|r| (r.id(), r)).collect();
-    let lookup = |id: &str| by_id.get(id).copied();
     let mut all = Vec::new();
     let mut per_repo: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
     for o in &occurrences {
-        let f = stored(o, format == Format::TEXT)?;
+        all.push(stored(o, format == Format::TEXT)?);
         if args.sarif_dir.is_some() {
             per_repo
                 .entry(o.repo.clone())
                 .or_default()
                 .push(stored(o, false)?);
         }
-        all.push(f);
     }
-    let text = render(format, &outcome(all), &lookup, store.name(), output.is_none());
+    // Every outcome is made before the rule lookup borrows the rules: reports borrow both for
+    // one lifetime.
+    let all = outcome(all);
+    let per_repo: Vec<(String, Outcome)> = per_repo
+        .into_iter()
+        .map(|(repo, f)| (repo, outcome(f)))
+        .collect();
+    let rules = crate::engine::rule::builtin()?;
+    let by_id: HashMap<&str, &Rule> = rules.iter().map(|r| (r.id(), r)).collect();
+    let lookup = |id: &str| by_id.get(id).copied();
+    let text = render(format, &all, &lookup, store.name(), output.is_none());
     match &output {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("{}: cannot write", p.display()))?,
+        Some(p) => {
+            std::fs::write(p, text).with_context(|| format!("{}: cannot write", p.display()))?
+        }
         None => print!("{text}"),
     }
     if let Some(dir) = &args.sarif_dir {
-        std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-        for (repo, findings) in per_repo {
-            let path = dir.join(sarif_name(&repo));
-            let sarif = render(
-                "sarif".parse().expect("a format"),
-                &outcome(findings),
-                &lookup,
-                &repo,
-                false,
-            );
-            std::fs::write(&path, sarif)
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create", dir.display()))?;
+        let sarif: Format = "sarif".parse().expect("a format");
+        for (repo, o) in &per_repo {
+            let path = dir.join(sarif_name(repo));
+            std::fs::write(&path, render(sarif, o, &lookup, repo, false))
                 .with_context(|| format!("{}: cannot write", path.display()))?;
             eprintln!("{}: {}", path.display(), repo);
         }
@@ -100,11 +103,7 @@ fn stored(o: &Occurrence, text: bool) -> Result<Finding> {
         let mut origin = (*f.origin).clone();
         origin.display = format!("{}: {}", o.repo, origin.display);
         f.origin = std::sync::Arc::new(origin);
-        let mut note = format!(
-            "{}, first seen {}",
-            o.status,
-            &iso_time(o.first_seen)[..10]
-        );
+        let mut note = format!("{}, first seen {}", o.status, &iso_time(o.first_seen)[..10]);
         if let Some(t) = &o.triage {
             note.push_str(&format!(", triaged {} by {}", t.resolution, t.who));
             if !t.comment.is_empty() {
@@ -138,11 +137,17 @@ fn render<'a>(
 fn outcome(findings: Vec<Finding>) -> Outcome {
     let mut by_severity = BTreeMap::new();
     for f in &findings {
-        *by_severity.entry(f.severity.as_str().to_string()).or_insert(0) += 1;
+        *by_severity
+            .entry(f.severity.as_str().to_string())
+            .or_insert(0) += 1;
     }
     let long_lived = findings
         .iter()
-        .filter(|f| f.lifetime.as_ref().is_some_and(|l| l.kind == LifetimeKind::LongLived))
+        .filter(|f| {
+            f.lifetime
+                .as_ref()
+                .is_some_and(|l| l.kind == LifetimeKind::LongLived)
+        })
         .count() as u64;
     let password_hashes = findings
         .iter()
@@ -176,7 +181,13 @@ fn outcome(findings: Vec<Finding>) -> Outcome {
 fn sarif_name(repo: &str) -> String {
     let safe: String = repo
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let tail: String = safe.trim_matches('_').chars().rev().take(60).collect();
     let tail: String = tail.chars().rev().collect();

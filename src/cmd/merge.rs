@@ -59,5 +59,8 @@ fn list(runs: &[String]) -> String {
 }
 
 fn shards(s: &[i64]) -> String {
-    s.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+    s.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -16,9 +16,6 @@ use anyhow::{bail, Result};
 use super::db::{vals, Db, Row};
 use super::record::Scope;
 
-/// A statuses of occurrences and credentials.
-pub(crate) const STATUSES: [&str; 4] = ["new", "open", "fixed", "reopened"];
-
 struct Run {
     started: i64,
     version: String,
@@ -50,7 +47,12 @@ fn version_key(v: &str) -> (Vec<u64>, bool) {
 
 /// True when an engine (`version`, `rules`) may decide that something seen under
 /// (`seen_version`, `seen_rules`) is gone: the same rules, or a newer nhiscan.
-pub(crate) fn same_or_newer(version: &str, rules: &str, seen_version: &str, seen_rules: &str) -> bool {
+pub(crate) fn same_or_newer(
+    version: &str,
+    rules: &str,
+    seen_version: &str,
+    seen_rules: &str,
+) -> bool {
     rules == seen_rules || version_key(version) > version_key(seen_version)
 }
 
@@ -140,7 +142,11 @@ pub(crate) fn advance(db: &mut Db, run_id: &str) -> Result<()> {
                     event(db, run_id, &cred, occ, "new")?;
                 }
                 Some(old) => {
-                    let status = if old[1].text() == "fixed" { "reopened" } else { "open" };
+                    let status = if old[1].text() == "fixed" {
+                        "reopened"
+                    } else {
+                        "open"
+                    };
                     db.exec(
                         "UPDATE occurrences SET commit_id = ?, blob = ?, line = ?, location_fp = ?, last_seen = ?, last_run = ?, status = ?, fixed_run = NULL, seen_scope = ?, seen_version = ?, seen_rules = ?, finding = ? WHERE id = ?",
                         vals![row[6].opt_text(), row[7].opt_text(), row[8].int(), row[11].text(), run.started, run_id, status, scope.as_str(), run.version.as_str(), run.rules.as_str(), row[12].text(), occ.as_str()],
@@ -191,7 +197,11 @@ pub(crate) fn advance(db: &mut Db, run_id: &str) -> Result<()> {
                     event(db, run_id, cred, "", "new")?;
                 }
                 Some(old) => {
-                    let status = if old[0].text() == "fixed" { "reopened" } else { "open" };
+                    let status = if old[0].text() == "fixed" {
+                        "reopened"
+                    } else {
+                        "open"
+                    };
                     db.exec(
                         "UPDATE credentials SET severity = ?, secret = COALESCE(?, secret), last_seen = ?, last_run = ?, status = ?, fixed_run = NULL WHERE fingerprint = ?",
                         vals![row[4].text(), secret, run.started, run_id, status, cred.as_str()],
@@ -244,7 +254,13 @@ mod tests {
 
     #[test]
     fn scopes_round_trip() {
-        for s in ["", "tree", "tree,history", "history,images", "tree,history,images"] {
+        for s in [
+            "",
+            "tree",
+            "tree,history",
+            "history,images",
+            "tree,history,images",
+        ] {
             assert_eq!(parse_scope(s).as_list(), s);
         }
     }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result};
 
 /// How long a SQLite writer waits for another writer's lock before giving up with a clear message.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -196,7 +196,8 @@ impl Db {
                     .prepare_cached(sql)
                     .with_context(|| format!("store: {}", first_line(sql)))?;
                 let n = st.column_count();
-                let mut rows = st.query(rusqlite::params_from_iter(params.iter().map(SqliteVal)))?;
+                let mut rows =
+                    st.query(rusqlite::params_from_iter(params.iter().map(SqliteVal)))?;
                 let mut out = Vec::new();
                 while let Some(r) = rows.next()? {
                     let mut row = Vec::with_capacity(n);
@@ -205,7 +206,8 @@ impl Db {
                             rusqlite::types::ValueRef::Null => Val::Text(None),
                             rusqlite::types::ValueRef::Integer(i) => Val::Int(Some(i)),
                             rusqlite::types::ValueRef::Real(f) => Val::Int(Some(f as i64)),
-                            rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                            rusqlite::types::ValueRef::Text(t)
+                            | rusqlite::types::ValueRef::Blob(t) => {
                                 Val::Text(Some(String::from_utf8_lossy(t).into_owned()))
                             }
                         });
@@ -307,14 +309,6 @@ pub(crate) fn locked(e: anyhow::Error, path: &std::path::Path) -> anyhow::Error 
     } else {
         e
     }
-}
-
-/// Fails unless `ok`; shorthand for the store's own consistency checks.
-pub(crate) fn ensure(ok: bool, msg: impl FnOnce() -> String) -> Result<()> {
-    if !ok {
-        bail!("{}", msg());
-    }
-    Ok(())
 }
 
 struct SqliteVal<'a>(&'a Val);

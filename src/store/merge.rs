@@ -50,8 +50,15 @@ fn copy(dst: &mut Db, table: &str, cols: &str, rows: Vec<Row>) -> Result<()> {
 
 /// Copies `src`'s runs (only `only` when given) into `dst`. Runs that already advanced in `dst`
 /// are left alone; a shard `src` holds replaces the same shard in `dst`.
-pub(crate) fn copy_from(dst: &mut Store, src: &mut Store, only: Option<&str>) -> Result<Vec<String>> {
-    let runs = src.db.query(&format!("SELECT {RUN_COLS} FROM runs ORDER BY started, id"), &[])?;
+pub(crate) fn copy_from(
+    dst: &mut Store,
+    src: &mut Store,
+    only: Option<&str>,
+) -> Result<Vec<String>> {
+    let runs = src.db.query(
+        &format!("SELECT {RUN_COLS} FROM runs ORDER BY started, id"),
+        &[],
+    )?;
     let mut copied = Vec::new();
     for run in runs {
         let id = run[0].text();
@@ -133,7 +140,11 @@ pub(crate) fn copy_from(dst: &mut Store, src: &mut Store, only: Option<&str>) ->
 
 /// Advances run `only`, or every sharded run not advanced yet (oldest first), when all of its
 /// shards are complete; the others are returned as refused.
-pub(crate) fn advance_complete(store: &mut Store, only: Option<&str>, merged: &mut Merged) -> Result<()> {
+pub(crate) fn advance_complete(
+    store: &mut Store,
+    only: Option<&str>,
+    merged: &mut Merged,
+) -> Result<()> {
     let runs = match only {
         Some(id) => {
             let Some(r) = store.db.one("SELECT id, shard_count, status FROM runs WHERE id = ?", vals![id])? else {
@@ -162,7 +173,12 @@ pub(crate) fn advance_complete(store: &mut Store, only: Option<&str>, merged: &m
             .filter(|i| status(*i).is_some_and(|s| s != "complete"))
             .collect();
         if !missing.is_empty() || !incomplete.is_empty() {
-            merged.refused.push(Refused { run: id, count, missing, incomplete });
+            merged.refused.push(Refused {
+                run: id,
+                count,
+                missing,
+                incomplete,
+            });
             continue;
         }
         store.db.tx(|db| advance::advance(db, &id))?;

@@ -25,7 +25,6 @@ pub(crate) struct Filter {
 /// One stored occurrence, with its credential's state and triage.
 #[derive(Debug, Clone)]
 pub(crate) struct Occurrence {
-    pub credential: String,
     pub repo: String,
     pub status: String,
     pub first_seen: i64,
@@ -87,7 +86,6 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|r| Occurrence {
-                credential: r[0].text(),
                 repo: r[1].text(),
                 status: r[2].text(),
                 first_seen: r[3].int(),
@@ -124,7 +122,10 @@ impl Store {
                 .one("SELECT seq, status FROM runs WHERE id = ?", vals![id])?
             {
                 Some(r) if r[1].text() == "complete" => Ok(r[0].int()),
-                Some(_) => bail!("{}: run {id} is not complete (merge its shards first)", s.name),
+                Some(_) => bail!(
+                    "{}: run {id} is not complete (merge its shards first)",
+                    s.name
+                ),
                 None => bail!("{}: no run {id}", s.name),
             }
         };
@@ -176,12 +177,18 @@ impl Store {
         let mut out: Vec<Change> = last
             .into_values()
             .map(|mut c| {
-                c.repos = repos.remove(&c.fingerprint).unwrap_or_default().into_iter().collect();
+                c.repos = repos
+                    .remove(&c.fingerprint)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect();
                 c
             })
             .collect();
         let order = |s: &str| ["new", "reopened", "fixed"].iter().position(|x| *x == s);
-        out.sort_by(|x, y| (order(&x.status), &x.fingerprint).cmp(&(order(&y.status), &y.fingerprint)));
+        out.sort_by(|x, y| {
+            (order(&x.status), &x.fingerprint).cmp(&(order(&y.status), &y.fingerprint))
+        });
         Ok(out)
     }
 }

@@ -252,7 +252,11 @@ fn write_repo(
     for (i, f) in repo.findings.iter().enumerate() {
         let p = place::of(key, f);
         let json = serde_json::to_string(&f.to_json(false))?;
-        let secret = if store_secrets { f.secret.clone() } else { None };
+        let secret = if store_secrets {
+            f.secret.clone()
+        } else {
+            None
+        };
         db.exec(
             "INSERT INTO run_findings (run, repo, seqno, occurrence, credential, rule_id, kind, severity, path, commit_id, blob, line, image, layer, location_fp, finding, secret)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -36,7 +36,8 @@ fn postgres() -> Option<(String, impl Drop)> {
     impl Drop for Guard {
         fn drop(&mut self) {
             if let Ok(mut c) = postgres::Client::connect(&self.0, postgres::NoTls) {
-                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.1));
+                let _ =
+                    c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.1));
             }
         }
     }
@@ -79,7 +80,10 @@ fn values_round_trip_on_both_backends() {
         )
         .unwrap();
         let got = db
-            .one("SELECT started, shard_count, id FROM runs WHERE id = ?", vals!["r1"])
+            .one(
+                "SELECT started, shard_count, id FROM runs WHERE id = ?",
+                vals!["r1"],
+            )
             .unwrap()
             .unwrap();
         assert_eq!(got[0].opt_int(), Some(5));

@@ -10,7 +10,8 @@ use super::db::vals;
 use super::{now, Store};
 
 /// The resolutions `--resolve` takes.
-pub(crate) const RESOLUTIONS: [&str; 4] = ["revoked", "false-positive", "used-in-tests", "wont-fix"];
+pub(crate) const RESOLUTIONS: [&str; 4] =
+    ["revoked", "false-positive", "used-in-tests", "wont-fix"];
 
 /// One triage decision.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -28,7 +29,10 @@ impl Store {
     pub(crate) fn resolve_fingerprint(&mut self, given: &str) -> Result<String> {
         let given = given.trim().to_ascii_lowercase();
         if given.len() < 8 || !given.bytes().all(|b| b.is_ascii_hexdigit()) {
-            bail!("`{}` is not a fingerprint (hex, at least 8 digits; text reports show 12)", given.chars().take(40).collect::<String>());
+            bail!(
+                "`{}` is not a fingerprint (hex, at least 8 digits; text reports show 12)",
+                given.chars().take(40).collect::<String>()
+            );
         }
         let rows = self.db.query(
             "SELECT fingerprint FROM credentials WHERE fingerprint LIKE ? ORDER BY fingerprint",

@@ -155,7 +155,8 @@ fn seed() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos() as u64;
-    t ^ (u64::from(std::process::id()) << 32) ^ N.fetch_add(1, Ordering::Relaxed).wrapping_mul(0x9E37_79B9)
+    t ^ (u64::from(std::process::id()) << 32)
+        ^ N.fetch_add(1, Ordering::Relaxed).wrapping_mul(0x9E37_79B9)
 }
 
 /// Runs `test` against SQLite, then PostgreSQL (when configured).
@@ -279,7 +280,12 @@ pub fn rows(spec: &str, extra: &[&str]) -> Vec<serde_json::Value> {
 fn st(pairs: &[(&str, &str, &str, &str)]) -> BTreeMap<(String, String), (String, String)> {
     pairs
         .iter()
-        .map(|(r, p, s, c)| ((r.to_string(), p.to_string()), (s.to_string(), c.to_string())))
+        .map(|(r, p, s, c)| {
+            (
+                (r.to_string(), p.to_string()),
+                (s.to_string(), c.to_string()),
+            )
+        })
         .collect()
 }
 
@@ -292,33 +298,76 @@ fn statuses_go_new_open_fixed_reopened() {
         let mut s = b.open();
         let e = engine("0.1.0", "rules-a");
         let found = || findings(&[("app/.env", 1), ("deploy/ci.env", 2)]);
-        run(&mut s, "r1", None, &e, vec![repo("org/app", ALL, Coverage::Complete, found())]);
+        run(
+            &mut s,
+            "r1",
+            None,
+            &e,
+            vec![repo("org/app", ALL, Coverage::Complete, found())],
+        );
         assert_eq!(
             state(&b.spec),
-            st(&[("org/app", "app/.env", "new", "new"), ("org/app", "deploy/ci.env", "new", "new")]),
+            st(&[
+                ("org/app", "app/.env", "new", "new"),
+                ("org/app", "deploy/ci.env", "new", "new")
+            ]),
             "{}",
             b.kind
         );
-        run(&mut s, "r2", None, &e, vec![repo("org/app", ALL, Coverage::Complete, found())]);
-        assert!(state(&b.spec).values().all(|v| v == &("open".into(), "open".into())));
+        run(
+            &mut s,
+            "r2",
+            None,
+            &e,
+            vec![repo("org/app", ALL, Coverage::Complete, found())],
+        );
+        assert!(state(&b.spec)
+            .values()
+            .all(|v| v == &("open".into(), "open".into())));
         // One secret removed: its occurrence and credential are fixed.
         let one = findings(&[("app/.env", 1)]);
-        run(&mut s, "r3", None, &e, vec![repo("org/app", ALL, Coverage::Complete, one)]);
+        run(
+            &mut s,
+            "r3",
+            None,
+            &e,
+            vec![repo("org/app", ALL, Coverage::Complete, one)],
+        );
         assert_eq!(
             state(&b.spec),
-            st(&[("org/app", "app/.env", "open", "open"), ("org/app", "deploy/ci.env", "fixed", "fixed")]),
+            st(&[
+                ("org/app", "app/.env", "open", "open"),
+                ("org/app", "deploy/ci.env", "fixed", "fixed")
+            ]),
             "{}",
             b.kind
         );
-        run(&mut s, "r4", None, &e, vec![repo("org/app", ALL, Coverage::Complete, found())]);
+        run(
+            &mut s,
+            "r4",
+            None,
+            &e,
+            vec![repo("org/app", ALL, Coverage::Complete, found())],
+        );
         assert_eq!(
             state(&b.spec),
-            st(&[("org/app", "app/.env", "open", "open"), ("org/app", "deploy/ci.env", "reopened", "reopened")]),
+            st(&[
+                ("org/app", "app/.env", "open", "open"),
+                ("org/app", "deploy/ci.env", "reopened", "reopened")
+            ]),
             "{}",
             b.kind
         );
-        run(&mut s, "r5", None, &e, vec![repo("org/app", ALL, Coverage::Complete, found())]);
-        assert!(state(&b.spec).values().all(|v| v == &("open".into(), "open".into())));
+        run(
+            &mut s,
+            "r5",
+            None,
+            &e,
+            vec![repo("org/app", ALL, Coverage::Complete, found())],
+        );
+        assert!(state(&b.spec)
+            .values()
+            .all(|v| v == &("open".into(), "open".into())));
         // --status and --run select.
         assert_eq!(rows(&b.spec, &["--status", "open"]).len(), 2);
         assert_eq!(rows(&b.spec, &["--status", "fixed"]).len(), 0);
@@ -335,7 +384,10 @@ fn statuses_go_new_open_fixed_reopened() {
             serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
         };
         let d = diff(&[]);
-        assert_eq!((d["from"].as_str(), d["to"].as_str()), (Some("r4"), Some("r5")));
+        assert_eq!(
+            (d["from"].as_str(), d["to"].as_str()),
+            (Some("r4"), Some("r5"))
+        );
         assert_eq!(d["changes"].as_array().unwrap().len(), 0);
         let d = diff(&["r2", "r3"]);
         let ch = d["changes"].as_array().unwrap();
@@ -355,26 +407,80 @@ fn no_fix_after_partial_failed_narrower_or_older_scans() {
         let mut s = b.open();
         let e = engine("0.5.0", "rules-a");
         let found = findings(&[("app/.env", 7)]);
-        run(&mut s, "r1", None, &e, vec![repo("org/app", ALL, Coverage::Complete, found)]);
+        run(
+            &mut s,
+            "r1",
+            None,
+            &e,
+            vec![repo("org/app", ALL, Coverage::Complete, found)],
+        );
         let still_open = st(&[("org/app", "app/.env", "open", "open")]);
         let cases: Vec<(&str, Scope, Coverage, Engine)> = vec![
-            ("partial", ALL, Coverage::Partial(vec!["missing objects".into()]), e.clone()),
-            ("failed", ALL, Coverage::Failed("clone failed".into()), e.clone()),
+            (
+                "partial",
+                ALL,
+                Coverage::Partial(vec!["missing objects".into()]),
+                e.clone(),
+            ),
+            (
+                "failed",
+                ALL,
+                Coverage::Failed("clone failed".into()),
+                e.clone(),
+            ),
             ("narrower", TREE, Coverage::Complete, e.clone()),
-            ("older rules", ALL, Coverage::Complete, engine("0.4.0", "rules-old")),
-            ("other rules, same version", ALL, Coverage::Complete, engine("0.5.0", "rules-b")),
+            (
+                "older rules",
+                ALL,
+                Coverage::Complete,
+                engine("0.4.0", "rules-old"),
+            ),
+            (
+                "other rules, same version",
+                ALL,
+                Coverage::Complete,
+                engine("0.5.0", "rules-b"),
+            ),
         ];
         for (why, scope, coverage, eng) in cases {
-            run(&mut s, why, None, &eng, vec![repo("org/app", scope, coverage, Vec::new())]);
-            assert_eq!(state(&b.spec), still_open, "{}: no fix after a {why} scan", b.kind);
+            run(
+                &mut s,
+                why,
+                None,
+                &eng,
+                vec![repo("org/app", scope, coverage, Vec::new())],
+            );
+            assert_eq!(
+                state(&b.spec),
+                still_open,
+                "{}: no fix after a {why} scan",
+                b.kind
+            );
         }
         // A repository the run did not scan at all keeps its state too.
-        run(&mut s, "other repo", None, &e, vec![repo("org/lib", ALL, Coverage::Complete, Vec::new())]);
+        run(
+            &mut s,
+            "other repo",
+            None,
+            &e,
+            vec![repo("org/lib", ALL, Coverage::Complete, Vec::new())],
+        );
         assert_eq!(state(&b.spec), still_open, "{}", b.kind);
         // A complete, as-wide scan with newer rules (a newer nhiscan) fixes it.
         let newer = engine("0.6.0", "rules-c");
-        run(&mut s, "newer", None, &newer, vec![repo("org/app", ALL, Coverage::Complete, Vec::new())]);
-        assert_eq!(state(&b.spec), st(&[("org/app", "app/.env", "fixed", "fixed")]), "{}", b.kind);
+        run(
+            &mut s,
+            "newer",
+            None,
+            &newer,
+            vec![repo("org/app", ALL, Coverage::Complete, Vec::new())],
+        );
+        assert_eq!(
+            state(&b.spec),
+            st(&[("org/app", "app/.env", "fixed", "fixed")]),
+            "{}",
+            b.kind
+        );
     });
 }
 
@@ -391,20 +497,43 @@ fn a_credential_is_fixed_only_when_every_occurrence_is() {
             ]
         };
         run(&mut s, "r1", None, &e, both());
-        run(&mut s, "r2", None, &e, vec![
-            repo("org/a", ALL, Coverage::Complete, Vec::new()),
-            repo("org/b", ALL, Coverage::Partial(vec!["timeout".into()]), Vec::new()),
-        ]);
+        run(
+            &mut s,
+            "r2",
+            None,
+            &e,
+            vec![
+                repo("org/a", ALL, Coverage::Complete, Vec::new()),
+                repo(
+                    "org/b",
+                    ALL,
+                    Coverage::Partial(vec!["timeout".into()]),
+                    Vec::new(),
+                ),
+            ],
+        );
         assert_eq!(
             state(&b.spec),
-            st(&[("org/a", "x.env", "fixed", "open"), ("org/b", "y.env", "open", "open")]),
+            st(&[
+                ("org/a", "x.env", "fixed", "open"),
+                ("org/b", "y.env", "open", "open")
+            ]),
             "{}",
             b.kind
         );
-        run(&mut s, "r3", None, &e, vec![repo("org/b", ALL, Coverage::Complete, Vec::new())]);
+        run(
+            &mut s,
+            "r3",
+            None,
+            &e,
+            vec![repo("org/b", ALL, Coverage::Complete, Vec::new())],
+        );
         assert_eq!(
             state(&b.spec),
-            st(&[("org/a", "x.env", "fixed", "fixed"), ("org/b", "y.env", "fixed", "fixed")]),
+            st(&[
+                ("org/a", "x.env", "fixed", "fixed"),
+                ("org/b", "y.env", "fixed", "fixed")
+            ]),
             "{}",
             b.kind
         );
@@ -416,7 +545,12 @@ fn recording_a_repository_twice_does_not_double_it() {
     each_backend(|b| {
         let mut s = b.open();
         let e = engine("0.1.0", "rules-a");
-        let r = repo("org/app", ALL, Coverage::Complete, findings(&[("a.env", 1)]));
+        let r = repo(
+            "org/app",
+            ALL,
+            Coverage::Complete,
+            findings(&[("a.env", 1)]),
+        );
         let start = RunStart {
             run_id: "r1".into(),
             shard: None,
@@ -437,7 +571,10 @@ fn recording_a_repository_twice_does_not_double_it() {
         assert!(again.resume("plan").unwrap().is_none());
         let clean = again.clean_blobs(&e).unwrap();
         assert_eq!(clean, ["b1", "b2"].iter().map(|s| s.to_string()).collect());
-        assert!(again.clean_blobs(&engine("0.1.0", "rules-b")).unwrap().is_empty());
+        assert!(again
+            .clean_blobs(&engine("0.1.0", "rules-b"))
+            .unwrap()
+            .is_empty());
         // The repository the run expected but never recorded is recorded as failed.
         let cov = b.raw_query("SELECT coverage FROM run_repos WHERE repo = 'org/never'");
         assert_eq!(cov, vec!["failed".to_string()], "{}", b.kind);
@@ -454,26 +591,69 @@ fn triage_survives_rescans_and_is_shown() {
         let e = engine("0.1.0", "rules-a");
         let f = findings(&[("a.env", 11), ("b.env", 12)]);
         let fp = f[0].fingerprint.clone();
-        run(&mut s, "r1", None, &e, vec![repo("org/app", ALL, Coverage::Complete, f.clone())]);
+        run(
+            &mut s,
+            "r1",
+            None,
+            &e,
+            vec![repo("org/app", ALL, Coverage::Complete, f.clone())],
+        );
         let short = &fp[..12];
         let out = nhiscan()
-            .args(["triage", short, "--store", &b.spec, "--resolve", "revoked", "--comment", "rotated", "--by", "alice"])
+            .args([
+                "triage",
+                short,
+                "--store",
+                &b.spec,
+                "--resolve",
+                "revoked",
+                "--comment",
+                "rotated",
+                "--by",
+                "alice",
+            ])
             .output()
             .unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
-        run(&mut s, "r2", None, &e, vec![repo("org/app", ALL, Coverage::Complete, f.clone())]);
+        run(
+            &mut s,
+            "r2",
+            None,
+            &e,
+            vec![repo("org/app", ALL, Coverage::Complete, f.clone())],
+        );
         let rows_now = rows(&b.spec, &[]);
         let t = rows_now
             .iter()
             .find(|r| r["fingerprint"] == fp.as_str())
             .map(|r| r["properties"]["triage"].clone())
             .unwrap();
-        assert_eq!((t["resolution"].as_str(), t["by"].as_str(), t["comment"].as_str()), (Some("revoked"), Some("alice"), Some("rotated")), "{}", b.kind);
-        let other = rows_now.iter().find(|r| r["fingerprint"] != fp.as_str()).unwrap();
+        assert_eq!(
+            (
+                t["resolution"].as_str(),
+                t["by"].as_str(),
+                t["comment"].as_str()
+            ),
+            (Some("revoked"), Some("alice"), Some("rotated")),
+            "{}",
+            b.kind
+        );
+        let other = rows_now
+            .iter()
+            .find(|r| r["fingerprint"] != fp.as_str())
+            .unwrap();
         assert!(other["properties"].get("triage").is_none());
         // A later decision replaces it; both are kept. --fingerprint and $USER work too.
         let out = nhiscan()
-            .args(["triage", "--fingerprint", &fp, "--store", &b.spec, "--resolve", "false-positive"])
+            .args([
+                "triage",
+                "--fingerprint",
+                &fp,
+                "--store",
+                &b.spec,
+                "--resolve",
+                "false-positive",
+            ])
             .env("USER", "bob")
             .output()
             .unwrap();
@@ -484,18 +664,38 @@ fn triage_survives_rescans_and_is_shown() {
             .find(|r| r["fingerprint"] == fp.as_str())
             .unwrap()["properties"]["triage"]
             .clone();
-        assert_eq!((t["resolution"].as_str(), t["by"].as_str()), (Some("false-positive"), Some("bob")));
-        assert_eq!(b.raw_query("SELECT COUNT(*) FROM triage"), vec!["2".to_string()]);
+        assert_eq!(
+            (t["resolution"].as_str(), t["by"].as_str()),
+            (Some("false-positive"), Some("bob"))
+        );
+        assert_eq!(
+            b.raw_query("SELECT COUNT(*) FROM triage"),
+            vec!["2".to_string()]
+        );
         // The text report shows it.
-        let out = nhiscan().args(["findings", "--store", &b.spec]).output().unwrap();
+        let out = nhiscan()
+            .args(["findings", "--store", &b.spec])
+            .output()
+            .unwrap();
         assert!(String::from_utf8_lossy(&out.stdout).contains("triaged false-positive by bob"));
         // An unknown fingerprint is a clear error.
         let out = nhiscan()
-            .args(["triage", "0123456789ab", "--store", &b.spec, "--resolve", "revoked"])
+            .args([
+                "triage",
+                "0123456789ab",
+                "--store",
+                &b.spec,
+                "--resolve",
+                "revoked",
+            ])
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2));
-        assert!(stderr(&out).contains("no credential with fingerprint 0123456789ab"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("no credential with fingerprint 0123456789ab"),
+            "{}",
+            stderr(&out)
+        );
     });
 }
 
@@ -518,13 +718,28 @@ fn an_older_store_is_migrated_with_its_data() {
         );
         // Version 2's table works on the migrated store.
         let out = nhiscan()
-            .args(["triage", "aaaaaaaaaaaa", "--store", &b.spec, "--resolve", "wont-fix", "--by", "carol"])
+            .args([
+                "triage",
+                "aaaaaaaaaaaa",
+                "--store",
+                &b.spec,
+                "--resolve",
+                "wont-fix",
+                "--by",
+                "carol",
+            ])
             .output()
             .unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
         // And a new run advances it.
         let mut s = b.open();
-        run(&mut s, "r2", None, &engine("0.1.0", "rules-v1"), vec![repo("org/app", ALL, Coverage::Complete, Vec::new())]);
+        run(
+            &mut s,
+            "r2",
+            None,
+            &engine("0.1.0", "rules-v1"),
+            vec![repo("org/app", ALL, Coverage::Complete, Vec::new())],
+        );
         assert_eq!(rows(&b.spec, &["--status", "fixed"]).len(), 1, "{}", b.kind);
     });
 }
@@ -533,10 +748,16 @@ fn an_older_store_is_migrated_with_its_data() {
 fn a_store_of_a_newer_version_is_refused() {
     each_backend(|b| {
         b.raw("CREATE TABLE nhiscan_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO nhiscan_meta VALUES ('schema_version', '99');");
-        let out = nhiscan().args(["findings", "--store", &b.spec]).output().unwrap();
+        let out = nhiscan()
+            .args(["findings", "--store", &b.spec])
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2));
         let err = stderr(&out);
-        assert!(err.contains("schema version 99") && err.contains("newer"), "{err}");
+        assert!(
+            err.contains("schema version 99") && err.contains("newer"),
+            "{err}"
+        );
         // Nothing was changed.
         assert_eq!(
             b.raw_query("SELECT value FROM nhiscan_meta WHERE key = 'schema_version'"),
@@ -554,7 +775,14 @@ fn a_locked_sqlite_store_gives_a_clear_message() {
     holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
     let t = std::time::Instant::now();
     let out = nhiscan()
-        .args(["triage", "aaaaaaaaaaaa", "--store", &b.spec, "--resolve", "revoked"])
+        .args([
+            "triage",
+            "aaaaaaaaaaaa",
+            "--store",
+            &b.spec,
+            "--resolve",
+            "revoked",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -567,13 +795,20 @@ fn a_locked_sqlite_store_gives_a_clear_message() {
 #[test]
 fn bad_store_specs_are_clear() {
     let out = nhiscan()
-        .args(["findings", "--store", "postgres://nobody:hunter2@127.0.0.1:1/none"])
+        .args([
+            "findings",
+            "--store",
+            "postgres://nobody:hunter2@127.0.0.1:1/none",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("cannot connect to PostgreSQL"), "{err}");
-    assert!(!err.contains("hunter2"), "the password is not printed: {err}");
+    assert!(
+        !err.contains("hunter2"),
+        "the password is not printed: {err}"
+    );
     // A reading command does not create an empty store from a typo.
     let out = nhiscan()
         .args(["findings", "--store", "/nonexistent-dir/nhiscan.db"])
@@ -586,7 +821,11 @@ fn bad_store_specs_are_clear() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("cannot open the SQLite store"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot open the SQLite store"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -596,12 +835,21 @@ fn bad_store_specs_are_clear() {
 fn org(later: bool) -> Vec<RepoRecord> {
     vec![
         repo("org/a", ALL, Coverage::Complete, findings(&[("a.env", 21)])),
-        repo("org/b", ALL, Coverage::Complete, findings(&[("b.env", 22), ("c.env", 21)])),
+        repo(
+            "org/b",
+            ALL,
+            Coverage::Complete,
+            findings(&[("b.env", 22), ("c.env", 21)]),
+        ),
         repo(
             "org/c",
             ALL,
             Coverage::Complete,
-            if later { Vec::new() } else { findings(&[("d.env", 23)]) },
+            if later {
+                Vec::new()
+            } else {
+                findings(&[("d.env", 23)])
+            },
         ),
     ]
 }
@@ -614,7 +862,15 @@ fn dump(spec: &str) -> BTreeSet<String> {
             let p = &v["properties"];
             format!(
                 "{} {} {} {} {} {} {} {} {}",
-                p["repository"], v["artifact"], v["line"], v["fingerprint"], p["store_status"], p["credential_status"], p["first_run"], p["last_run"], p["fixed_run"]
+                p["repository"],
+                v["artifact"],
+                v["line"],
+                v["fingerprint"],
+                p["store_status"],
+                p["credential_status"],
+                p["first_run"],
+                p["last_run"],
+                p["fixed_run"]
             )
         })
         .collect()
@@ -627,7 +883,13 @@ fn merge_refuses_with_a_missing_or_unfinished_shard_and_names_it() {
         let repos = org(false);
         let s0 = b.sqlite_beside("shard-0.db");
         let s1 = b.sqlite_beside("shard-1.db");
-        run(&mut Store::open(&s0, Options::default()).unwrap(), "n1", Some((0, 3)), &e, repos[..1].to_vec());
+        run(
+            &mut Store::open(&s0, Options::default()).unwrap(),
+            "n1",
+            Some((0, 3)),
+            &e,
+            repos[..1].to_vec(),
+        );
         // Shard 1 began but did not finish; shard 2 never ran.
         let mut one = Store::open(&s1, Options::default()).unwrap();
         let start = RunStart {
@@ -653,13 +915,26 @@ fn merge_refuses_with_a_missing_or_unfinished_shard_and_names_it() {
         assert!(err.contains("run n1 not advanced"), "{err}");
         assert!(err.contains("missing shards 2"), "{err}");
         assert!(err.contains("incomplete shards 1"), "{err}");
-        assert!(rows(&b.spec, &[]).is_empty(), "{}: nothing advanced", b.kind);
+        assert!(
+            rows(&b.spec, &[]).is_empty(),
+            "{}: nothing advanced",
+            b.kind
+        );
         // What was copied is kept: shard 0's repository is in the target already.
-        assert_eq!(b.raw_query("SELECT repo FROM run_repos ORDER BY repo"), vec!["org/a".to_string(), "org/b".to_string()]);
+        assert_eq!(
+            b.raw_query("SELECT repo FROM run_repos ORDER BY repo"),
+            vec!["org/a".to_string(), "org/b".to_string()]
+        );
         // Shard 1 finishes, shard 2 arrives: the merge advances.
         one.finish("n1").unwrap();
         let s2 = b.sqlite_beside("shard-2.db");
-        run(&mut Store::open(&s2, Options::default()).unwrap(), "n1", Some((2, 3)), &e, repos[2..].to_vec());
+        run(
+            &mut Store::open(&s2, Options::default()).unwrap(),
+            "n1",
+            Some((2, 3)),
+            &e,
+            repos[2..].to_vec(),
+        );
         let out = merge(&[&s1, &s2]);
         assert!(out.status.success(), "{}", stderr(&out));
         assert!(stderr(&out).contains("advanced run n1"));
@@ -682,14 +957,32 @@ fn merged_shards_equal_one_unsharded_run() {
             let repos = org(later);
             let a = b.sqlite_beside(&format!("{id}-0.db"));
             let c = b.sqlite_beside(&format!("{id}-1.db"));
-            run(&mut Store::open(&a, Options::default()).unwrap(), id, Some((0, 2)), &e, repos[..2].to_vec());
-            run(&mut Store::open(&c, Options::default()).unwrap(), id, Some((1, 2)), &e, repos[2..].to_vec());
-            let out = nhiscan().args(["merge", "--store", &b.spec, &a, &c]).output().unwrap();
+            run(
+                &mut Store::open(&a, Options::default()).unwrap(),
+                id,
+                Some((0, 2)),
+                &e,
+                repos[..2].to_vec(),
+            );
+            run(
+                &mut Store::open(&c, Options::default()).unwrap(),
+                id,
+                Some((1, 2)),
+                &e,
+                repos[2..].to_vec(),
+            );
+            let out = nhiscan()
+                .args(["merge", "--store", &b.spec, &a, &c])
+                .output()
+                .unwrap();
             assert!(out.status.success(), "{}", stderr(&out));
         }
         let merged = dump(&b.spec);
         assert_eq!(merged, dump(&whole.spec), "{}", b.kind);
-        assert!(merged.iter().any(|l| l.contains("\"fixed\"")), "{merged:#?}");
+        assert!(
+            merged.iter().any(|l| l.contains("\"fixed\"")),
+            "{merged:#?}"
+        );
         assert_eq!(merged.len(), 4);
     });
 }
@@ -701,13 +994,26 @@ fn shards_writing_one_shared_store_advance_at_merge() {
         let repos = org(false);
         let mut s = b.open();
         run(&mut s, "n1", Some((0, 2)), &e, repos[..2].to_vec());
-        assert!(rows(&b.spec, &[]).is_empty(), "a shard does not advance on finish");
-        let out = nhiscan().args(["merge", "--store", &b.spec]).output().unwrap();
+        assert!(
+            rows(&b.spec, &[]).is_empty(),
+            "a shard does not advance on finish"
+        );
+        let out = nhiscan()
+            .args(["merge", "--store", &b.spec])
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2));
-        assert!(stderr(&out).contains("missing shards 1"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("missing shards 1"),
+            "{}",
+            stderr(&out)
+        );
         let mut other = b.open();
         run(&mut other, "n1", Some((1, 2)), &e, repos[2..].to_vec());
-        let out = nhiscan().args(["merge", "--store", &b.spec, "--run", "n1"]).output().unwrap();
+        let out = nhiscan()
+            .args(["merge", "--store", &b.spec, "--run", "n1"])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
         assert_eq!(rows(&b.spec, &[]).len(), 4, "{}", b.kind);
     });
@@ -735,8 +1041,26 @@ fn the_secret_is_stored_only_when_asked() {
         let secret = github_token("ghp_", 31);
         for store_secrets in [false, true] {
             let target = b.sibling();
-            let mut s = Store::open(&target.spec, Options { store_secrets }).unwrap();
-            run(&mut s, "r1", None, &e, vec![repo("org/app", ALL, Coverage::Complete, findings(&[("a.env", 31)]))]);
+            let mut s = Store::open(
+                &target.spec,
+                Options {
+                    store_secrets,
+                    must_exist: false,
+                },
+            )
+            .unwrap();
+            run(
+                &mut s,
+                "r1",
+                None,
+                &e,
+                vec![repo(
+                    "org/app",
+                    ALL,
+                    Coverage::Complete,
+                    findings(&[("a.env", 31)]),
+                )],
+            );
             drop(s);
             let out = nhiscan()
                 .args(["findings", "--store", &target.spec, "--format", "json"])
@@ -748,7 +1072,12 @@ fn the_secret_is_stored_only_when_asked() {
                 let hits = files_with(target.dir.path(), secret.as_bytes());
                 assert_eq!(!hits.is_empty(), store_secrets, "{hits:?}");
             }
-            assert_eq!(kept == vec![secret.clone()], store_secrets, "{}", target.kind);
+            assert_eq!(
+                kept == vec![secret.clone()],
+                store_secrets,
+                "{}",
+                target.kind
+            );
             if !store_secrets {
                 assert_eq!(kept, vec![String::new()]);
             }
@@ -763,14 +1092,24 @@ fn findings_render_every_format_and_one_sarif_per_repository() {
         run(&mut s, "r1", None, &engine("0.1.0", "rules-a"), org(false));
         let sarif_dir = b.dir.path().join("sarif");
         let out = nhiscan()
-            .args(["findings", "--store", &b.spec, "--format", "json", "--sarif-dir"])
+            .args([
+                "findings",
+                "--store",
+                &b.spec,
+                "--format",
+                "json",
+                "--sarif-dir",
+            ])
             .arg(&sarif_dir)
             .output()
             .unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
         let doc = crate::support::json(&out);
         assert_eq!(doc["findings"].as_array().unwrap().len(), 4);
-        let mut files: Vec<_> = std::fs::read_dir(&sarif_dir).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut files: Vec<_> = std::fs::read_dir(&sarif_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         files.sort();
         assert_eq!(files.len(), 3);
         for f in &files {
@@ -779,11 +1118,26 @@ fn findings_render_every_format_and_one_sarif_per_repository() {
             assert!(errors.is_empty(), "{errors:#?}");
             assert!(!v["runs"][0]["results"].as_array().unwrap().is_empty());
         }
-        let out = nhiscan().args(["findings", "--store", &b.spec, "--format", "sarif"]).output().unwrap();
-        assert_eq!(crate::support::json(&out)["runs"][0]["results"].as_array().unwrap().len(), 4);
-        let out = nhiscan().args(["findings", "--store", &b.spec]).output().unwrap();
+        let out = nhiscan()
+            .args(["findings", "--store", &b.spec, "--format", "sarif"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            crate::support::json(&out)["runs"][0]["results"]
+                .as_array()
+                .unwrap()
+                .len(),
+            4
+        );
+        let out = nhiscan()
+            .args(["findings", "--store", &b.spec])
+            .output()
+            .unwrap();
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(text.contains("org/b: b.env") && text.contains("[new, first seen"), "{text}");
+        assert!(
+            text.contains("org/b: b.env") && text.contains("[new, first seen"),
+            "{text}"
+        );
         // --since: everything was first seen today, nothing tomorrow.
         assert_eq!(rows(&b.spec, &["--since", "2000-01-01"]).len(), 4);
         assert_eq!(rows(&b.spec, &["--since", "2999-01-01"]).len(), 0);
@@ -818,7 +1172,11 @@ fn store_overhead() {
             })
             .collect();
         let blobs: Vec<Vec<String>> = (0..100)
-            .map(|r| (0..1000).map(|i| format!("{:040x}", r * 1000 + i)).collect())
+            .map(|r| {
+                (0..1000)
+                    .map(|i| format!("{:040x}", r * 1000 + i))
+                    .collect()
+            })
             .collect();
         let e = engine("0.1.0", "rules-a");
         let mut s = b.open();
