@@ -106,6 +106,7 @@ pub(crate) fn advance(db: &mut Db, run_id: &str) -> Result<()> {
     // Per credential: whether this run saw it, and its newest facts (from the rows that did).
     let mut seen: BTreeMap<String, Row> = BTreeMap::new();
     let mut touched: BTreeSet<String> = BTreeSet::new();
+    let mut pending = Pending::default();
     for repo in &repos {
         let (key, scope, complete) = (repo[0].text(), repo[1].text(), repo[2].text() == "complete");
         let rows = db.query(
@@ -133,13 +134,32 @@ pub(crate) fn advance(db: &mut Db, run_id: &str) -> Result<()> {
             touched.insert(cred.clone());
             match existing.get(occ) {
                 None => {
-                    db.exec(
-                        "INSERT INTO occurrences (id, credential, repo, path, commit_id, blob, line, image, layer, location_fp, first_seen, first_run, last_seen, last_run, status, fixed_run, seen_scope, seen_version, seen_rules, finding)
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', NULL, ?, ?, ?, ?)",
-                        vals![occ.as_str(), cred.as_str(), key.as_str(), row[5].text(), row[6].opt_text(), row[7].opt_text(), row[8].int(), row[9].text(), row[10].text(), row[11].text(),
-                              run.started, run_id, run.started, run_id, scope.as_str(), run.version.as_str(), run.rules.as_str(), row[12].text()],
-                    )?;
-                    event(db, run_id, &cred, occ, "new")?;
+                    pending.occurrences.push(
+                        vals![
+                            occ.as_str(),
+                            cred.as_str(),
+                            key.as_str(),
+                            row[5].text(),
+                            row[6].opt_text(),
+                            row[7].opt_text(),
+                            row[8].int(),
+                            row[9].text(),
+                            row[10].text(),
+                            row[11].text(),
+                            run.started,
+                            run_id,
+                            run.started,
+                            run_id,
+                            "new",
+                            None::<String>,
+                            scope.as_str(),
+                            run.version.as_str(),
+                            run.rules.as_str(),
+                            row[12].text()
+                        ]
+                        .to_vec(),
+                    );
+                    pending.event(run_id, &cred, occ, "new");
                 }
                 Some(old) => {
                     let status = if old[1].text() == "fixed" {
@@ -152,7 +172,7 @@ pub(crate) fn advance(db: &mut Db, run_id: &str) -> Result<()> {
                         vals![row[6].opt_text(), row[7].opt_text(), row[8].int(), row[11].text(), run.started, run_id, status, scope.as_str(), run.version.as_str(), run.rules.as_str(), row[12].text(), occ.as_str()],
                     )?;
                     if status == "reopened" {
-                        event(db, run_id, &cred, occ, status)?;
+                        pending.event(run_id, &cred, occ, status);
                     }
                 }
             }
@@ -175,39 +195,49 @@ pub(crate) fn advance(db: &mut Db, run_id: &str) -> Result<()> {
                 "UPDATE occurrences SET status = 'fixed', fixed_run = ? WHERE id = ?",
                 vals![run_id, o[0].text()],
             )?;
-            event(db, run_id, &o[5].text(), &o[0].text(), "fixed")?;
+            pending.event(run_id, &o[5].text(), &o[0].text(), "fixed");
             touched.insert(o[5].text());
         }
     }
 
+    db.insert_many("occurrences", OCC_COLS, "", &pending.occurrences)?;
+    let known: HashMap<String, String> = db
+        .query("SELECT fingerprint, status FROM credentials", &[])?
+        .into_iter()
+        .map(|r| (r[0].text(), r[1].text()))
+        .collect();
     for cred in &touched {
-        let old = db.one(
-            "SELECT status FROM credentials WHERE fingerprint = ?",
-            vals![cred.as_str()],
-        )?;
+        let old = known.get(cred);
         if let Some(row) = seen.get(cred) {
             let secret = row[13].opt_text();
             match old {
                 None => {
-                    db.exec(
-                        "INSERT INTO credentials (fingerprint, rule_id, kind, severity, secret, first_seen, first_run, last_seen, last_run, status, fixed_run)
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', NULL)",
-                        vals![cred.as_str(), row[2].text(), row[3].text(), row[4].text(), secret, run.started, run_id, run.started, run_id],
-                    )?;
-                    event(db, run_id, cred, "", "new")?;
+                    pending.credentials.push(
+                        vals![
+                            cred.as_str(),
+                            row[2].text(),
+                            row[3].text(),
+                            row[4].text(),
+                            secret,
+                            run.started,
+                            run_id,
+                            run.started,
+                            run_id,
+                            "new",
+                            None::<String>
+                        ]
+                        .to_vec(),
+                    );
+                    pending.event(run_id, cred, "", "new");
                 }
                 Some(old) => {
-                    let status = if old[0].text() == "fixed" {
-                        "reopened"
-                    } else {
-                        "open"
-                    };
+                    let status = if old == "fixed" { "reopened" } else { "open" };
                     db.exec(
                         "UPDATE credentials SET severity = ?, secret = COALESCE(?, secret), last_seen = ?, last_run = ?, status = ?, fixed_run = NULL WHERE fingerprint = ?",
                         vals![row[4].text(), secret, run.started, run_id, status, cred.as_str()],
                     )?;
                     if status == "reopened" {
-                        event(db, run_id, cred, "", status)?;
+                        pending.event(run_id, cred, "", status);
                     }
                 }
             }
@@ -219,24 +249,40 @@ pub(crate) fn advance(db: &mut Db, run_id: &str) -> Result<()> {
                 vals![cred.as_str()],
             )?
             .map_or(0, |r| r[0].int());
-        if open == 0 && old.is_some_and(|o| o[0].text() != "fixed") {
+        if open == 0 && old.is_some_and(|o| o != "fixed") {
             db.exec(
                 "UPDATE credentials SET status = 'fixed', fixed_run = ? WHERE fingerprint = ?",
                 vals![run_id, cred.as_str()],
             )?;
-            event(db, run_id, cred, "", "fixed")?;
+            pending.event(run_id, cred, "", "fixed");
         }
     }
-    Ok(())
-}
-
-fn event(db: &mut Db, run: &str, cred: &str, occ: &str, status: &str) -> Result<()> {
-    db.exec(
-        "INSERT INTO events (run, credential, occurrence, status) VALUES (?, ?, ?, ?)",
-        vals![run, cred, occ, status],
+    db.insert_many("credentials", CRED_COLS, "", &pending.credentials)?;
+    db.insert_many(
+        "events",
+        "run, credential, occurrence, status",
+        "",
+        &pending.events,
     )?;
     Ok(())
 }
+
+/// Status changes and new rows, written in a few multi-row statements at the end.
+#[derive(Default)]
+struct Pending {
+    events: Vec<Row>,
+    occurrences: Vec<Row>,
+    credentials: Vec<Row>,
+}
+
+impl Pending {
+    fn event(&mut self, run: &str, cred: &str, occ: &str, status: &str) {
+        self.events.push(vals![run, cred, occ, status].to_vec());
+    }
+}
+
+const OCC_COLS: &str = "id, credential, repo, path, commit_id, blob, line, image, layer, location_fp, first_seen, first_run, last_seen, last_run, status, fixed_run, seen_scope, seen_version, seen_rules, finding";
+const CRED_COLS: &str = "fingerprint, rule_id, kind, severity, secret, first_seen, first_run, last_seen, last_run, status, fixed_run";
 
 #[cfg(test)]
 mod tests {

@@ -175,6 +175,31 @@ impl Db {
         }
     }
 
+    /// Inserts `rows` into `table` (`cols` comma-separated) with multi-row `VALUES`, a few hundred
+    /// rows a statement: one round trip for many rows matters on PostgreSQL. `tail` follows the
+    /// values (e.g. `ON CONFLICT (...) DO NOTHING`).
+    pub(crate) fn insert_many(
+        &mut self,
+        table: &str,
+        cols: &str,
+        tail: &str,
+        rows: &[Vec<Val>],
+    ) -> Result<()> {
+        let width = cols.split(',').count();
+        // SQLite binds at most 32,766 values a statement; stay well below for any backend.
+        let per = (4000 / width.max(1)).clamp(1, 500);
+        let one = format!("({})", vec!["?"; width].join(", "));
+        for chunk in rows.chunks(per) {
+            let sql = format!(
+                "INSERT INTO {table} ({cols}) VALUES {} {tail}",
+                vec![one.as_str(); chunk.len()].join(", ")
+            );
+            let flat: Vec<Val> = chunk.iter().flatten().cloned().collect();
+            self.exec(&sql, &flat)?;
+        }
+        Ok(())
+    }
+
     /// Runs statements without parameters (schema changes, transaction control).
     pub(crate) fn batch(&mut self, sql: &str) -> Result<()> {
         match self {

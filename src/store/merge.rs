@@ -10,7 +10,8 @@ use super::{advance, Store};
 const RUN_COLS: &str = "id, started, finished, shard_count, engine_version, rules_hash, settings_hash, scope, status, seq, meta";
 const SHARD_COLS: &str = "run, shard_index, status, plan_key, started, finished, expected, meta";
 const REPO_COLS: &str = "run, repo, shard_index, tip, root_commit, scope, coverage, reasons, files, bytes, findings, recorded";
-const FINDING_COLS: &str = "run, repo, seqno, occurrence, credential, rule_id, kind, severity, path, commit_id, blob, line, image, layer, location_fp, finding, secret";
+/// The columns of `run_findings`, in the order `record` writes them.
+pub(crate) const FINDING_COLS: &str = "run, repo, seqno, occurrence, credential, rule_id, kind, severity, path, commit_id, blob, line, image, layer, location_fp, finding, secret";
 
 /// A sharded run that could not advance: the shards not recorded at all and those still running.
 #[derive(Debug, Clone)]
@@ -32,20 +33,8 @@ pub(crate) struct Merged {
     pub refused: Vec<Refused>,
 }
 
-fn insert_sql(table: &str, cols: &str) -> String {
-    let n = cols.split(',').count();
-    format!(
-        "INSERT INTO {table} ({cols}) VALUES ({})",
-        vec!["?"; n].join(", ")
-    )
-}
-
 fn copy(dst: &mut Db, table: &str, cols: &str, rows: Vec<Row>) -> Result<()> {
-    let sql = insert_sql(table, cols);
-    for r in rows {
-        dst.exec(&sql, &r)?;
-    }
-    Ok(())
+    dst.insert_many(table, cols, "", &rows)
 }
 
 /// Copies `src`'s runs (only `only` when given) into `dst`. Runs that already advanced in `dst`
@@ -127,13 +116,12 @@ pub(crate) fn copy_from(
     }
     let blobs = src.db.query("SELECT engine, blob FROM clean_blobs", &[])?;
     dst.db.tx(|db| {
-        for b in blobs {
-            db.exec(
-                "INSERT INTO clean_blobs (engine, blob) VALUES (?, ?) ON CONFLICT (engine, blob) DO NOTHING",
-                &b,
-            )?;
-        }
-        Ok(())
+        db.insert_many(
+            "clean_blobs",
+            "engine, blob",
+            "ON CONFLICT (engine, blob) DO NOTHING",
+            &blobs,
+        )
     })?;
     Ok(copied)
 }

@@ -5,7 +5,8 @@ use std::collections::HashSet;
 
 use anyhow::{bail, Result};
 
-use super::db::{vals, Db};
+use super::db::{vals, Db, Val};
+use super::merge::FINDING_COLS;
 use super::record::{Coverage, Engine, RepoRecord, RunStart, RunStore};
 use super::{advance, now, place, Store};
 use crate::finding::hash_hex;
@@ -152,13 +153,16 @@ impl RunStore for Store {
             };
             write_repo(db, run_id, shard, repo, store_secrets)?;
             let key = engine_key(&engine);
-            for b in clean_blobs {
-                db.exec(
-                    "INSERT INTO clean_blobs (engine, blob) VALUES (?, ?) ON CONFLICT (engine, blob) DO NOTHING",
-                    vals![key.as_str(), b.as_str()],
-                )?;
-            }
-            Ok(())
+            let rows: Vec<Vec<Val>> = clean_blobs
+                .iter()
+                .map(|b| vec![Val::from(key.as_str()), Val::from(b.as_str())])
+                .collect();
+            db.insert_many(
+                "clean_blobs",
+                "engine, blob",
+                "ON CONFLICT (engine, blob) DO NOTHING",
+                &rows,
+            )
         })
     }
 
@@ -249,6 +253,7 @@ fn write_repo(
             super::now(),
         ],
     )?;
+    let mut rows = Vec::with_capacity(repo.findings.len());
     for (i, f) in repo.findings.iter().enumerate() {
         let p = place::of(key, f);
         let json = serde_json::to_string(&f.to_json(false))?;
@@ -257,9 +262,7 @@ fn write_repo(
         } else {
             None
         };
-        db.exec(
-            "INSERT INTO run_findings (run, repo, seqno, occurrence, credential, rule_id, kind, severity, path, commit_id, blob, line, image, layer, location_fp, finding, secret)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows.push(
             vals![
                 run_id,
                 key,
@@ -278,9 +281,11 @@ fn write_repo(
                 f.location_fingerprint(),
                 json,
                 secret,
-            ],
-        )?;
+            ]
+            .to_vec(),
+        );
     }
+    db.insert_many("run_findings", FINDING_COLS, "", &rows)?;
     Ok(())
 }
 
