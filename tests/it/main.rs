@@ -23,4 +23,5 @@ mod rules;
 mod sarif;
 mod scan;
 mod staged;
+mod store;
 mod support;
