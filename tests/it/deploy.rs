@@ -11,7 +11,7 @@ use std::process::Command;
 
 use yaml_rust2::{Yaml, YamlLoader};
 
-use crate::support::nhiscan;
+use crate::support::{aws_key_id, aws_secret, nhiscan, Repo};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -394,4 +394,97 @@ fn the_nhiscan_command_lines_parse() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// `args` with the pod's paths moved under `dir` and the Job's variables filled in.
+fn in_pod(args: &[String], dir: &Path, shard: u32) -> Vec<String> {
+    let d = dir.to_string_lossy();
+    args.iter()
+        .map(|a| {
+            a.replace("$(SHARD)", &shard.to_string())
+                .replace("/etc/nhiscan/", &format!("{d}/etc/"))
+                .replace("/results/", &format!("{d}/results/"))
+                .replace("/cache", &format!("{d}/cache"))
+        })
+        .collect()
+}
+
+#[test]
+fn the_sqlite_jobs_scan_merge_and_report_for_real() {
+    // Three repositories, one with a fake AWS key pair, as the ConfigMap would list them.
+    let repos: Vec<Repo> = (0..3).map(|_| Repo::new()).collect();
+    for (i, r) in repos.iter().enumerate() {
+        r.write("README.md", &format!("project {i}\n"));
+        if i == 1 {
+            r.write(
+                "deploy/app.env",
+                &format!(
+                    "AWS_ACCESS_KEY_ID={}\nAWS_SECRET_ACCESS_KEY={}\n",
+                    aws_key_id(1101),
+                    aws_secret(1102)
+                ),
+            );
+        }
+        r.commit(&format!("project {i}"));
+    }
+    let pod = tempfile::tempdir().unwrap();
+    for sub in ["etc", "results", "cache"] {
+        std::fs::create_dir(pod.path().join(sub)).unwrap();
+    }
+    let list: String = repos
+        .iter()
+        .map(|r| format!("{}\n", r.dir.display()))
+        .collect();
+    std::fs::write(pod.path().join("etc/repos.txt"), format!("# repos\n{list}")).unwrap();
+
+    let jobs = jobs();
+    let job = |name: &str| {
+        let (_, j) = jobs.iter().find(|(n, _)| n == name).unwrap();
+        j.clone()
+    };
+    // Every shard of the Indexed Job, as its pod runs it (JOB_COMPLETION_INDEX, one run id).
+    let scan = job("nhiscan-scan");
+    let n = scan["spec"]["completions"].as_i64().unwrap() as u32;
+    let scan_args = args(&scan["spec"]["template"]["spec"]["containers"][0]);
+    for i in 0..n {
+        let out = nhiscan()
+            .args(in_pod(&scan_args, pod.path(), i))
+            .env("JOB_COMPLETION_INDEX", i.to_string())
+            .env("NHISCAN_RUN_ID", "deploy-e2e")
+            .env("HOME", repos[0].home())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "shard {i}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // The merge Job: its init container merges, its container writes the SARIF.
+    let merge = job("nhiscan-merge");
+    let spec = &merge["spec"]["template"]["spec"];
+    for (what, c) in [
+        ("merge", &spec["initContainers"][0]),
+        ("report", &spec["containers"][0]),
+    ] {
+        let out = nhiscan()
+            .args(in_pod(&args(c), pod.path(), 0))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let sarif = std::fs::read_to_string(pod.path().join("results/nhiscan.sarif")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results.iter().any(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("deploy/app.env"))),
+        "{sarif}"
+    );
+    assert!(!sarif.contains(&aws_secret(1102)), "the secret is redacted");
 }
