@@ -162,40 +162,21 @@ pub(crate) fn advance(db: &mut Db, run_id: &str) -> Result<()> {
                     pending.event(run_id, &cred, occ, "new");
                 }
                 Some(old) => {
-                    // Updated below, all of the repository's at once.
-                    if old[1].text() == "fixed" {
-                        pending.event(run_id, &cred, occ, "reopened");
+                    let status = if old[1].text() == "fixed" {
+                        "reopened"
+                    } else {
+                        "open"
+                    };
+                    db.exec(
+                        "UPDATE occurrences SET commit_id = ?, blob = ?, line = ?, location_fp = ?, last_seen = ?, last_run = ?, status = ?, fixed_run = NULL, seen_scope = ?, seen_version = ?, seen_rules = ?, finding = ? WHERE id = ?",
+                        vals![row[6].opt_text(), row[7].opt_text(), row[8].int(), row[11].text(), run.started, run_id, status, scope.as_str(), run.version.as_str(), run.rules.as_str(), row[12].text(), occ.as_str()],
+                    )?;
+                    if status == "reopened" {
+                        pending.event(run_id, &cred, occ, status);
                     }
                 }
             }
         }
-        // Every occurrence seen again takes the facts of its first finding in this run.
-        let first = |col: &str| {
-            format!("{col} = (SELECT f.{col} FROM run_findings f WHERE f.run = ? AND f.occurrence = occurrences.id ORDER BY f.seqno LIMIT 1)")
-        };
-        let sql = format!(
-            "UPDATE occurrences SET {}, {}, {}, {}, {}, last_seen = ?, last_run = ?, status = CASE WHEN status = 'fixed' THEN 'reopened' ELSE 'open' END, fixed_run = NULL, seen_scope = ?, seen_version = ?, seen_rules = ?
-             WHERE repo = ? AND id IN (SELECT occurrence FROM run_findings WHERE run = ? AND repo = ?)",
-            first("commit_id"), first("blob"), first("line"), first("location_fp"), first("finding"),
-        );
-        db.exec(
-            &sql,
-            vals![
-                run_id,
-                run_id,
-                run_id,
-                run_id,
-                run_id,
-                run.started,
-                run_id,
-                scope.as_str(),
-                run.version.as_str(),
-                run.rules.as_str(),
-                key.as_str(),
-                run_id,
-                key.as_str()
-            ],
-        )?;
         if !complete {
             continue;
         }
@@ -250,9 +231,13 @@ pub(crate) fn advance(db: &mut Db, run_id: &str) -> Result<()> {
                     pending.event(run_id, cred, "", "new");
                 }
                 Some(old) => {
-                    // Updated below, all at once.
-                    if old == "fixed" {
-                        pending.event(run_id, cred, "", "reopened");
+                    let status = if old == "fixed" { "reopened" } else { "open" };
+                    db.exec(
+                        "UPDATE credentials SET severity = ?, secret = COALESCE(?, secret), last_seen = ?, last_run = ?, status = ?, fixed_run = NULL WHERE fingerprint = ?",
+                        vals![row[4].text(), secret, run.started, run_id, status, cred.as_str()],
+                    )?;
+                    if status == "reopened" {
+                        pending.event(run_id, cred, "", status);
                     }
                 }
             }
@@ -272,18 +257,6 @@ pub(crate) fn advance(db: &mut Db, run_id: &str) -> Result<()> {
             pending.event(run_id, cred, "", "fixed");
         }
     }
-    // Every credential seen again takes the severity (and, when kept, the secret) of its first
-    // finding in this run, repositories in order.
-    let first = |col: &str| {
-        format!("(SELECT f.{col} FROM run_findings f WHERE f.run = ? AND f.credential = credentials.fingerprint ORDER BY f.repo, f.seqno LIMIT 1)")
-    };
-    let sql = format!(
-        "UPDATE credentials SET severity = {}, secret = COALESCE({}, secret), last_seen = ?, last_run = ?, status = CASE WHEN status = 'fixed' THEN 'reopened' ELSE 'open' END, fixed_run = NULL
-         WHERE fingerprint IN (SELECT credential FROM run_findings WHERE run = ?)",
-        first("severity"),
-        first("secret"),
-    );
-    db.exec(&sql, vals![run_id, run_id, run.started, run_id, run_id])?;
     db.insert_many("credentials", CRED_COLS, "", &pending.credentials)?;
     db.insert_many(
         "events",

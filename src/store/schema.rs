@@ -119,8 +119,8 @@ CREATE TABLE clean_blobs (
 );
 ";
 
-/// Version 2: triage decisions (every decision kept, the latest one counts), the status changes
-/// each run made (what `nhiscan diff` reads), and an index to advance credentials at once.
+/// Version 2: triage decisions (every decision kept, the latest one counts) and the status changes
+/// each run made (what `nhiscan diff` reads).
 const V2: &str = "
 CREATE TABLE triage (
     fingerprint TEXT NOT NULL,
@@ -138,7 +138,6 @@ CREATE TABLE events (
     status TEXT NOT NULL,
     PRIMARY KEY (run, credential, occurrence)
 );
-CREATE INDEX run_findings_credential ON run_findings (run, credential);
 ";
 
 /// Every migration, in order: version `n` is reached by running its SQL on a store at `n - 1`.
