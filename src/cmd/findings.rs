@@ -57,12 +57,31 @@ pub fn run(args: &FindingsArgs) -> Result<i32> {
     let rules = crate::engine::rule::builtin()?;
     let by_id: HashMap<&str, &Rule> = rules.iter().map(|r| (r.id(), r)).collect();
     let lookup = |id: &str| by_id.get(id).copied();
-    let text = render(format, &all, &lookup, store.name(), output.is_none());
+    // The scan summary and the allow hint of the scanning commands do not fit stored findings:
+    // a count of occurrences by status instead, on standard error.
+    let text = render(format, &all, &lookup, store.name(), false);
+    let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
+    for o in &occurrences {
+        *by_status.entry(o.status.as_str()).or_default() += 1;
+    }
+    let counts: Vec<String> = by_status.iter().map(|(s, n)| format!("{n} {s}")).collect();
     match &output {
         Some(p) => {
             std::fs::write(p, text).with_context(|| format!("{}: cannot write", p.display()))?
         }
         None => print!("{text}"),
+    }
+    if format == Format::TEXT {
+        eprintln!(
+            "{} occurrences in {}{}",
+            occurrences.len(),
+            store.name(),
+            if counts.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", counts.join(", "))
+            }
+        );
     }
     if let Some(dir) = &args.sarif_dir {
         std::fs::create_dir_all(dir)
@@ -82,6 +101,9 @@ pub fn run(args: &FindingsArgs) -> Result<i32> {
 /// the message (the text report shows no properties) and the repository before the place.
 fn stored(o: &Occurrence, text: bool) -> Result<Finding> {
     let mut f = revive::finding(&o.finding)?;
+    if text {
+        return Ok(annotated(f, o));
+    }
     let p = &mut f.properties;
     p.insert("repository".into(), json!(o.repo));
     p.insert("store_status".into(), json!(o.status));
@@ -99,7 +121,13 @@ fn stored(o: &Occurrence, text: bool) -> Result<Finding> {
             json!({ "resolution": t.resolution, "comment": t.comment, "by": t.who, "at": iso_time(t.at) }),
         );
     }
-    if text {
+    Ok(f)
+}
+
+/// For the text report: the repository before the place, the state after the message (its
+/// property lines would repeat the same at length).
+fn annotated(mut f: Finding, o: &Occurrence) -> Finding {
+    {
         let mut origin = (*f.origin).clone();
         origin.display = format!("{}: {}", o.repo, origin.display);
         f.origin = std::sync::Arc::new(origin);
@@ -112,7 +140,7 @@ fn stored(o: &Occurrence, text: bool) -> Result<Finding> {
         }
         f.message = format!("{} [{note}]", f.message);
     }
-    Ok(f)
+    f
 }
 
 fn render<'a>(
