@@ -39,6 +39,8 @@ fn main() {
         Command::Image(args) => cmd::image::run(args),
         Command::Completions { shell } => cmd::help::completions(*shell),
         Command::Man => cmd::help::man(),
+        Command::Inventory(args) => cmd::inventory::inventory(args),
+        Command::Report(args) => cmd::inventory::report(args),
         Command::Rules { command } => match command {
             RulesCommand::List { format, rules } => cmd::rules::list(rules, *format),
             RulesCommand::Explain { id, rules } => cmd::rules::explain(rules, id),

@@ -9,7 +9,10 @@ use crate::finding::Severity;
 use crate::report::Format;
 use crate::settings::FailOn;
 
+mod inventory;
 mod resolve;
+
+pub use inventory::{FindingsFrom, InventoryArgs, InventoryFormat, ReportArgs};
 
 pub(crate) use resolve::settings;
 
@@ -74,6 +77,16 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. `nhiscan man > nhiscan.1 && man ./nhiscan.1`.
     Man,
+    /// Group findings by non-human identity: credentials, exposure, environments, owners, OWASP NHI risks.
+    #[command(
+        after_help = "Examples:\n  nhiscan inventory .\n  nhiscan inventory --git . --format json -o inventory.json\n  nhiscan inventory --from-report report.json --format csv -o nhi.csv"
+    )]
+    Inventory(InventoryArgs),
+    /// Write a self-contained HTML report (summary, inventory, coverage, findings).
+    #[command(
+        after_help = "Examples:\n  nhiscan report --html report.html .\n  nhiscan report --html report.html --from-report report.json"
+    )]
+    Report(ReportArgs),
 }
 
 /// The subcommands of `nhiscan rules`.

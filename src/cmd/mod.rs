@@ -7,6 +7,7 @@ pub mod git;
 pub mod help;
 pub mod hook;
 pub mod image;
+pub mod inventory;
 pub mod rules;
 pub mod scan;
 pub mod staged;
