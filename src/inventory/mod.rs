@@ -48,6 +48,7 @@ pub(crate) fn annotate(rule: &Rule, f: &mut Finding, data: &[u8], span: Option<(
             f.properties.insert("nhi".into(), n);
         }
     }
+    paired_lifetime(f);
     let risks = owasp::of_finding(
         f.kind,
         &rule.spec.tags,
@@ -56,6 +57,27 @@ pub(crate) fn annotate(rule: &Rule, f: &mut Finding, data: &[u8], span: Option<(
     );
     if !risks.is_empty() {
         f.properties.insert("owasp_nhi".into(), json!(risks));
+    }
+}
+
+/// A secret key whose rule cannot tell its lifetime (an AWS secret access key) lives as long as the
+/// key id it is paired with: a long-term (`AKIA`) key never expires.
+fn paired_lifetime(f: &mut Finding) {
+    let Some(n) = f.properties.get("nhi") else {
+        return;
+    };
+    let long_term = n.get("paired") == Some(&Value::Bool(true))
+        && n.get("key_kind").and_then(Value::as_str) == Some("long-term");
+    let unknown = f
+        .lifetime
+        .as_ref()
+        .is_some_and(|l| l.kind == crate::finding::LifetimeKind::Unknown);
+    if long_term && unknown {
+        let key = n.get("name").and_then(Value::as_str).unwrap_or("");
+        f.lifetime = Some(crate::finding::Lifetime {
+            kind: crate::finding::LifetimeKind::LongLived,
+            reason: format!("paired with the long-term {key}: valid until deleted"),
+        });
     }
 }
 
