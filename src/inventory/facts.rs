@@ -143,7 +143,11 @@ pub(crate) fn of_secret(
     if s.len() == 20 && AWS_KEY_ID.is_match(s) {
         return Some(aws_key(s, false));
     }
-    if let Some(v) = github(s).or_else(|| gitlab(s)).or_else(|| slack(s)) {
+    if let Some(v) = github(s)
+        .or_else(|| gitlab(s))
+        .or_else(|| slack(s))
+        .or_else(|| k8s_token(s))
+    {
         return Some(v);
     }
     let (text, at) = window(data, start, end);
@@ -369,10 +373,52 @@ fn slack(s: &str) -> Option<Value> {
     ))
 }
 
+/// A Kubernetes ServiceAccount token (a JWT whose subject is `system:serviceaccount:NS:NAME`, or a
+/// legacy secret-based token with the `kubernetes.io/serviceaccount/*` claims): that ServiceAccount.
+fn k8s_token(s: &str) -> Option<Value> {
+    use base64::Engine as _;
+    let payload = s.strip_prefix("eyJ")?.split('.').nth(1)?;
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .ok()?,
+    )
+    .ok()?;
+    let (ns, name) = match claims.get("sub").and_then(Value::as_str) {
+        Some(sub) if sub.starts_with("system:serviceaccount:") => {
+            let mut p = sub["system:serviceaccount:".len()..].splitn(2, ':');
+            (p.next()?.to_string(), p.next()?.to_string())
+        }
+        _ => (
+            claims
+                .get("kubernetes.io/serviceaccount/namespace")?
+                .as_str()?
+                .to_string(),
+            claims
+                .get("kubernetes.io/serviceaccount/service-account.name")?
+                .as_str()?
+                .to_string(),
+        ),
+    };
+    Some(nhi(
+        "k8s-service-account",
+        format!("k8s-sa:{ns}/{name}"),
+        format!("ServiceAccount {ns}/{name}"),
+        &[
+            ("namespace", json!(ns)),
+            ("service_account", json!(name)),
+            ("token_kind", json!("ServiceAccount token")),
+            ("local", json!(true)),
+        ],
+    ))
+}
+
 /// The identity of an analyzer finding that named none itself: the document that grants the
 /// permission (a workflow's token, a policy file) is the identity, scoped to its repository.
 pub(crate) fn of_document(rule: &Rule, artifact: &str) -> Option<Value> {
+    let oidc = rule.has_tag("nhi:ci-oidc-trust");
     let (kind, label) = match rule.spec.analyzer.as_deref()? {
+        _ if oidc => ("ci-oidc-trust", "CI OIDC trust policy"),
         "gha" => ("ci-workflow", "GitHub Actions workflow"),
         "aws-iam" => ("aws-iam-policy", "AWS IAM policy"),
         "gcp" => ("gcp-iam-policy", "GCP IAM policy"),
@@ -456,6 +502,27 @@ mod tests {
             "A04QX7RR1MM", "4848484848484", "f0e1d2c3b4a59687f0e1d2c3b4a59687"
         );
         assert_eq!(at(&app, &app, &[]).unwrap()["id"], "slack-app:A04QX7RR1MM");
+    }
+
+    #[test]
+    fn service_account_tokens() {
+        use base64::Engine as _;
+        let b = |t: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(t);
+        let jwt = format!(
+            "{}.{}.c2lnbmF0dXJlMDEyMzQ1Njc4OQ",
+            b(r#"{"alg":"RS256"}"#),
+            b(
+                r#"{"iss":"https://kubernetes.default.svc","sub":"system:serviceaccount:payments-prod:deployer"}"#
+            )
+        );
+        let v = at(&jwt, &jwt, &[]).unwrap();
+        assert_eq!(v["id"], "k8s-sa:payments-prod/deployer");
+        let other = format!(
+            "{}.{}.c2ln",
+            b(r#"{"alg":"HS256"}"#),
+            b(r#"{"sub":"user-1"}"#)
+        );
+        assert!(at(&other, &other, &[]).is_none());
     }
 
     #[test]

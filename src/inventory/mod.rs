@@ -97,3 +97,24 @@ pub(crate) fn mark_reused(f: &mut Finding) {
     owasp::normalize(&mut ids);
     f.properties.insert("owasp_nhi".into(), json!(ids));
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_tags_read_here_exist_on_some_rule() {
+        // A renamed tag must not silently turn the facts or the risks off.
+        let rules = crate::engine::rule::builtin().expect("rules load");
+        for tag in [
+            "nhi:aws-secret-key",
+            "nhi:gcp-service-account",
+            "nhi:azure-service-principal",
+            "nhi:connection-string",
+            "nhi:ci-oidc-trust",
+            "ci-deployment",
+            "admin",
+            "wildcard",
+        ] {
+            assert!(rules.iter().any(|r| r.has_tag(tag)), "no rule tagged {tag}");
+        }
+    }
+}

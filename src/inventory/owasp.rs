@@ -8,6 +8,9 @@ use crate::finding::{Category, LifetimeKind};
 pub(crate) const SECRET_LEAKAGE: &str = "NHI2:2025";
 /// NHI5:2025 Overprivileged NHI: wildcard or admin grants.
 pub(crate) const OVERPRIVILEGED: &str = "NHI5:2025";
+/// NHI6:2025 Insecure Cloud Deployment Configurations: CI/CD identities and their trust (rules
+/// tagged `ci-deployment`: workflow token permissions, OIDC trust without a subject).
+pub(crate) const CLOUD_DEPLOYMENT: &str = "NHI6:2025";
 /// NHI7:2025 Long-Lived Secrets: no expiry, or longer than the policy allows.
 pub(crate) const LONG_LIVED: &str = "NHI7:2025";
 /// NHI8:2025 Environment Isolation: one credential in several environments.
@@ -19,6 +22,7 @@ pub(crate) const REUSE: &str = "NHI9:2025";
 pub(crate) const NAMES: &[(&str, &str)] = &[
     (SECRET_LEAKAGE, "Secret Leakage"),
     (OVERPRIVILEGED, "Overprivileged NHI"),
+    (CLOUD_DEPLOYMENT, "Insecure Cloud Deployment Configurations"),
     (LONG_LIVED, "Long-Lived Secrets"),
     (ENVIRONMENT_ISOLATION, "Environment Isolation"),
     (REUSE, "NHI Reuse"),
@@ -39,6 +43,9 @@ pub(crate) fn of_finding(
     let wide = tags.iter().any(|t| t == "admin" || t == "wildcard");
     if kind == Category::Permission || wide {
         out.push(OVERPRIVILEGED);
+    }
+    if tags.iter().any(|t| t == "ci-deployment") {
+        out.push(CLOUD_DEPLOYMENT);
     }
     if kind == Category::Secret && lifetime == Some(LifetimeKind::LongLived) {
         out.push(LONG_LIVED);
@@ -89,6 +96,10 @@ mod tests {
         assert_eq!(
             of_finding(Category::Permission, &["wildcard".into()], None, false),
             [OVERPRIVILEGED]
+        );
+        assert_eq!(
+            of_finding(Category::Permission, &["ci-deployment".into()], None, false),
+            [OVERPRIVILEGED, CLOUD_DEPLOYMENT]
         );
         assert!(of_finding(Category::PasswordHash, &none, None, false).is_empty());
         let mut ids = vec![REUSE.to_string(), SECRET_LEAKAGE.into(), REUSE.into()];

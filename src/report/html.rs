@@ -72,6 +72,7 @@ pub(crate) fn data(input: &Input) -> Value {
         .collect();
     let mut by_severity: BTreeMap<String, u64> = BTreeMap::new();
     let mut by_category: BTreeMap<String, u64> = BTreeMap::new();
+    let mut by_provider: BTreeMap<String, u64> = BTreeMap::new();
     let mut rules: Map<String, Value> = Map::new();
     let mut findings = Vec::with_capacity(input.findings.len());
     for r in &input.findings {
@@ -107,20 +108,21 @@ pub(crate) fn data(input: &Input) -> Value {
         let path = p("path")
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_else(|| st("artifact"));
+        let identity = index.get(key_of(r).as_str()).copied();
+        let kind = identity.map_or("credential", |i| inv.identities[i].kind.as_str());
+        *by_provider.entry(provider(kind).to_string()).or_default() += 1;
         findings.push(json!({
             "s": g("severity"), "c": g("category"), "r": rule, "x": g("redacted"),
             "p": path, "l": g("line"), "repo": r.repo, "m": g("message"),
-            "i": index.get(key_of(r).as_str()),
+            "i": identity,
             "pv": if pv.is_empty() { Value::Null } else { Value::Object(pv) },
             "ctx": g("context"), "lt": f.pointer("/lifetime/kind").cloned().unwrap_or(Value::Null),
             "o": p("owasp_nhi"),
         }));
     }
-    let mut by_provider: BTreeMap<&str, u64> = BTreeMap::new();
     let mut hist = [0u64; 5];
     let (mut creds, mut long_lived, mut from_history) = (0u64, 0u64, 0u64);
     for x in &inv.identities {
-        *by_provider.entry(provider(&x.kind)).or_default() += 1;
         for c in &x.credentials {
             creds += 1;
             if c.lifetime

@@ -106,6 +106,8 @@
     o.table.dataset.total = String(o.rows.length);
     o.table.dataset.filtered = String(this.rows.length);
     o.table.dataset.shown = String(to - from);
+    o.prev.disabled = this.page === 0;
+    o.next.disabled = to >= this.rows.length;
     o.count.textContent = this.rows.length + " of " + o.rows.length + (this.rows.length > PAGE ? " — rows " + (from + 1) + "–" + to : "");
   };
   function dl(pairs) {
