@@ -66,22 +66,29 @@ fn short(parts: &[&str]) -> String {
     hash_hex(&b)[..16].to_string()
 }
 
+/// The text around `start..end` of `data`, and where `start` is in it (on a char boundary, whatever
+/// bytes the content holds).
 fn window(data: &[u8], start: usize, end: usize) -> (String, usize) {
-    let from = start.saturating_sub(WINDOW);
-    let to = (end + WINDOW).min(data.len());
-    let mut from = from.min(data.len());
-    while from > 0 && from < data.len() && (data[from] & 0xC0) == 0x80 {
-        from -= 1;
+    let from = start.saturating_sub(WINDOW).min(data.len());
+    let to = (end + WINDOW).min(data.len()).max(from);
+    let start = start.clamp(from, to);
+    let text = String::from_utf8_lossy(&data[from..to]).into_owned();
+    // Invalid bytes become U+FFFD (three bytes): measure the prefix the same way.
+    let mut at = String::from_utf8_lossy(&data[from..start])
+        .len()
+        .min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
     }
-    (
-        String::from_utf8_lossy(&data[from..to.max(from)]).into_owned(),
-        start - from,
-    )
+    (text, at)
 }
 
 /// The line holding `at` in `text`: (line, offset of `at` in it).
 fn line_at(text: &str, at: usize) -> (&str, usize) {
-    let at = at.min(text.len());
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
     let s = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let e = text[at..].find('\n').map_or(text.len(), |i| at + i);
     (&text[s..e], at - s)
@@ -210,7 +217,7 @@ pub(crate) fn of_secret(
         ));
     }
     let (line, col) = line_at(&text, at);
-    if let Some(acc) = STORAGE_ACCOUNT.captures(&line[..col]) {
+    if let Some(acc) = STORAGE_ACCOUNT.captures(line.get(..col).unwrap_or("")) {
         let acc = acc[1].to_ascii_lowercase();
         return Some(nhi(
             "azure-storage-account",
@@ -220,15 +227,15 @@ pub(crate) fn of_secret(
         ));
     }
     if rule.has_tag("nhi:connection-string") {
-        return connection(line, col, col + s.len().min(line.len() - col), s);
+        return connection(line, col, (col + s.len()).min(line.len()), s);
     }
     None
 }
 
 /// `scheme://user:SECRET@host:port` or `Server=…;User Id=…;Password=SECRET`.
 fn connection(line: &str, col: usize, end: usize, secret: &str) -> Option<Value> {
-    let (scheme, user, host, port) = if let Some(c) = URL_BEFORE.captures(&line[..col]) {
-        let after = URL_AFTER.captures(&line[end..]);
+    let (scheme, user, host, port) = if let Some(c) = URL_BEFORE.captures(line.get(..col)?) {
+        let after = URL_AFTER.captures(line.get(end..).unwrap_or(""));
         (
             c[1].to_ascii_lowercase(),
             c[2].to_string(),
@@ -555,5 +562,18 @@ mod tests {
         assert_eq!(v["tenant_id"], "0c3b7e61-1d2a-4f0e-9a55-1b2c3d4e5f60");
         assert_eq!(v["client_id"], "7f9e8d7c-6b5a-4c3d-8e2f-0a1b2c3d4e5f");
         assert!(at("password = Xq7pL2vR9sT4", "Xq7pL2vR9sT4", &[]).is_none());
+        // Invalid UTF-8 and multibyte text around the secret move no offset off a char boundary.
+        let mut bytes = b"\xff\xfe\xc3 h\xc3\xa9 DATABASE_URL=postgres://app:".to_vec();
+        let at_secret = bytes.len();
+        bytes.extend_from_slice(b"u45BdNQ5e3orJFf7@db:5432/x \xe2\x82");
+        let v = of_secret(
+            &rule(&["nhi:connection-string"]),
+            "u45BdNQ5e3orJFf7",
+            &bytes,
+            at_secret,
+            at_secret + 16,
+        )
+        .unwrap();
+        assert_eq!(v["user"], "app");
     }
 }
