@@ -221,6 +221,40 @@ mod tests {
     }
 
     #[test]
+    fn runs_coverage_and_identities_reach_the_page() {
+        let input = Input {
+            findings: vec![crate::inventory::Record {
+                repo: "r1".into(),
+                finding: json!({"rule_id": "x", "title": "X", "category": "secret", "severity": "high",
+                    "redacted": "ab…", "fingerprint": "f1", "artifact": "a/prod/.env", "line": 3,
+                    "lifetime": {"kind": "long-lived", "reason": "r"},
+                    "properties": {"exposure_days": 400, "commit": "c1", "author": "A", "date": "2025-01-01"}}),
+            }],
+            runs: vec![crate::inventory::input::RunSummary {
+                id: "run1".into(),
+                started: "2026-11-01T00:00:00Z".into(),
+                open: 1,
+                new: 1,
+                fixed: 0,
+            }],
+            ..Default::default()
+        };
+        let d = data(&input);
+        assert_eq!(d["runs"][0]["new"], 1);
+        assert_eq!(
+            d["findings"][0]["i"], 0,
+            "the finding points at its identity"
+        );
+        assert_eq!(d["findings"][0]["pv"]["commit"], "c1");
+        assert_eq!(d["summary"]["long_lived_share"], "1 of 1 (100%)");
+        assert_eq!(
+            d["summary"]["exposure_histogram"][3],
+            json!(["1–2 years", 1])
+        );
+        assert_eq!(d["summary"]["by_provider"]["other"], 1);
+    }
+
+    #[test]
     fn page_is_self_contained() {
         let page = render(&Input::default());
         assert!(page.contains("default-src 'none'"));

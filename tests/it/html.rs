@@ -206,6 +206,17 @@ fn report_of_a_scan_in_chromium() {
     screenshot(&bin, &page, "", "summary.png");
     screenshot(&bin, &page, "#tab=inventory", "inventory.png");
     screenshot(&bin, &page, "#tab=findings", "findings.png");
+    // Printed: every section, without the controls.
+    let pdf = shots().join("report.pdf");
+    chrome(
+        &bin,
+        &[
+            "--no-pdf-header-footer".into(),
+            format!("--print-to-pdf={}", pdf.display()),
+        ],
+        &format!("file://{}", page.display()),
+    );
+    assert!(std::fs::read(&pdf).is_ok_and(|b| b.starts_with(b"%PDF")));
 }
 
 /// A report of 10,000 findings across 40 repositories: time to first render (navigation start to
