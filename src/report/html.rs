@@ -15,6 +15,9 @@ use crate::inventory::{self, group::key_of, owasp, Input};
 const TEMPLATE: &str = include_str!("html/template.html");
 const CSS: &str = include_str!("html/report.css");
 const JS: &str = include_str!("html/report.js");
+/// Counts what the Content-Security-Policy blocks from the start of the page on, so a resource
+/// anything in the page tries to load is noticed (`data-csp-violations` on `<body>`).
+const PROBE: &str = "window.nhiscanBlocked=0;document.addEventListener('securitypolicyviolation',function(){window.nhiscanBlocked++;if(document.body)document.body.dataset.cspViolations=String(window.nhiscanBlocked);});";
 
 /// `'sha256-…'` of an inline script or style, for the Content-Security-Policy.
 fn csp_hash(text: &str) -> String {
@@ -194,7 +197,8 @@ pub(crate) fn data(input: &Input) -> Value {
 /// The whole page.
 pub(crate) fn render(input: &Input) -> String {
     let csp = format!(
-        "default-src 'none'; script-src {}; style-src {}; img-src data:; base-uri 'none'; form-action 'none'",
+        "default-src 'none'; script-src {} {}; style-src {}; img-src data:; base-uri 'none'; form-action 'none'",
+        csp_hash(PROBE),
         csp_hash(JS),
         csp_hash(CSS)
     );
@@ -203,6 +207,7 @@ pub(crate) fn render(input: &Input) -> String {
         .replacen("{{CSP}}", &csp, 1)
         .replacen("{{CSS}}", CSS, 1)
         .replacen("{{VERSION}}", env!("CARGO_PKG_VERSION"), 1)
+        .replacen("{{PROBE}}", PROBE, 1)
         .replacen("{{JS}}", JS, 1);
     // The data goes in last, so nothing in it is taken for a placeholder.
     page.replacen("{{DATA}}", &data, 1)

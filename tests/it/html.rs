@@ -203,6 +203,23 @@ fn report_of_a_scan_in_chromium() {
     let dom = dump(&bin, &page, "#tab=inventory&q=payments-prod%2Fdeployer");
     assert_eq!(attrs(&dom, "id=\"inv-table\"")["filtered"], "1");
 
+    // The probe is not vacuous: a page that tries to load a remote image is caught.
+    let tampered = r.home().join("tampered.html");
+    std::fs::write(
+        &tampered,
+        html.replacen(
+            "<main>",
+            "<main><img src=\"https://example.invalid/pixel.png\" alt=\"\">",
+            1,
+        ),
+    )
+    .unwrap();
+    let url = format!("file://{}", tampered.display());
+    let dom = chrome(&bin, &["--dump-dom".into()], &url);
+    let body = attrs(&dom, "<body");
+    assert_eq!(body.get("ready").map(String::as_str), Some("1"));
+    assert_ne!(body["csp-violations"], "0", "a blocked request is counted");
+
     screenshot(&bin, &page, "", "summary.png");
     screenshot(&bin, &page, "#tab=inventory", "inventory.png");
     screenshot(&bin, &page, "#tab=findings", "findings.png");

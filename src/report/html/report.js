@@ -4,11 +4,6 @@
   var D = JSON.parse(document.getElementById("nhiscan-data").textContent);
   var SEV = ["critical", "high", "medium", "low", "info"];
   var PAGE = 100;
-  var violations = 0;
-  document.addEventListener("securitypolicyviolation", function () {
-    violations++;
-    document.body.dataset.cspViolations = String(violations);
-  });
 
   function el(tag, attrs, kids) {
     var e = document.createElement(tag);
@@ -213,7 +208,7 @@
   document.body.dataset.renderMs = ms.toFixed(1);
   document.body.dataset.scriptMs = (ms - t0).toFixed(1);
   document.body.dataset.requests = String(performance.getEntriesByType("resource").length);
-  document.body.dataset.cspViolations = String(violations);
+  document.body.dataset.cspViolations = String(window.nhiscanBlocked || 0);
   document.body.dataset.ready = "1";
   $("render-ms").textContent = ms.toFixed(0);
 })();
