@@ -57,6 +57,10 @@ static KV_USER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:^|[;\s])(?:user id|uid|user|username|user name)\s*=\s*([^;]{1,64})")
         .expect("regex")
 });
+static SAS_POLICY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)Endpoint=sb://([a-z0-9.-]{1,253})/?;\s*SharedAccessKeyName=([^;\s]{1,256});")
+        .expect("regex")
+});
 static STORAGE_ACCOUNT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)AccountName=([a-z0-9]{3,24})").expect("regex"));
 
@@ -224,6 +228,16 @@ pub(crate) fn of_secret(
             format!("azure-storage:{acc}"),
             format!("Azure storage account {acc}"),
             &[("account", json!(acc))],
+        ));
+    }
+    // Service Bus / Event Hubs connection strings name the namespace and the access policy.
+    if let Some(c) = SAS_POLICY.captures(line.get(..col).unwrap_or("")) {
+        let (ns, policy) = (c[1].to_ascii_lowercase(), c[2].to_string());
+        return Some(nhi(
+            "azure-sas-policy",
+            format!("azure-sas:{ns}/{policy}"),
+            format!("Azure access policy {policy} of {ns}"),
+            &[("namespace", json!(ns)), ("policy", json!(policy))],
         ));
     }
     if rule.has_tag("nhi:connection-string") {
@@ -562,6 +576,12 @@ mod tests {
         assert_eq!(v["tenant_id"], "0c3b7e61-1d2a-4f0e-9a55-1b2c3d4e5f60");
         assert_eq!(v["client_id"], "7f9e8d7c-6b5a-4c3d-8e2f-0a1b2c3d4e5f");
         assert!(at("password = Xq7pL2vR9sT4", "Xq7pL2vR9sT4", &[]).is_none());
+        let sb = "Endpoint=sb://orders-prod.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=q1W2e3R4t5Y6u7I8o9P0aSdFgHjKlZxCvBnM1234567=";
+        let v = at(sb, "q1W2e3R4t5Y6u7I8o9P0aSdFgHjKlZxCvBnM1234567=", &[]).unwrap();
+        assert_eq!(
+            v["id"],
+            "azure-sas:orders-prod.servicebus.windows.net/RootManageSharedAccessKey"
+        );
         // Invalid UTF-8 and multibyte text around the secret move no offset off a char boundary.
         let mut bytes = b"\xff\xfe\xc3 h\xc3\xa9 DATABASE_URL=postgres://app:".to_vec();
         let at_secret = bytes.len();

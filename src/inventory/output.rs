@@ -40,15 +40,15 @@ fn cut(s: &str, n: usize) -> String {
 fn text(inv: &Inventory) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "{:<9} {:<22} {:<44} {:>5} {:>5} {:<12} {}\n",
+        "{:<9} {:<22} {:<52} {:>5} {:>5} {:<12} {}\n",
         "SEVERITY", "TYPE", "IDENTITY", "CREDS", "REUSE", "ENV", "RISKS"
     ));
     for i in &inv.identities {
         out.push_str(&format!(
-            "{:<9} {:<22} {:<44} {:>5} {:>5} {:<12} {}\n",
+            "{:<9} {:<22} {:<52} {:>5} {:>5} {:<12} {}\n",
             i.severity.as_str(),
             cut(&i.kind, 22),
-            terminal(&cut(&i.name, 44)),
+            terminal(&cut(&i.name, 52)),
             i.credentials.len(),
             i.reuse_count,
             cut(&i.environments.join(","), 12),
