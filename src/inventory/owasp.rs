@@ -37,7 +37,11 @@ pub(crate) fn of_finding(
     shared: bool,
 ) -> Vec<&'static str> {
     let mut out = Vec::new();
-    if matches!(kind, Category::Secret | Category::Dockerfile) {
+    // A password hash is leaked credential material too: cracked offline, it is the password.
+    if matches!(
+        kind,
+        Category::Secret | Category::Dockerfile | Category::PasswordHash
+    ) {
         out.push(SECRET_LEAKAGE);
     }
     let wide = tags.iter().any(|t| t == "admin" || t == "wildcard");
@@ -101,7 +105,10 @@ mod tests {
             of_finding(Category::Permission, &["ci-deployment".into()], None, false),
             [OVERPRIVILEGED, CLOUD_DEPLOYMENT]
         );
-        assert!(of_finding(Category::PasswordHash, &none, None, false).is_empty());
+        assert_eq!(
+            of_finding(Category::PasswordHash, &none, None, false),
+            [SECRET_LEAKAGE]
+        );
         let mut ids = vec![REUSE.to_string(), SECRET_LEAKAGE.into(), REUSE.into()];
         normalize(&mut ids);
         assert_eq!(ids, [SECRET_LEAKAGE, REUSE]);
