@@ -171,6 +171,19 @@ fn coverage_entry(r: &Value, findings: &[Record]) -> RepoCoverage {
         ),
         _ => ("complete".into(), Vec::new()),
     };
+    // `batch` writes `status` and `reasons` side by side.
+    let reasons = if reasons.is_empty() {
+        r.get("reasons")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        reasons
+    };
     let n = findings.iter().filter(|f| f.repo == repo).count() as u64;
     RepoCoverage {
         repo,
@@ -193,12 +206,18 @@ mod tests {
         assert_eq!(i.findings[0].repo, "app");
         assert_eq!(i.coverage[0].status, "partial");
         assert_eq!(i.coverage[0].reasons, ["a.tar: truncated"]);
-        let batch = json!({"findings": [{"rule_id": "x", "repository": "r1"}],
-            "repositories": [{"key": "r1", "coverage": "complete"},
-                             {"key": "r2", "coverage": {"status": "failed", "reason": "clone failed"}}]});
+        let batch = json!({"findings": [{"rule_id": "x", "properties": {"repository": "r1"}}],
+            "repositories": [{"key": "r1", "status": "complete", "reasons": []},
+                             {"key": "r2", "status": "failed", "reasons": ["clone failed"]},
+                             {"key": "r3", "coverage": {"status": "partial", "reason": "missing blob"}}]});
         let i = Input::from_report(&batch, "b.json").unwrap();
+        assert_eq!(i.findings[0].repo, "r1");
         assert_eq!(i.coverage[0].findings, 1);
-        assert_eq!(i.coverage[1].status, "failed");
+        assert_eq!(
+            (i.coverage[1].status.as_str(), i.coverage[1].reasons.len()),
+            ("failed", 1)
+        );
+        assert_eq!(i.coverage[2].reasons, ["missing blob"]);
         assert!(Input::from_report(&json!({}), "x").is_err());
     }
 }
