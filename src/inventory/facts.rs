@@ -177,8 +177,12 @@ pub(crate) fn of_secret(
             ),
         });
     }
-    let service_account_file = text.contains("service_account") && GCP_EMAIL.is_match(&text);
-    if rule.has_tag("nhi:gcp-service-account") || service_account_file {
+    // The private key of a service-account key file (found by a key rule, tagged `self-issued`)
+    // belongs to the account, as its `private_key_id` does.
+    let key_of_key_file = rule.has_tag("self-issued")
+        && text.contains("service_account")
+        && text.contains("private_key_id");
+    if rule.has_tag("nhi:gcp-service-account") || key_of_key_file {
         if let Some(email) = GCP_EMAIL.captures(&text).map(|c| c[1].to_string()) {
             let project = GCP_PROJECT
                 .captures(&text)
@@ -460,6 +464,23 @@ pub(crate) fn of_document(rule: &Rule, artifact: &str) -> Option<Value> {
 mod tests {
     use super::*;
 
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+    /// A fake secret, made at run time (no token-shaped literal in the sources).
+    fn fake(alphabet: &[u8], len: usize, seed: u64) -> String {
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                alphabet[(x % alphabet.len() as u64) as usize] as char
+            })
+            .collect()
+    }
+
     fn rule(tags: &[&str]) -> Rule {
         let mut r = crate::engine::rule::builtin()
             .unwrap()
@@ -483,46 +504,49 @@ mod tests {
 
     #[test]
     fn aws_pair_is_one_identity() {
+        // The documented example of the account-id encoding.
         let id = concat!("AKIA", "Y34FZKBOKMUTVV7A");
-        let sk = "Zk3vQ9r8Lm2Tq7Xw1Bn5Hc4Jd6Fg0Ps9Ua8Ye7Ri";
+        let sk = fake(B64, 40, 1);
         let text = format!("[default]\naws_access_key_id = {id}\naws_secret_access_key = {sk}\n");
         let a = at(&text, id, &[]).unwrap();
-        let b = at(&text, sk, &["nhi:aws-secret-key"]).unwrap();
+        let b = at(&text, &sk, &["nhi:aws-secret-key"]).unwrap();
         assert_eq!(a["id"], b["id"]);
         assert_eq!(a["account_id"], "609629065308");
         assert_eq!(b["paired"], true);
         assert!(!a.to_string().contains(id), "the key id is shown redacted");
-        let alone = at(
-            &format!("aws_secret_access_key = {sk}\n"),
-            sk,
-            &["nhi:aws-secret-key"],
-        )
-        .unwrap();
+        let alone = format!("aws_secret_access_key = {sk}\n");
+        let alone = at(&alone, &sk, &["nhi:aws-secret-key"]).unwrap();
         assert_ne!(alone["id"], a["id"]);
-        assert!(!alone.to_string().contains(sk));
+        assert!(!alone.to_string().contains(&sk));
     }
 
     #[test]
     fn token_kinds_from_prefixes() {
-        let t = format!("ghs_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+        let t = format!("{}{}", "ghs_", fake(ALNUM, 36, 2));
         let v = at(&t, &t, &[]).unwrap();
         assert_eq!(
             (v["type"].as_str(), v["actor"].as_str()),
             (Some("github-token"), Some("app"))
         );
+        let team = format!("T{}", fake(UPPER, 10, 3));
         let hook = format!(
-            "https://hooks.slack.com/services/{}/{}/{}",
-            "T0FZ0HTFZ4B", "BE15PJ7J9VO", "pWhpOsdFC7X9lhyVXT9Z9FuG"
+            "https://hooks.slack.com/services/{team}/B{}/{}",
+            fake(UPPER, 10, 4),
+            fake(ALNUM, 24, 5)
         );
         assert_eq!(
             at(&hook, &hook, &[]).unwrap()["workspace_id"],
-            "T0FZ0HTFZ4B"
+            team.as_str()
         );
+        let app_id = format!("A{}", fake(UPPER, 10, 6));
         let app = format!(
-            "xapp-1-{}-{}-{}",
-            "A04QX7RR1MM", "4848484848484", "f0e1d2c3b4a59687f0e1d2c3b4a59687"
+            "xapp-1-{app_id}-4848484848484-{}",
+            fake(b"0123456789abcdef", 64, 7)
         );
-        assert_eq!(at(&app, &app, &[]).unwrap()["id"], "slack-app:A04QX7RR1MM");
+        assert_eq!(
+            at(&app, &app, &[]).unwrap()["id"],
+            format!("slack-app:{app_id}")
+        );
     }
 
     #[test]
@@ -530,11 +554,12 @@ mod tests {
         use base64::Engine as _;
         let b = |t: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(t);
         let jwt = format!(
-            "{}.{}.c2lnbmF0dXJlMDEyMzQ1Njc4OQ",
+            "{}.{}.{}",
             b(r#"{"alg":"RS256"}"#),
             b(
                 r#"{"iss":"https://kubernetes.default.svc","sub":"system:serviceaccount:payments-prod:deployer"}"#
-            )
+            ),
+            fake(ALNUM, 43, 8)
         );
         let v = at(&jwt, &jwt, &[]).unwrap();
         assert_eq!(v["id"], "k8s-sa:payments-prod/deployer");
@@ -548,36 +573,36 @@ mod tests {
 
     #[test]
     fn companions_in_the_surroundings() {
-        let sa = "{\"type\": \"service_account\", \"project_id\": \"billing-prod-4821\", \"private_key_id\": \"3d435f76a67d89848fa78661a52946c95a331bd8\", \"client_email\": \"deployer@billing-prod-4821.iam.gserviceaccount.com\"}";
-        let v = at(sa, "3d435f76a67d89848fa78661a52946c95a331bd8", &[]).unwrap();
+        let key_id = fake(b"0123456789abcdef", 40, 9);
+        let sa = format!("{{\"type\": \"service_account\", \"project_id\": \"billing-prod-4821\", \"private_key_id\": \"{key_id}\", \"client_email\": \"deployer@billing-prod-4821.iam.gserviceaccount.com\"}}");
+        let v = at(&sa, &key_id, &["nhi:gcp-service-account"]).unwrap();
         assert_eq!(
             v["id"],
             "gcp-sa:deployer@billing-prod-4821.iam.gserviceaccount.com"
         );
         assert_eq!(v["project_id"], "billing-prod-4821");
+        // Another secret next to a key file is not the service account's.
+        let pw = fake(ALNUM, 16, 10);
         let db =
-            "DATABASE_URL=postgres://billing_svc:u45BdNQ5e3orJFf7@db-prod.internal:5432/billing";
-        let v = at(db, "u45BdNQ5e3orJFf7", &["nhi:connection-string"]).unwrap();
+            format!("{sa}\nDATABASE_URL=postgres://billing_svc:{pw}@db-prod.internal:5432/billing");
+        let v = at(&db, &pw, &["nhi:connection-string"]).unwrap();
         assert_eq!(
             v["id"],
             "database-user:postgres://billing_svc@db-prod.internal"
         );
         assert_eq!(v["port"], "5432");
-        let ado = "Server=tcp:sql1.example.net,1433;User Id=report_reader;Password=Xq7pL2vR9sT4;";
-        let v = at(ado, "Xq7pL2vR9sT4", &["nhi:connection-string"]).unwrap();
+        let ado = format!("Server=tcp:sql1.example.net,1433;User Id=report_reader;Password={pw};");
+        let v = at(&ado, &pw, &["nhi:connection-string"]).unwrap();
         assert_eq!(v["user"], "report_reader");
-        let az = "AZURE_TENANT_ID=0c3b7e61-1d2a-4f0e-9a55-1b2c3d4e5f60\nAZURE_CLIENT_ID=7f9e8d7c-6b5a-4c3d-8e2f-0a1b2c3d4e5f\nAZURE_CLIENT_SECRET=xc67Q~Mpt.04ans~-SrebU1v4sF18JsGNFbgFqL9\n";
-        let v = at(
-            az,
-            "xc67Q~Mpt.04ans~-SrebU1v4sF18JsGNFbgFqL9",
-            &["nhi:azure-service-principal"],
-        )
-        .unwrap();
+        let secret = format!("{}{}{}", fake(ALNUM, 4, 11), "Q~", fake(ALNUM, 34, 12));
+        let az = format!("AZURE_TENANT_ID=0c3b7e61-1d2a-4f0e-9a55-1b2c3d4e5f60\nAZURE_CLIENT_ID=7f9e8d7c-6b5a-4c3d-8e2f-0a1b2c3d4e5f\nAZURE_CLIENT_SECRET={secret}\n");
+        let v = at(&az, &secret, &["nhi:azure-service-principal"]).unwrap();
         assert_eq!(v["tenant_id"], "0c3b7e61-1d2a-4f0e-9a55-1b2c3d4e5f60");
         assert_eq!(v["client_id"], "7f9e8d7c-6b5a-4c3d-8e2f-0a1b2c3d4e5f");
-        assert!(at("password = Xq7pL2vR9sT4", "Xq7pL2vR9sT4", &[]).is_none());
-        let sb = "Endpoint=sb://orders-prod.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=q1W2e3R4t5Y6u7I8o9P0aSdFgHjKlZxCvBnM1234567=";
-        let v = at(sb, "q1W2e3R4t5Y6u7I8o9P0aSdFgHjKlZxCvBnM1234567=", &[]).unwrap();
+        assert!(at(&format!("password = {pw}"), &pw, &[]).is_none());
+        let sas = format!("{}=", fake(B64, 43, 13));
+        let sb = format!("Endpoint=sb://orders-prod.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={sas}");
+        let v = at(&sb, &sas, &[]).unwrap();
         assert_eq!(
             v["id"],
             "azure-sas:orders-prod.servicebus.windows.net/RootManageSharedAccessKey"
@@ -585,13 +610,14 @@ mod tests {
         // Invalid UTF-8 and multibyte text around the secret move no offset off a char boundary.
         let mut bytes = b"\xff\xfe\xc3 h\xc3\xa9 DATABASE_URL=postgres://app:".to_vec();
         let at_secret = bytes.len();
-        bytes.extend_from_slice(b"u45BdNQ5e3orJFf7@db:5432/x \xe2\x82");
+        bytes.extend_from_slice(format!("{pw}@db:5432/x ").as_bytes());
+        bytes.extend_from_slice(b"\xe2\x82");
         let v = of_secret(
             &rule(&["nhi:connection-string"]),
-            "u45BdNQ5e3orJFf7",
+            &pw,
             &bytes,
             at_secret,
-            at_secret + 16,
+            at_secret + pw.len(),
         )
         .unwrap();
         assert_eq!(v["user"], "app");
