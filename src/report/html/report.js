@@ -92,8 +92,10 @@
     body.textContent = "";
     var from = this.page * PAGE, to = Math.min(this.rows.length, from + PAGE);
     for (var i = from; i < to; i++) (function (row, idx) {
-      var tr = el("tr", { cls: "item" }, o.cells(row).map(function (c) { return el("td", null, [c]); }));
-      tr.addEventListener("click", function () { self.open = self.open === idx ? -1 : idx; self.draw(); });
+      var tr = el("tr", { cls: "item", tabindex: "0", "aria-expanded": String(self.open === idx) }, o.cells(row).map(function (c) { return el("td", null, [c]); }));
+      var toggle = function () { self.open = self.open === idx ? -1 : idx; self.draw(); };
+      tr.addEventListener("click", toggle);
+      tr.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); toggle(); } });
       body.appendChild(tr);
       if (self.open === idx) body.appendChild(el("tr", { cls: "detail" }, [el("td", { colspan: String(o.cols) }, [o.detail(row)])]));
     })(this.rows[i], i);
