@@ -314,7 +314,8 @@ fn identity(key: &str, records: &[&super::Record], input: &Input) -> Identity {
                     path: s(l, "file").to_string(),
                     line: l.get("line").and_then(Value::as_u64).unwrap_or(0),
                     commit: None,
-                    image: None,
+                    // The other places of a shared secret are in the same source (image).
+                    image: layer.map(|_| s(f, "artifact").to_string()),
                     layer: None,
                 });
             }

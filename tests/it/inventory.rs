@@ -255,3 +255,72 @@ fn owasp_ids_on_every_finding_in_json_and_sarif() {
         assert!(res["properties"]["owasp_nhi"].is_array(), "{res}");
     }
 }
+
+/// An image report: the same GitHub token in two layers of an image and in a repository is one
+/// identity exposed in two services (the image and the repository), with its layers named.
+#[test]
+fn image_layers_and_reuse_across_services() {
+    use crate::support::{config, docker_save, layer, Entry};
+    let dir = tempfile::tempdir().unwrap();
+    let token = github_token("ghp_", 77);
+    let env = format!("GH_TOKEN={token}\n");
+    let layers = vec![
+        layer(&[Entry::File("app/.env", env.clone().into_bytes())]),
+        layer(&[Entry::File("srv/deploy/prod.env", env.clone().into_bytes())]),
+    ];
+    let cfg = config(&[], &["COPY .env /app/", "COPY prod.env /srv/deploy/"]);
+    std::fs::write(dir.path().join("app.tar"), docker_save(&layers, &cfg)).unwrap();
+    let image = nhiscan()
+        .current_dir(dir.path())
+        .args(["image", "app.tar", "--format", "json"])
+        .output()
+        .unwrap();
+    let mut doc: Value = serde_json::from_slice(&image.stdout).unwrap();
+    // The repository the image was built from holds the token too (as a batch report puts it).
+    let mut repo_finding = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "github-pat-classic")
+        .expect("the token is found in the image")
+        .clone();
+    repo_finding["artifact"] = "config/dev.env".into();
+    repo_finding["properties"] = serde_json::json!({
+        "repository": "github.com/example/app",
+        "nhi": repo_finding["properties"]["nhi"].clone(),
+    });
+    doc["findings"].as_array_mut().unwrap().push(repo_finding);
+    let report = dir.path().join("r.json");
+    std::fs::write(&report, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let inv: Value = serde_json::from_slice(
+        &run(
+            dir.path(),
+            &[
+                "inventory",
+                "--from-report",
+                report.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert!(inventory_schema_errors(&inv).is_empty());
+    let gh = by_type(&inv, "github-token");
+    assert_eq!(gh.len(), 1, "{inv:#}");
+    let places = gh[0]["exposures"].as_array().unwrap();
+    assert!(
+        places.iter().filter(|p| p["layer"].is_string()).count() >= 1,
+        "{places:#?}"
+    );
+    assert_eq!(gh[0]["reuse_count"], 2, "the image and the repository");
+    assert!(gh[0]["risks"]
+        .as_array()
+        .unwrap()
+        .contains(&"NHI9:2025".into()));
+    assert_eq!(
+        gh[0]["cross_environment"], true,
+        "prod in the image, dev in the repository"
+    );
+}
