@@ -118,7 +118,8 @@
   // ---- inventory
   var ids = D.identities;
   ids.forEach(function (x) {
-    x._s = (x.name + " " + x.type + " " + x.id + " " + x.repositories.join(" ") + " " + x.exposures.map(function (p) { return p.path; }).join(" ") + " " + x.owners.map(function (o) { return o.who; }).join(" ")).toLowerCase();
+    var attrs = Object.keys(x.attributes).map(function (k) { return String(x.attributes[k]); }).join(" ");
+    x._s = (x.name + " " + x.type + " " + x.id + " " + attrs + " " + x.environments.join(" ") + " " + x.repositories.join(" ") + " " + x.exposures.map(function (p) { return p.path; }).join(" ") + " " + x.owners.map(function (o) { return o.who; }).join(" ")).toLowerCase();
   });
   function fillSelect(id, values) {
     var s = $(id);
