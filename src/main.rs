@@ -41,6 +41,10 @@ fn main() {
         Command::Man => cmd::help::man(),
         Command::Inventory(args) => cmd::inventory::inventory(args),
         Command::Report(args) => cmd::inventory::report(args),
+        Command::Findings(args) => cmd::findings::run(args),
+        Command::Diff(args) => cmd::diff::run(args),
+        Command::Triage(args) => cmd::triage::run(args),
+        Command::Merge(args) => cmd::merge::run(args),
         Command::Rules { command } => match command {
             RulesCommand::List { format, rules } => cmd::rules::list(rules, *format),
             RulesCommand::Explain { id, rules } => cmd::rules::explain(rules, id),
