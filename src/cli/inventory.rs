@@ -16,9 +16,13 @@ pub struct FindingsFrom {
     /// Read the findings of a `--format json` report of `scan`, `git`, `image` or `batch` instead of scanning.
     #[arg(long, value_name = "FILE.json")]
     pub from_report: Option<PathBuf>,
+    /// Read what a results store knows (a SQLite file or a postgres:// URL): every finding not
+    /// fixed, each repository's coverage in its latest run, and new and fixed findings per run.
+    #[arg(long, value_name = "PATH|URL", conflicts_with_all = ["from_report", "path"])]
+    pub store: Option<String>,
     /// Scan PATH's git history (every ref) rather than its files: credentials then carry the commit
     /// and author that introduced them and their exposure age.
-    #[arg(long, conflicts_with = "from_report")]
+    #[arg(long, conflicts_with_all = ["from_report", "store"])]
     pub git: bool,
     /// How PATH is walked.
     #[command(flatten)]

@@ -50,9 +50,12 @@ fn write(path: Option<&Path>, text: &str) -> Result<()> {
     }
 }
 
-/// The input: a JSON report, or a scan of PATH now (with its CODEOWNERS).
+/// The input: a results store, a JSON report, or a scan of PATH now (with its CODEOWNERS).
 fn load(from: &FindingsFrom) -> Result<Input> {
     let rules = crate::ruleset::load(&from.rules.resolve(), &[])?;
+    if let Some(spec) = &from.store {
+        return Ok(crate::inventory::store::input(spec)?.with_rules(&rules));
+    }
     if let Some(report) = &from.from_report {
         let mut input = Input::from_report_file(report)?.with_rules(&rules);
         // The scanned tree's CODEOWNERS, when the report's target is a directory here.

@@ -37,11 +37,11 @@ pub(crate) struct RunSummary {
     pub id: String,
     /// When it started (RFC 3339).
     pub started: String,
-    /// Findings open after it.
+    /// Occurrences it observed.
     pub open: u64,
-    /// Findings it saw first.
+    /// Credentials it saw first (or again, after a fix).
     pub new: u64,
-    /// Findings it no longer saw (within its scope).
+    /// Credentials it found fixed.
     pub fixed: u64,
 }
 

@@ -7,7 +7,7 @@
 //! outcome, a JSON report file and a results store all feed it the same way. The identity facts
 //! themselves are read at scan time ([`facts`]) and travel on the findings as the `nhi` property.
 //!
-//! Layers: [`Input`] and its adapters (`input.rs`); grouping (`group.rs`) with environments
+//! Layers: [`Input`] and its adapters (`input.rs`, `store.rs` for a results store); grouping (`group.rs`) with environments
 //! (`env.rs`) and owners (`owners.rs`); outputs (`output.rs`); facts and risks used by the scanner
 //! (`facts.rs`, `owasp.rs`).
 
@@ -18,6 +18,7 @@ pub(crate) mod input;
 pub(crate) mod output;
 pub(crate) mod owasp;
 pub(crate) mod owners;
+pub(crate) mod store;
 
 use serde_json::{json, Value};
 

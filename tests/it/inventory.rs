@@ -49,7 +49,7 @@ pub(crate) fn estate() -> (Repo, Vec<String>) {
     (r, vec![key, secret, token, db])
 }
 
-fn run(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+fn run_ok(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     let out = nhiscan().current_dir(dir).args(args).output().unwrap();
     assert!(
         out.status.success(),
@@ -71,7 +71,7 @@ fn by_type<'a>(inv: &'a Value, t: &str) -> Vec<&'a Value> {
 #[test]
 fn identities_from_a_history_scan() {
     let (r, secrets) = estate();
-    let out = run(&r.dir, &["inventory", "--git", ".", "--format", "json"]);
+    let out = run_ok(&r.dir, &["inventory", "--git", ".", "--format", "json"]);
     let text = String::from_utf8(out.stdout).unwrap();
     for s in &secrets {
         let shown = s.rsplit(':').next().unwrap();
@@ -178,11 +178,11 @@ fn from_a_report_csv_and_text() {
         .output()
         .unwrap();
     let direct: Value = serde_json::from_slice(
-        &run(&r.dir, &["inventory", "--git", ".", "--format", "json"]).stdout,
+        &run_ok(&r.dir, &["inventory", "--git", ".", "--format", "json"]).stdout,
     )
     .unwrap();
     let from: Value = serde_json::from_slice(
-        &run(
+        &run_ok(
             &r.dir,
             &[
                 "inventory",
@@ -211,12 +211,12 @@ fn from_a_report_csv_and_text() {
     );
 
     let csv =
-        String::from_utf8(run(&r.dir, &["inventory", "--git", ".", "--format", "csv"]).stdout)
+        String::from_utf8(run_ok(&r.dir, &["inventory", "--git", ".", "--format", "csv"]).stdout)
             .unwrap();
     let rows: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert!(rows[0].starts_with("id,type,name,severity,risks"));
     assert_eq!(rows.len() - 1, ids(&direct).len());
-    let text = String::from_utf8(run(&r.dir, &["inventory", "--git", "."]).stdout).unwrap();
+    let text = String::from_utf8(run_ok(&r.dir, &["inventory", "--git", "."]).stdout).unwrap();
     assert!(text.contains("aws-access-key") && text.contains("identities from"));
     for s in &secrets {
         let shown = s.rsplit(':').next().unwrap();
@@ -293,7 +293,7 @@ fn image_layers_and_reuse_across_services() {
     let report = dir.path().join("r.json");
     std::fs::write(&report, serde_json::to_vec(&doc).unwrap()).unwrap();
     let inv: Value = serde_json::from_slice(
-        &run(
+        &run_ok(
             dir.path(),
             &[
                 "inventory",
@@ -323,4 +323,95 @@ fn image_layers_and_reuse_across_services() {
         gh[0]["cross_environment"], true,
         "prod in the image, dev in the repository"
     );
+}
+
+/// From a results store: only what is not fixed, each repository's coverage, and the runs with
+/// their new and fixed findings (in the HTML report's data).
+#[test]
+fn from_a_results_store() {
+    use crate::store::{engine, findings, repo, run, ALL};
+    use nhiscan::store::{Coverage, Options, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("nhiscan.db").to_string_lossy().into_owned();
+    let mut store = Store::open(&spec, Options::default()).unwrap();
+    let eng = engine("0.1.0", "rules");
+    let both = findings(&[("deploy/prod/app.env", 501), ("config/dev.env", 502)]);
+    run(
+        &mut store,
+        "run-1",
+        None,
+        &eng,
+        vec![repo(
+            "github.com/example/app",
+            ALL,
+            Coverage::Complete,
+            both.clone(),
+        )],
+    );
+    // The dev token is removed; a second repository could be read only in part.
+    run(
+        &mut store,
+        "run-2",
+        None,
+        &eng,
+        vec![
+            repo(
+                "github.com/example/app",
+                ALL,
+                Coverage::Complete,
+                both[..1].to_vec(),
+            ),
+            repo(
+                "github.com/example/lib",
+                ALL,
+                Coverage::Partial(vec!["missing blob 1234".into()]),
+                Vec::new(),
+            ),
+        ],
+    );
+    drop(store);
+    let inv: Value = serde_json::from_slice(
+        &run_ok(
+            dir.path(),
+            &["inventory", "--store", &spec, "--format", "json"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert!(inventory_schema_errors(&inv).is_empty());
+    let gh = by_type(&inv, "github-token");
+    assert_eq!(
+        gh.len(),
+        1,
+        "the fixed token is not in the inventory: {inv:#}"
+    );
+    assert_eq!(gh[0]["environments"], serde_json::json!(["prod"]));
+    assert_eq!(
+        gh[0]["repositories"],
+        serde_json::json!(["github.com/example/app"])
+    );
+
+    let page = dir.path().join("r.html");
+    run_ok(
+        dir.path(),
+        &["report", "--html", page.to_str().unwrap(), "--store", &spec],
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    let start = html.find("id=\"nhiscan-data\">").unwrap() + "id=\"nhiscan-data\">".len();
+    let end = start + html[start..].find("</script>").unwrap();
+    let data: Value = serde_json::from_str(&html[start..end]).unwrap();
+    let runs = data["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(
+        (&runs[0]["new"], &runs[1]["fixed"]),
+        (&2.into(), &1.into()),
+        "{runs:#?}"
+    );
+    let cov = data["coverage"].as_array().unwrap();
+    let lib = cov
+        .iter()
+        .find(|c| c["repo"] == "github.com/example/lib")
+        .unwrap();
+    assert_eq!(lib["status"], "partial");
+    assert_eq!(lib["reasons"][0], "missing blob 1234");
 }
