@@ -22,6 +22,7 @@ pub(crate) mod collect;
 pub(crate) mod config;
 pub(crate) mod dates;
 pub(crate) mod engine;
+pub(crate) mod inventory;
 pub(crate) mod lifetime;
 pub(crate) mod progress;
 pub(crate) mod report;

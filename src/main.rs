@@ -39,6 +39,8 @@ fn main() {
         Command::Image(args) => cmd::image::run(args),
         Command::Completions { shell } => cmd::help::completions(*shell),
         Command::Man => cmd::help::man(),
+        Command::Inventory(args) => cmd::inventory::inventory(args),
+        Command::Report(args) => cmd::inventory::report(args),
         Command::Findings(args) => cmd::findings::run(args),
         Command::Diff(args) => cmd::diff::run(args),
         Command::Triage(args) => cmd::triage::run(args),

@@ -158,7 +158,7 @@ impl Scanner {
                 message.push_str(&format!(" ({})", crate::engine::decode::describe(d)));
             }
             let (severity, demoted) = in_context(rule, severity, context());
-            res.findings.push(Finding {
+            let mut f = Finding {
                 rule_id: rule.spec.id.clone(),
                 title: rule.spec.title.clone(),
                 kind: rule.spec.kind,
@@ -181,7 +181,9 @@ impl Scanner {
                 policies: Vec::new(),
                 suppressed: lines().allowed(data, line),
                 secret: Some(secret),
-            });
+            };
+            crate::inventory::annotate(rule, &mut f, data, Some((m.start, m.end)));
+            res.findings.push(f);
         }
         let mut hits = Vec::new();
         let subject = analyze::Subject {
@@ -234,7 +236,7 @@ impl Scanner {
                 message = format!("{message}: {}", h.message);
             }
             let (severity, demoted) = in_context(rule, severity, context());
-            res.findings.push(Finding {
+            let mut f = Finding {
                 rule_id: rule.spec.id.clone(),
                 title: rule.spec.title.clone(),
                 kind: rule.spec.kind,
@@ -257,7 +259,9 @@ impl Scanner {
                 policies: Vec::new(),
                 suppressed: lines().allowed(data, line),
                 secret: h.secret,
-            });
+            };
+            crate::inventory::annotate(rule, &mut f, data, None);
+            res.findings.push(f);
         }
         res
     }

@@ -180,12 +180,26 @@ fn docker(inp: &Input, hits: &mut Vec<Hit>) {
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok());
             match decoded.as_deref().and_then(|s| s.split_once(':')) {
-                Some((user, pass)) if !pass.is_empty() => hits.push(secret_hit(
-                    DOCKER_CONFIG_AUTH,
-                    a.key_line("auth"),
-                    format!("registry {registry}, user `{user}` (base64 user:password)"),
-                    pass,
-                )),
+                Some((user, pass)) if !pass.is_empty() => {
+                    let mut h = secret_hit(
+                        DOCKER_CONFIG_AUTH,
+                        a.key_line("auth"),
+                        format!("registry {registry}, user `{user}` (base64 user:password)"),
+                        pass,
+                    );
+                    // The registry account, for the inventory of identities.
+                    h.properties.insert(
+                        "nhi".into(),
+                        serde_json::json!({
+                            "type": "registry-user",
+                            "id": format!("registry-user:{user}@{registry}"),
+                            "name": format!("{user}@{registry}"),
+                            "host": registry,
+                            "user": user,
+                        }),
+                    );
+                    hits.push(h)
+                }
                 _ => hits.push(secret_hit(
                     DOCKER_CONFIG_AUTH,
                     a.key_line("auth"),
@@ -490,6 +504,22 @@ mod tests {
             check(&inp, &mut out);
         }
         out
+    }
+
+    #[test]
+    fn docker_auth_names_the_registry_account() {
+        use base64::Engine as _;
+        let pass = format!("{}{}", "Vq3rT9", "xLm2Pz");
+        let auth = base64::engine::general_purpose::STANDARD.encode(format!("ci-bot:{pass}"));
+        let h = hits(
+            "config/.docker/config.json",
+            &format!("{{\"auths\": {{\"registry.example.com\": {{\"auth\": \"{auth}\"}}}}}}"),
+        );
+        assert_eq!(
+            h[0].properties["nhi"]["id"],
+            "registry-user:ci-bot@registry.example.com"
+        );
+        assert!(!h[0].properties["nhi"].to_string().contains(&pass));
     }
 
     #[test]

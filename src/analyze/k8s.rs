@@ -4,6 +4,7 @@
 
 use super::input::{hit, Hit, Input};
 use super::syntax::doc::Node;
+use serde_json::json;
 
 const RBAC_WILDCARD: &str = "k8s-rbac-wildcard";
 const RBAC_CLUSTER_SECRETS_READ: &str = "k8s-rbac-cluster-secrets-read";
@@ -152,6 +153,12 @@ fn binding(d: &Node, kind: &str, name: &str, hits: &mut Vec<Hit>) {
         if role == "cluster-admin" {
             h.severity = Some(crate::finding::Severity::Critical);
         }
+        if skind == "ServiceAccount" {
+            h.properties
+                .insert("nhi".into(), service_account(ns, sname));
+        }
+        h.properties
+            .insert("role".into(), json!(format!("{role} ({kind} {name})")));
         hits.push(h);
     }
 }
@@ -180,13 +187,21 @@ fn workload(d: &Node, kind: &str, name: &str, template: &Node, hits: &mut Vec<Hi
     // One finding per workload: the token-mounted rule says more (the shared identity and its
     // API token in every container); the plain one is what remains when the token is not mounted.
     let automount = spec.get("automountServiceAccountToken");
+    let ns = d.at(&["metadata", "namespace"]).as_str().unwrap_or("");
+    let facts = |mounted: bool| {
+        let mut m = serde_json::Map::new();
+        m.insert("nhi".into(), service_account(ns, "default"));
+        m.insert("workload".into(), json!(format!("{kind}/{name}")));
+        m.insert("token_mounted".into(), json!(mounted));
+        m
+    };
     if automount.is_some_and(Node::is_false) {
-        hits.push(hit(
+        hits.push(Hit { properties: facts(false), ..hit(
             DEFAULT_SERVICE_ACCOUNT,
             line,
             format!("{kind} {name} runs as the namespace's default ServiceAccount, shared by every workload there (its token is not mounted)"),
             format!("sa|{kind}/{name}"),
-        ));
+        ) });
         return;
     }
     let line = if automount.is_some() {
@@ -194,12 +209,26 @@ fn workload(d: &Node, kind: &str, name: &str, template: &Node, hits: &mut Vec<Hi
     } else {
         line
     };
-    hits.push(hit(
+    hits.push(Hit { properties: facts(true), ..hit(
         DEFAULT_SA_TOKEN_MOUNTED,
         line,
         format!("{kind} {name} runs as the namespace's default ServiceAccount, shared by every workload there, and mounts its API token (automountServiceAccountToken is not false)"),
         format!("token|{kind}/{name}"),
-    ));
+    ) });
+}
+
+/// The inventory's identity of a ServiceAccount (`nhi` property): namespace and name. A manifest
+/// without a namespace is applied to whatever namespace the deployer chooses: `(unspecified)`.
+fn service_account(ns: &str, name: &str) -> serde_json::Value {
+    let ns = if ns.is_empty() { "(unspecified)" } else { ns };
+    json!({
+        "type": "k8s-service-account",
+        "id": format!("k8s-sa:{ns}/{name}"),
+        "name": format!("ServiceAccount {ns}/{name}"),
+        "namespace": ns,
+        "service_account": name,
+        "local": true,
+    })
 }
 
 /// A partial manifest (a kustomize or kubebuilder patch, a Helm fragment) that the API server

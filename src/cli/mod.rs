@@ -9,10 +9,13 @@ use crate::finding::Severity;
 use crate::report::Format;
 use crate::settings::FailOn;
 
+mod inventory;
 mod resolve;
 mod store;
 
 pub use store::{DiffArgs, FindingsArgs, MergeArgs, StoreArg, TriageArgs};
+
+pub use inventory::{FindingsFrom, InventoryArgs, InventoryFormat, ReportArgs};
 
 pub(crate) use resolve::settings;
 
@@ -77,6 +80,16 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. `nhiscan man > nhiscan.1 && man ./nhiscan.1`.
     Man,
+    /// Group findings by non-human identity: credentials, exposure, environments, owners, OWASP NHI risks.
+    #[command(
+        after_help = "Examples:\n  nhiscan inventory .\n  nhiscan inventory --git . --format json -o inventory.json\n  nhiscan inventory --from-report report.json --format csv -o nhi.csv\n  nhiscan inventory --store nhiscan.db --format json"
+    )]
+    Inventory(InventoryArgs),
+    /// Write a self-contained HTML report (summary, inventory, coverage, findings).
+    #[command(
+        after_help = "Examples:\n  nhiscan report --html report.html .\n  nhiscan report --html report.html --from-report report.json\n  nhiscan report --html report.html --store nhiscan.db"
+    )]
+    Report(ReportArgs),
     /// Show what a results store knows (every report format; one SARIF per repository).
     #[command(
         after_help = "Examples:\n  nhiscan findings --store nhiscan.db --status new\n  nhiscan findings --store nhiscan.db --format sarif --sarif-dir sarif/\n  nhiscan findings --store postgres://nhiscan@db/nhiscan --repo https://github.com/org/app --since 2026-01-01"

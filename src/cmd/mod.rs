@@ -9,6 +9,7 @@ pub mod git;
 pub mod help;
 pub mod hook;
 pub mod image;
+pub mod inventory;
 pub mod merge;
 pub mod rules;
 pub mod scan;

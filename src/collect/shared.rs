@@ -58,6 +58,9 @@ pub(crate) fn merge(findings: &mut Vec<Finding>) -> usize {
             list.join(", ")
         );
         f.properties.insert("shared".into(), Value::Bool(true));
+        if f.kind != crate::finding::Category::PasswordHash {
+            crate::inventory::mark_reused(f);
+        }
         f.properties
             .insert("locations".into(), Value::Array(locations));
     }

@@ -3,6 +3,7 @@
 //! here it is only rendered for `--report jsonl=FILE` written at the end.
 
 pub(crate) mod escape;
+pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod sarif;
 pub(crate) mod text;

@@ -1,0 +1,37 @@
+//! Environment hints: which deployment environment a place belongs to, from the words of its path,
+//! namespace, host or project (`deploy/prod/`, `.env.staging`, `values-dev.yaml`, namespace
+//! `payments-prod`, host `db-prod.internal`). A credential seen in two environments breaks their
+//! isolation (OWASP NHI8).
+
+/// The environment `text` names, if one: `prod`, `staging`, `dev` or `test`.
+pub(crate) fn hint(text: &str) -> Option<&'static str> {
+    let lower = text.to_ascii_lowercase();
+    let mut found = None;
+    for word in lower.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let env = match word {
+            "prod" | "production" | "prd" | "live" => "prod",
+            "staging" | "stage" | "stg" | "preprod" | "uat" => "staging",
+            "dev" | "development" | "develop" | "local" | "sandbox" => "dev",
+            "test" | "tests" | "testing" | "qa" | "ci" => "test",
+            _ => continue,
+        };
+        // The deepest word wins (`prod/tests/fixture.env` is test data, not production).
+        found = Some(env);
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hint;
+
+    #[test]
+    fn words_not_substrings() {
+        assert_eq!(hint("deploy/prod/app.env"), Some("prod"));
+        assert_eq!(hint("config/.env.staging"), Some("staging"));
+        assert_eq!(hint("charts/values-dev.yaml"), Some("dev"));
+        assert_eq!(hint("db-prod.internal"), Some("prod"));
+        assert_eq!(hint("src/product/devices.rs"), None);
+        assert_eq!(hint("prod/tests/x.env"), Some("test"));
+    }
+}

@@ -1,0 +1,89 @@
+//! Owner hints from CODEOWNERS (`CODEOWNERS`, `.github/`, `.gitlab/` or `docs/` at the scanned
+//! tree's root): the owners of the last rule whose pattern matches a path, as GitHub and GitLab
+//! decide. Section headers and optional-approval markers of GitLab are skipped.
+
+use std::path::Path;
+
+use globset::{GlobBuilder, GlobMatcher};
+
+/// The CODEOWNERS rules of the tree at `root`: (pattern, owners) in file order; empty without a file.
+pub(crate) fn read(root: &Path) -> Vec<(String, Vec<String>)> {
+    for p in [
+        "CODEOWNERS",
+        ".github/CODEOWNERS",
+        ".gitlab/CODEOWNERS",
+        "docs/CODEOWNERS",
+    ] {
+        if let Ok(text) = std::fs::read_to_string(root.join(p)) {
+            return parse(&text);
+        }
+    }
+    Vec::new()
+}
+
+/// Parses CODEOWNERS text.
+pub(crate) fn parse(text: &str) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() || line.starts_with('[') || line.starts_with("^[") {
+            continue;
+        }
+        let mut words = line.split_whitespace();
+        let Some(pattern) = words.next() else {
+            continue;
+        };
+        let owners: Vec<String> = words.map(str::to_string).collect();
+        out.push((pattern.to_string(), owners));
+    }
+    out
+}
+
+fn matcher(pattern: &str) -> Option<GlobMatcher> {
+    // gitignore-style: a leading `/` anchors at the root; otherwise the pattern matches at any depth;
+    // a directory pattern owns everything below it.
+    let anchored = pattern.starts_with('/') || pattern.trim_end_matches('/').contains('/');
+    let p = pattern.trim_start_matches('/');
+    let mut g = if anchored {
+        p.to_string()
+    } else {
+        format!("**/{p}")
+    };
+    if g.ends_with('/') {
+        g.push_str("**");
+    }
+    GlobBuilder::new(&g)
+        .literal_separator(true)
+        .build()
+        .ok()
+        .map(|g| g.compile_matcher())
+}
+
+/// The owners of `path` (repository-relative): those of the last matching rule.
+pub(crate) fn owners_of(rules: &[(String, Vec<String>)], path: &str) -> Vec<String> {
+    let path = path.trim_start_matches("./");
+    for (pattern, owners) in rules.iter().rev() {
+        let Some(m) = matcher(pattern) else { continue };
+        // A pattern naming a directory without a trailing slash owns what is below it too.
+        let below = matcher(&format!("{}/", pattern.trim_end_matches('/')));
+        if m.is_match(path) || below.is_some_and(|b| b.is_match(path)) {
+            return owners.clone();
+        }
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_match_wins() {
+        let rules = parse("* @org/all\n# comment\n/deploy/ @org/ops\n*.env @org/sec @alice\n[Section]\ndocs/ @org/docs\n");
+        assert_eq!(owners_of(&rules, "src/main.rs"), ["@org/all"]);
+        assert_eq!(owners_of(&rules, "deploy/k8s/sa.yaml"), ["@org/ops"]);
+        assert_eq!(owners_of(&rules, "deploy/prod.env"), ["@org/sec", "@alice"]);
+        assert_eq!(owners_of(&rules, "docs/x.md"), ["@org/docs"]);
+        assert!(owners_of(&[], "a").is_empty());
+    }
+}
