@@ -17,6 +17,7 @@ pub mod fuzzing;
 pub mod scan;
 
 pub(crate) mod analyze;
+pub(crate) mod batch;
 pub(crate) mod collect;
 pub(crate) mod config;
 pub(crate) mod dates;
