@@ -181,7 +181,11 @@ impl<'a> Feed<'a> {
                     data: &utf8,
                     ..unit
                 }),
-                None => self.skip(&unit.origin.display, "binary content"),
+                None => {
+                    // Nothing to find in it, wherever else it is: a fork need not read it again.
+                    self.remember(&unit, &[]);
+                    self.skip(&unit.origin.display, "binary content")
+                }
             };
         }
         self.scan(unit);
@@ -204,17 +208,21 @@ impl<'a> Feed<'a> {
         for e in res.errors {
             self.problem(&unit.origin, e);
         }
-        if let Some(memo) = self.memo {
-            // Only whole blobs are remembered: a unit with chosen lines found only part of it.
-            let blob = unit.origin.properties.get("blob").and_then(|b| b.as_str());
-            if let (Some(oid), None) = (blob, unit.lines) {
-                memo.remember(oid, &unit.origin.name, &res.findings);
-            }
-        }
+        self.remember(&unit, &res.findings);
         match &self.held {
             Some(h) if !res.findings.is_empty() => h.lock().unwrap().extend(res.findings),
             Some(_) => {}
             None => self.collector.push_all(res.findings),
+        }
+    }
+
+    /// Tells the memo, if any, what a unit that is a whole blob (its origin names the blob) found.
+    fn remember(&self, unit: &Unit<'_>, findings: &[Finding]) {
+        let Some(memo) = self.memo else { return };
+        // A unit with chosen lines found only part of its blob.
+        let blob = unit.origin.properties.get("blob").and_then(|b| b.as_str());
+        if let (Some(oid), None) = (blob, unit.lines) {
+            memo.remember(oid, &unit.origin.name, findings);
         }
     }
 
