@@ -62,8 +62,11 @@ pub(crate) fn run(opts: Options, mut store: Option<Box<dyn RunStore>>) -> Result
     let engine = engine(settings);
     let all_keys: Vec<String> = opts.targets.iter().map(|t| t.key.clone()).collect();
     let mut targets = opts.targets;
+    for t in &mut targets {
+        t.group = Some(group(t));
+    }
     if let Some(s) = opts.shard {
-        targets.retain(|t| s.keeps(&group(t)));
+        targets.retain(|t| s.keeps(t.group.as_deref().unwrap_or(&t.key)));
     }
     let keys: Vec<String> = targets.iter().map(|t| t.key.clone()).collect();
     let plan = plan_key(&keys, opts.scope, &engine, opts.shard);
@@ -135,38 +138,53 @@ pub(crate) fn run(opts: Options, mut store: Option<Box<dyn RunStore>>) -> Result
     let mut entries: Vec<(usize, Entry)> = Vec::new();
     let mut totals = Totals::default();
     let (mut failing, mut store_failed) = (false, false);
-    let todo: Vec<usize> = (0..targets.len())
-        .filter(|&i| !done.contains(targets[i].key.as_str()))
-        .collect();
+    // Forks (one group) go to one worker, one after the other: the first reads the blobs they
+    // share, the others find them in the memo. Running them side by side would read them twice.
+    let mut todo: Vec<Vec<usize>> = Vec::new();
+    let mut slot: std::collections::HashMap<&str, usize> = Default::default();
+    for (i, t) in targets.iter().enumerate() {
+        if done.contains(t.key.as_str()) {
+            continue;
+        }
+        let g = t.group.as_deref().unwrap_or(&t.key);
+        let k = *slot.entry(g).or_insert_with(|| {
+            todo.push(Vec::new());
+            todo.len() - 1
+        });
+        todo[k].push(i);
+    }
     for (i, t) in targets.iter().enumerate() {
         if done.contains(t.key.as_str()) {
             entries.push((i, Entry::resumed(&t.key, opts.scope)));
         }
     }
-    let total = todo.len();
+    let total: usize = todo.iter().map(Vec::len).sum();
     let next = AtomicUsize::new(0);
-    let workers = opts.parallel.clamp(1, total.max(1));
+    let workers = opts.parallel.clamp(1, todo.len().max(1));
     std::thread::scope(|s| -> Result<()> {
         let (tx, rx) = crossbeam_channel::bounded::<(usize, Scanned)>(workers);
         for _ in 0..workers {
             let (tx, next, todo, targets, job) = (tx.clone(), &next, &todo, &targets, &job);
             s.spawn(move || loop {
                 let n = next.fetch_add(1, Relaxed);
-                let Some(&i) = todo.get(n) else { break };
-                let t = &targets[i];
-                // A bug met in one repository is that repository's failure, not the batch's.
-                let scanned =
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| repo::scan(job, t)))
-                        .unwrap_or_else(|_| {
-                            repo::failed(
-                                t,
-                                job.scope,
-                                "internal error while scanning this repository (a bug in nhiscan)"
-                                    .into(),
-                            )
-                        });
-                if tx.send((i, scanned)).is_err() {
-                    break;
+                let Some(group) = todo.get(n) else { break };
+                for &i in group {
+                    let t = &targets[i];
+                    // A bug met in one repository is that repository's failure, not the batch's.
+                    let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        repo::scan(job, t)
+                    }))
+                    .unwrap_or_else(|_| {
+                        repo::failed(
+                            t,
+                            job.scope,
+                            "internal error while scanning this repository (a bug in nhiscan)"
+                                .into(),
+                        )
+                    });
+                    if tx.send((i, scanned)).is_err() {
+                        return;
+                    }
                 }
             });
         }
