@@ -590,3 +590,29 @@ fn credentials_in_a_url_are_never_shown() {
     );
     assert_eq!(report["repositories"][0]["status"], "failed");
 }
+
+#[test]
+fn a_repository_missing_an_object_is_partial_with_the_reason_and_strict_fails() {
+    let org = Org::new();
+    let r = org.repo(
+        "r/damaged",
+        &[("keep.txt", "kept\n"), ("gone.txt", "lost\n")],
+    );
+    let oid = org.git(&r, &["rev-parse", "HEAD:gone.txt"]);
+    std::fs::remove_file(r.join(".git/objects").join(&oid[..2]).join(&oid[2..])).unwrap();
+    org.repo("r/fine", &[("a.txt", "a\n")]);
+    let out = org.batch(&["r", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "partial is not failed: {}",
+        stderr(&out)
+    );
+    let m = manifest(&json(&out));
+    let d = &m[&canon(&r)];
+    assert_eq!(d["status"], "partial");
+    assert!(d["reasons"][0].as_str().unwrap().contains(&oid[..7]), "{d}");
+    assert_eq!(m[&canon(&org.path("r/fine"))]["status"], "complete");
+    let strict = org.batch(&["r", "--strict", "-q"]);
+    assert_eq!(strict.status.code(), Some(2));
+}
