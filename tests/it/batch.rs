@@ -616,3 +616,50 @@ fn a_repository_missing_an_object_is_partial_with_the_reason_and_strict_fails() 
     let strict = org.batch(&["r", "--strict", "-q"]);
     assert_eq!(strict.status.code(), Some(2));
 }
+
+#[test]
+fn batch_reports_what_git_reports_even_with_a_demoted_copy_first() {
+    // One wildcard role in production and a copy under examples/ (demoted): the tip's production
+    // place is reported whether or not demoted findings were collected.
+    let role = "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: ops\nrules:\n- apiGroups: [\"*\"]\n  resources: [\"*\"]\n  verbs: [\"*\"]\n";
+    let org = Org::new();
+    let r = org.repo(
+        "r",
+        &[
+            ("examples/role.yaml", &format!("# an example\n{role}")),
+            ("scripts/role.yaml", role),
+            ("k.env", &secret_file(9)),
+        ],
+    );
+    let place = |v: &Value| {
+        let mut p: Vec<(String, String)> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap().into(),
+                    f["artifact"].as_str().unwrap().into(),
+                )
+            })
+            .collect();
+        p.sort();
+        p
+    };
+    let git = nhiscan()
+        .current_dir(&r)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .args(["git", "--format", "json"])
+        .output()
+        .unwrap();
+    let git = json(&git);
+    let batch = json(&org.batch(&["r", "--format", "json"]));
+    assert_eq!(place(&batch), place(&git));
+    assert!(
+        place(&git).iter().any(|(_, a)| a == "scripts/role.yaml"),
+        "{:?}",
+        place(&git)
+    );
+    // Everything was recorded: the demoted copy is counted, not shown.
+    assert_eq!(batch["repositories"][0]["shown"], place(&git).len());
+}
