@@ -175,8 +175,24 @@ pub(crate) fn scan(job: &Job<'_>, target: &Target) -> Scanned {
     files += reused + skipped_clean;
     name_repository(&mut findings, &target.key);
     let coverage = if incomplete {
-        let mut reasons: Vec<String> = errors
+        // What was not read comes first; a file read but not understood (malformed YAML) is an
+        // error of the report, not a reason for the coverage.
+        let unread = |e: &&ScanError| {
+            [
+                "not scanned",
+                "missing",
+                "cannot",
+                "not read",
+                "truncated",
+                "corrupt",
+            ]
             .iter()
+            .any(|w| e.message.contains(w))
+        };
+        let mut ordered: Vec<&ScanError> = errors.iter().filter(unread).collect();
+        ordered.extend(errors.iter().filter(|e| !unread(e)));
+        let mut reasons: Vec<String> = ordered
+            .into_iter()
             .take(REASONS)
             .map(|e| format!("{}: {}", e.path, e.message))
             .collect();

@@ -59,9 +59,10 @@ pub fn run(args: &BatchArgs) -> Result<i32> {
         .parallel_repos
         .filter(|&n| n > 0)
         .unwrap_or_else(|| (cores / 2).max(2));
+    // The cores are shared by the repositories in flight: all of them for a single repository.
     let threads = match args.output.threads.filter(|&n| n > 0) {
         Some(n) => n,
-        None => (cores / parallel).max(1),
+        None => (cores / parallel.min(targets.len()).max(1)).max(1),
     };
     let store = args.store.as_deref().map(batch::open_store).transpose()?;
     let opts = Options {
