@@ -663,3 +663,32 @@ fn batch_reports_what_git_reports_even_with_a_demoted_copy_first() {
     // Everything was recorded: the demoted copy is counted, not shown.
     assert_eq!(batch["repositories"][0]["shown"], place(&git).len());
 }
+
+#[test]
+fn images_committed_at_the_tip_are_scanned_when_asked() {
+    use crate::support::{config, docker_save, layer, tar_of, Entry};
+    let org = Org::new();
+    let r = org.repo("r", &[("README.md", "images inside\n")]);
+    let app = layer(&[Entry::File("app/.env", secret_file(11).into_bytes())]);
+    let image = docker_save(&[app], &config(&["PATH=/usr/bin"], &["COPY . /app"]));
+    std::fs::create_dir_all(r.join("dist")).unwrap();
+    std::fs::write(r.join("dist/app.tar"), image).unwrap();
+    // A tarball that is not an image: not taken for one.
+    let plain = tar_of(&[("notes/k.env".into(), secret_file(12).into_bytes())]);
+    std::fs::write(r.join("dist/backup.tar"), plain).unwrap();
+    org.commit(&r, &[], "images");
+    let without = json(&org.batch(&["r", "--format", "json"]));
+    assert_eq!(without["findings"].as_array().unwrap().len(), 0);
+    let with = json(&org.batch(&["r", "--scope", "tree,history,images", "--format", "json"]));
+    let fs = with["findings"].as_array().unwrap();
+    assert_eq!(fs.len(), 1, "{fs:#?}");
+    assert_eq!(fs[0]["rule_id"], "aws-access-key-id");
+    assert_eq!(fs[0]["artifact"], "dist/app.tar");
+    assert!(
+        fs[0]["display"].as_str().unwrap().contains("app/.env"),
+        "{}",
+        fs[0]["display"]
+    );
+    assert_eq!(with["repositories"][0]["scope"], "tree,history,images");
+    assert_eq!(with["repositories"][0]["status"], "complete");
+}
