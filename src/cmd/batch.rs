@@ -52,6 +52,16 @@ pub fn run(args: &BatchArgs) -> Result<i32> {
                 .map_err(|e| anyhow::anyhow!("{}: cannot write the plan: {e}", p.display()))?,
             None => print!("{text}"),
         }
+        // Written all the same (a shard job tries a failed clone again), but not a clean plan.
+        let failed = plan["repositories"].as_array().map_or(0, |r| {
+            r.iter().filter(|r| r.get("problem").is_some()).count()
+        });
+        if failed > 0 {
+            eprintln!(
+                "error: {failed} repositories could not be resolved (see `problem` in the plan)"
+            );
+            return Ok(crate::run::EXIT_ERROR);
+        }
         return Ok(crate::run::EXIT_CLEAN);
     }
     let cores = crate::settings::default_threads();

@@ -468,6 +468,24 @@ fn a_plan_pins_url_forks_to_one_shard() {
         seen.extend(keys);
     }
     assert_eq!(seen.len(), 3);
+    // A URL that cannot be cloned is in the plan with its problem; the plan exits 2.
+    std::fs::write(
+        org.path("more.txt"),
+        format!(
+            "{}\nfile://{}/gone.git\n",
+            urls[0],
+            org.tmp.path().display()
+        ),
+    )
+    .unwrap();
+    let out = org.batch(&["--list", "more.txt", "--plan-only"]);
+    assert_eq!(out.status.code(), Some(2));
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(plan["repositories"][1]["problem"]
+        .as_str()
+        .unwrap()
+        .contains("clone failed"));
+    assert!(plan["repositories"][0].get("problem").is_none());
 }
 
 #[test]
