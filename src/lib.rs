@@ -15,6 +15,7 @@ pub mod finding;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod scan;
+pub mod store;
 
 pub(crate) mod analyze;
 pub(crate) mod batch;
@@ -29,7 +30,6 @@ pub(crate) mod ruleset;
 pub(crate) mod run;
 pub(crate) mod settings;
 pub(crate) mod source;
-pub(crate) mod store;
 pub(crate) mod util;
 
 /// Rules as data: the built-in rule files, parsing and checking rule files.

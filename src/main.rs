@@ -40,6 +40,10 @@ fn main() {
         Command::Batch(args) => cmd::batch::run(args),
         Command::Completions { shell } => cmd::help::completions(*shell),
         Command::Man => cmd::help::man(),
+        Command::Findings(args) => cmd::findings::run(args),
+        Command::Diff(args) => cmd::diff::run(args),
+        Command::Triage(args) => cmd::triage::run(args),
+        Command::Merge(args) => cmd::merge::run(args),
         Command::Rules { command } => match command {
             RulesCommand::List { format, rules } => cmd::rules::list(rules, *format),
             RulesCommand::Explain { id, rules } => cmd::rules::explain(rules, id),

@@ -1,14 +1,16 @@
-//! Opening the results store `--store` names. The backends (SQLite, PostgreSQL) live in
-//! `crate::store`; the batch only writes through [`RunStore`].
+//! Opening the results store `--store` names (SQLite file or PostgreSQL URL, `crate::store`); the
+//! batch only writes through [`RunStore`].
 
 use anyhow::Result;
 
 use crate::store::record::RunStore;
 
-/// The store at `spec` (a SQLite file, or a `postgres://` URL).
-pub(crate) fn open(spec: &str) -> Result<Box<dyn RunStore>> {
-    anyhow::bail!(
-        "--store {}: this build has no results store yet",
-        super::key::redact(spec)
-    )
+/// The store at `spec` (a SQLite file, created when missing, or a `postgres://` URL), migrated;
+/// `store_secrets`: keep each credential's secret (`--store-secrets`).
+pub(crate) fn open(spec: &str, store_secrets: bool) -> Result<Box<dyn RunStore>> {
+    let opts = crate::store::Options {
+        store_secrets,
+        ..Default::default()
+    };
+    Ok(Box::new(crate::store::Store::open(spec, opts)?))
 }

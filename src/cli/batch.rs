@@ -51,8 +51,12 @@ pub struct BatchArgs {
     /// The results store: a SQLite file or a postgres:// URL. Each repository is recorded as it
     /// finishes; an interrupted run resumes where it stopped; blobs scanned clean before are
     /// skipped.
-    #[arg(long, value_name = "FILE|URL")]
+    #[arg(long, value_name = "FILE|URL", env = "NHISCAN_STORE")]
     pub store: Option<String>,
+    /// Keep each credential's secret in the store (by default only its fingerprint and redacted
+    /// form).
+    #[arg(long, requires = "store")]
+    pub store_secrets: bool,
     /// The run's id, shared by every shard of one run (default: derived from the inputs, scope,
     /// rules and, for shards, the date).
     #[arg(long, value_name = "ID", env = "NHISCAN_RUN_ID")]

@@ -11,6 +11,9 @@ use crate::settings::FailOn;
 
 mod batch;
 mod resolve;
+mod store;
+
+pub use store::{DiffArgs, FindingsArgs, MergeArgs, StoreArg, TriageArgs};
 
 pub(crate) use batch::parse_scope;
 pub use batch::BatchArgs;
@@ -83,6 +86,26 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. `nhiscan man > nhiscan.1 && man ./nhiscan.1`.
     Man,
+    /// Show what a results store knows (every report format; one SARIF per repository).
+    #[command(
+        after_help = "Examples:\n  nhiscan findings --store nhiscan.db --status new\n  nhiscan findings --store nhiscan.db --format sarif --sarif-dir sarif/\n  nhiscan findings --store postgres://nhiscan@db/nhiscan --repo https://github.com/org/app --since 2026-01-01"
+    )]
+    Findings(FindingsArgs),
+    /// What changed between two runs of a results store: new, fixed, reopened.
+    #[command(
+        after_help = "Examples:\n  nhiscan diff --store nhiscan.db\n  nhiscan diff --store nhiscan.db RUN_A RUN_B --format json"
+    )]
+    Diff(DiffArgs),
+    /// Record a decision about a credential in a results store (kept across rescans).
+    #[command(
+        after_help = "Examples:\n  nhiscan triage 3f2a9c1b7d4e --store nhiscan.db --resolve revoked --comment \"rotated 2026-03-01\""
+    )]
+    Triage(TriageArgs),
+    /// Combine shard stores into one and advance the run once every shard is complete.
+    #[command(
+        after_help = "Examples:\n  nhiscan merge --store nhiscan.db shard-0.db shard-1.db shard-2.db\n  nhiscan merge --store postgres://nhiscan@db/nhiscan --run nightly-2026-03-01\n\nExit codes: 0 merged (and advanced), 2 a shard missing or incomplete (named), or an error."
+    )]
+    Merge(MergeArgs),
 }
 
 /// The subcommands of `nhiscan rules`.

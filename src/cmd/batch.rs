@@ -74,7 +74,11 @@ pub fn run(args: &BatchArgs) -> Result<i32> {
         Some(n) => n,
         None => (cores / parallel.min(targets.len()).max(1)).max(1),
     };
-    let store = args.store.as_deref().map(batch::open_store).transpose()?;
+    let store = args
+        .store
+        .as_deref()
+        .map(|s| batch::open_store(s, args.store_secrets))
+        .transpose()?;
     let opts = Options {
         targets,
         scope,

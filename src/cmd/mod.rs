@@ -4,13 +4,17 @@
 
 pub mod baseline;
 pub mod batch;
+pub mod diff;
+pub mod findings;
 pub mod git;
 pub mod help;
 pub mod hook;
 pub mod image;
+pub mod merge;
 pub mod rules;
 pub mod scan;
 pub mod staged;
+pub mod triage;
 
 pub use crate::run::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 

@@ -1,7 +1,7 @@
 //! The keyword pass: every byte of every file goes through here, so it is the one loop that decides
 //! throughput.
 //!
-//! The `aho-corasick` crate's automaton over the case-folded keywords is expanded into a flat DFA table
+//! The case-folded keywords become an Aho-Corasick automaton built directly as a flat DFA table
 //! with our own byte classes and match states numbered last, so one step is one table load and "did
 //! anything match" is one comparison. The stepping is latency-bound (each state depends on the last),
 //! so large inputs are split into four interleaved streams whose loads overlap in the CPU, and each
@@ -9,11 +9,6 @@
 //! again slowly to say which keywords matched where. On source code this is ~3x faster than the
 //! crate's own overlapping search, which in turn is what a 1 GB tree spends most of its time in.
 
-use std::collections::HashMap;
-
-use aho_corasick::automaton::{Automaton, StateID};
-use aho_corasick::nfa::noncontiguous;
-use aho_corasick::{Anchored, MatchKind};
 use anyhow::Result;
 
 /// A keyword occurrence: `pattern` indexes the keyword list given to [`Keywords::new`].
@@ -30,7 +25,7 @@ pub(crate) struct Keywords {
     /// Transitions, indexed by a premultiplied state id plus a byte class.
     table: Vec<u32>,
     start: u32,
-    /// State ids at or above this are match states.
+    /// State ids at or above this are match states; it is a power of two that no other id reaches.
     first_match: u32,
     /// For each match state (by `(id - first_match) / nclass`): (pattern, length) pairs.
     matches: Vec<Vec<(u32, u32)>>,
@@ -44,86 +39,100 @@ const STREAMS: usize = 4;
 impl Keywords {
     /// `keywords` are matched ASCII-case-insensitively, overlapping (every keyword at every place).
     pub(crate) fn new(keywords: &[String]) -> Result<Keywords> {
-        // The noncontiguous NFA is the cheapest automaton to build; stepping it from every state on
-        // every byte class below yields the full DFA, which is all the table needs.
-        let d = noncontiguous::NFA::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(keywords)?;
         // Our byte classes: one per distinct case-folded keyword byte, one for everything else.
         let mut class = [0u8; 256];
-        let mut reps: Vec<u8> = vec![0];
-        let mut folded: HashMap<u8, u8> = HashMap::new();
+        let mut nclass = 1usize;
         for b in keywords.iter().flat_map(|k| k.bytes()) {
             let f = b.to_ascii_lowercase();
-            if let std::collections::hash_map::Entry::Vacant(e) = folded.entry(f) {
-                e.insert(reps.len() as u8);
-                reps.push(f);
+            if class[f as usize] == 0 {
+                anyhow::ensure!(nclass < 256, "too many distinct keyword bytes");
+                class[f as usize] = nclass as u8;
+                nclass += 1;
             }
         }
-        anyhow::ensure!(reps.len() < 256, "too many distinct keyword bytes");
         for b in 0..=255u8 {
-            if let Some(&c) = folded.get(&b.to_ascii_lowercase()) {
-                class[b as usize] = c;
-            }
+            class[b as usize] = class[b.to_ascii_lowercase() as usize];
         }
-        // A byte no keyword contains stands for class 0.
-        reps[0] = (0..=255u8)
-            .find(|b| !folded.contains_key(&b.to_ascii_lowercase()))
-            .unwrap_or(0);
-        let nclass = reps.len();
-        // Every state reachable from the start (state ids are small dense integers: index vectors by
-        // them), with its transitions computed once.
-        let s0 = d.start_state(Anchored::No)?;
+        // Aho-Corasick built directly as a DFA: a trie over the classes, then, breadth first, every
+        // missing transition copied from the failure state's row (already complete, being shallower).
+        // This is one table write per state and class, where stepping a generic automaton from every
+        // state on every class (what building through a library costs) took most of the start-up of a
+        // one-file scan with 700 keywords.
         const NONE: u32 = u32::MAX;
-        let mut index: Vec<u32> = Vec::new();
-        let visit = |index: &mut Vec<u32>, order: &mut Vec<StateID>, t: StateID| -> u32 {
-            let k = t.as_usize();
-            if k >= index.len() {
-                index.resize(k + 1, NONE);
+        let mut goto: Vec<u32> = vec![NONE; nclass];
+        let mut outputs: Vec<Vec<(u32, u32)>> = vec![Vec::new()];
+        for (p, kw) in keywords.iter().enumerate() {
+            anyhow::ensure!(!kw.is_empty(), "empty keyword");
+            let mut s = 0usize;
+            for b in kw.bytes() {
+                let at = s * nclass + class[b as usize] as usize;
+                if goto[at] == NONE {
+                    goto[at] = outputs.len() as u32;
+                    outputs.push(Vec::new());
+                    goto.resize(goto.len() + nclass, NONE);
+                }
+                s = goto[at] as usize;
             }
-            if index[k] == NONE {
-                index[k] = order.len() as u32;
-                order.push(t);
+            outputs[s].push((p as u32, kw.len() as u32));
+        }
+        let n = outputs.len();
+        let mut fail = vec![0u32; n];
+        let mut queue = std::collections::VecDeque::with_capacity(n);
+        for t in goto.iter_mut().take(nclass) {
+            match *t {
+                NONE => *t = 0,
+                child => queue.push_back(child),
             }
-            index[k]
+        }
+        while let Some(s) = queue.pop_front() {
+            let s = s as usize;
+            let f = fail[s] as usize;
+            if !outputs[f].is_empty() {
+                let inherited = outputs[f].clone();
+                outputs[s].extend(inherited);
+            }
+            for c in 0..nclass {
+                let via_fail = goto[f * nclass + c];
+                match goto[s * nclass + c] {
+                    NONE => goto[s * nclass + c] = via_fail,
+                    t => {
+                        fail[t as usize] = via_fail;
+                        queue.push_back(t);
+                    }
+                }
+            }
+        }
+        // Renumber: match states last, ids premultiplied by the class count. Match states start at a
+        // power of two above every other id, so "a block reached a match state" is one OR per byte
+        // and one bit test per block; the rows between are never used.
+        let mut rank: Vec<usize> = (0..n).collect();
+        rank.sort_by_key(|&k| !outputs[k].is_empty());
+        let n_plain = outputs.iter().filter(|o| o.is_empty()).count();
+        let match_bit = (n_plain * nclass).next_power_of_two().max(1);
+        let row = |pos: usize| {
+            if pos < n_plain {
+                pos * nclass
+            } else {
+                match_bit + (pos - n_plain) * nclass
+            }
         };
-        let mut order = Vec::new();
-        visit(&mut index, &mut order, s0);
-        let mut raw: Vec<u32> = Vec::new();
-        let mut i = 0;
-        while i < order.len() {
-            let s = order[i];
-            i += 1;
-            for &b in &reps {
-                let t = d.next_state(Anchored::No, s, b);
-                raw.push(visit(&mut index, &mut order, t));
-            }
-        }
-        // Renumber: match states last, ids premultiplied by the class count.
-        let mut rank: Vec<usize> = (0..order.len()).collect();
-        rank.sort_by_key(|&k| d.is_match(order[k]));
-        let mut new_id = vec![0u32; order.len()];
+        anyhow::ensure!(
+            row(n) <= u32::MAX as usize,
+            "too many keywords for the keyword table"
+        );
+        let mut new_id = vec![0u32; n];
         for (pos, &k) in rank.iter().enumerate() {
-            new_id[k] = (pos * nclass) as u32;
+            new_id[k] = row(pos) as u32;
         }
-        let n_plain = order.iter().filter(|&&s| !d.is_match(s)).count();
-        let mut table = vec![0u32; order.len() * nclass];
+        let mut table = vec![0u32; row(n)];
         let mut matches = Vec::new();
         for (pos, &k) in rank.iter().enumerate() {
+            let at = row(pos);
             for c in 0..nclass {
-                table[pos * nclass + c] = new_id[raw[k * nclass + c] as usize];
+                table[at + c] = new_id[goto[k * nclass + c] as usize];
             }
-            let s = order[k];
-            if d.is_match(s) {
-                matches.push(
-                    (0..d.match_len(s))
-                        .map(|m| {
-                            let p = d.match_pattern(s, m);
-                            (p.as_u32(), d.pattern_len(p) as u32)
-                        })
-                        .collect(),
-                );
+            if !outputs[k].is_empty() {
+                matches.push(std::mem::take(&mut outputs[k]));
             }
         }
         let overlap = keywords.iter().map(|k| k.len()).max().unwrap_or(1);
@@ -132,7 +141,7 @@ impl Keywords {
             nclass,
             table,
             start: new_id[0],
-            first_match: (n_plain * nclass) as u32,
+            first_match: match_bit as u32,
             matches,
             overlap,
         })
@@ -203,17 +212,17 @@ impl Keywords {
                 break;
             }
             let before = sid;
-            let mut hit = [0u32; N];
+            let mut seen = [0u32; N];
             for i in 0..BLOCK {
                 for s in 0..N {
                     // SAFETY: pos[s] + BLOCK <= hi[s] <= n was checked above.
                     let b = unsafe { *data.get_unchecked(pos[s] + i) };
                     sid[s] = self.step(sid[s], b);
-                    hit[s] |= (sid[s] >= self.first_match) as u32;
+                    seen[s] |= sid[s];
                 }
             }
             for s in 0..N {
-                if hit[s] != 0 {
+                if seen[s] & self.first_match != 0 {
                     let lo_end = if s == 0 { 0 } else { lo[s] };
                     self.exact(data, pos[s], pos[s] + BLOCK, before[s], lo_end, out);
                 }

@@ -89,11 +89,13 @@ impl Engine {
     pub(crate) fn new(rules: Vec<Rule>) -> Result<Engine> {
         let mut keywords: Vec<String> = Vec::new();
         let mut targets: Vec<Vec<Target>> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
         let mut add = |kw: &str, t: Target| {
             let kw = kw.to_ascii_lowercase();
-            match keywords.iter().position(|k| *k == kw) {
-                Some(i) => targets[i].push(t),
+            match index.get(&kw) {
+                Some(&i) => targets[i].push(t),
                 None => {
+                    index.insert(kw.clone(), keywords.len());
                     keywords.push(kw);
                     targets.push(vec![t]);
                 }
@@ -247,8 +249,11 @@ impl Engine {
             e += 1;
         }
         let rule = &self.rules[r];
-        let (re, secret_group) = rule.regex();
         let hay = &data[s..e];
+        if !rule.spec.window_may_match(hay) {
+            return;
+        }
+        let (re, secret_group) = rule.regex();
         CACHES.with_borrow_mut(|caches| {
             let (cache, caps) = caches
                 .entry((self.id, r))

@@ -10,7 +10,7 @@ use crate::finding::{Finding, ScanError};
 /// Which parts of a repository a scan covered. A scan can mark something fixed only when its scope
 /// covers (is a superset of) the scope of the scan that found it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct Scope {
+pub struct Scope {
     /// The default branch's tree at its tip, with every analyzer.
     pub tree: bool,
     /// Every blob of the history (all refs), for secrets.
@@ -21,14 +21,14 @@ pub(crate) struct Scope {
 
 impl Scope {
     /// True when `self` covers everything `other` covers.
-    pub(crate) fn covers(self, other: Scope) -> bool {
+    pub fn covers(self, other: Scope) -> bool {
         (self.tree || !other.tree)
             && (self.history || !other.history)
             && (self.images || !other.images)
     }
 
     /// `tree,history,images` (the parts covered, comma-separated), as stored and shown.
-    pub(crate) fn as_list(self) -> String {
+    pub fn as_list(self) -> String {
         let parts = [
             (self.tree, "tree"),
             (self.history, "history"),
@@ -43,7 +43,7 @@ impl Scope {
 /// what is found. Blobs scanned clean under the same engine are not scanned again; a scan can mark
 /// something fixed only with the same or newer rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Engine {
+pub struct Engine {
     /// nhiscan's version (semver), to order rule sets: a newer version has the same or newer rules.
     pub version: String,
     /// Hash of the loaded rules (built-in and custom, after enable/disable).
@@ -54,7 +54,7 @@ pub(crate) struct Engine {
 
 /// How completely one repository was scanned.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Coverage {
+pub enum Coverage {
     /// Everything in scope was read.
     Complete,
     /// Scanned, but some content could not be read: the reasons (missing objects, read errors).
@@ -65,7 +65,7 @@ pub(crate) enum Coverage {
 
 /// One repository of a run.
 #[derive(Debug, Clone)]
-pub(crate) struct RepoRecord {
+pub struct RepoRecord {
     /// How the repository is known across runs: its normalized remote URL, else its canonical path.
     pub key: String,
     /// Tip commit of the default branch, when there is one.
@@ -90,7 +90,7 @@ pub(crate) struct RepoRecord {
 /// The start of a run, as recorded before any repository is scanned (so that an interrupted run can
 /// be resumed and a merge can tell which shards are missing).
 #[derive(Debug, Clone)]
-pub(crate) struct RunStart {
+pub struct RunStart {
     /// Stable id of the run; every shard of one sharded run uses the same id.
     pub run_id: String,
     /// This shard's index and the shard count (`--shard I/N`), or `None` for an unsharded run.
@@ -108,7 +108,7 @@ pub(crate) struct RunStart {
 
 /// What `batch` needs from a results store, whatever its backend: resume an interrupted run, skip
 /// blobs already scanned clean, record each repository as it finishes, and end the run.
-pub(crate) trait RunStore {
+pub trait RunStore {
     /// The unfinished run started with the same `plan_key` (a hash of the inputs, scope, engine and
     /// shard), with the keys of the repositories it already recorded; `None` when there is none.
     fn resume(&mut self, plan_key: &str) -> anyhow::Result<Option<(String, Vec<String>)>>;

@@ -107,6 +107,7 @@ impl Org {
             .env_remove("JOB_COMPLETION_INDEX")
             .env_remove("NHISCAN_SHARDS")
             .env_remove("NHISCAN_RUN_ID")
+            .env_remove("NHISCAN_STORE")
             .arg("batch")
             .args(args)
             .args(["--cache", &cache, "--color", "never"]);
@@ -709,4 +710,34 @@ fn images_committed_at_the_tip_are_scanned_when_asked() {
     );
     assert_eq!(with["repositories"][0]["scope"], "tree,history,images");
     assert_eq!(with["repositories"][0]["status"], "complete");
+}
+
+#[test]
+fn a_store_makes_the_rescan_skip_clean_blobs_and_keeps_findings_exact() {
+    let org = Org::new();
+    let files: Vec<(String, String)> = (0..10)
+        .map(|i| (format!("f{i}.txt"), format!("clean {i}\n")))
+        .collect();
+    let mut refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let key = secret_file(21);
+    refs.push(("k.env", &key));
+    org.repo("r/a", &refs);
+    org.repo("r/b", &[("x.txt", "x\n")]);
+    let first = org.batch(&["r", "--store", "s.db", "--format", "json"]);
+    assert_eq!(first.status.code(), Some(1), "{}", stderr(&first));
+    let first = json(&first);
+    assert_eq!(first["summary"]["blobs_skipped_clean"], 0);
+    let second = org.batch(&["r", "--store", "s.db", "--format", "json"]);
+    assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
+    let second = json(&second);
+    // The eleven clean blobs are not read again; the key file is, and is found again.
+    assert_eq!(second["summary"]["blobs_skipped_clean"], 11);
+    assert_eq!(second["findings"], first["findings"]);
+    // Without --store-secrets the store never holds the secret.
+    let id = aws_key_id(21);
+    let db = std::fs::read(org.path("s.db")).unwrap();
+    assert!(!db.windows(id.len()).any(|w| w == id.as_bytes()));
 }

@@ -24,4 +24,5 @@ mod rules;
 mod sarif;
 mod scan;
 mod staged;
+mod store;
 mod support;
