@@ -18,6 +18,7 @@ pub mod scan;
 pub mod store;
 
 pub(crate) mod analyze;
+pub(crate) mod batch;
 pub(crate) mod collect;
 pub(crate) mod config;
 pub(crate) mod dates;

@@ -37,6 +37,7 @@ fn main() {
             command: BaselineCommand::Create(args),
         } => cmd::baseline::create(args),
         Command::Image(args) => cmd::image::run(args),
+        Command::Batch(args) => cmd::batch::run(args),
         Command::Completions { shell } => cmd::help::completions(*shell),
         Command::Man => cmd::help::man(),
         Command::Inventory(args) => cmd::inventory::inventory(args),

@@ -121,6 +121,15 @@ pub(crate) struct Finished {
 
 /// Runs `source` through the pipeline and returns the finished outcome.
 pub(crate) fn scan(settings: &Settings, source: &dyn Source) -> Result<Finished> {
+    scan_with(settings, source, None)
+}
+
+/// [`scan`], with the blobs `memo` already knows not read again (`nhiscan batch`).
+pub(crate) fn scan_with(
+    settings: &Settings,
+    source: &dyn Source,
+    memo: Option<&dyn crate::source::BlobMemo>,
+) -> Result<Finished> {
     let dir = source.project_dir();
     // The source's own preparation (the staged diff) runs while the rules load: a pre-commit scan
     // must be quick.
@@ -153,7 +162,8 @@ pub(crate) fn scan(settings: &Settings, source: &dyn Source) -> Result<Finished>
         out.verbose,
         out.quiet,
         source.defers_origins(),
-    );
+    )
+    .with_memo(memo);
     crate::progress::while_running(&collector, out.quiet, || source.produce(&feed))?;
     if source.defers_origins() {
         let held = feed.take_held();

@@ -10,12 +10,15 @@ use crate::report::Format;
 use crate::settings::FailOn;
 
 mod inventory;
+mod batch;
 mod resolve;
 mod store;
 
 pub use store::{DiffArgs, FindingsArgs, MergeArgs, StoreArg, TriageArgs};
 
 pub use inventory::{FindingsFrom, InventoryArgs, InventoryFormat, ReportArgs};
+pub(crate) use batch::parse_scope;
+pub use batch::BatchArgs;
 
 pub(crate) use resolve::settings;
 
@@ -64,6 +67,11 @@ pub enum Command {
         after_help = "Examples:\n  docker save app:1 -o app.tar && nhiscan image app.tar\n  docker save app:1 | nhiscan image -\n  nhiscan image ./oci-layout --platform linux/arm64 --format sarif -o image.sarif\n\nEvery layer is scanned on its own, so files a later layer deletes are still found (and marked\n`deleted in layer N, still extractable`); the image config (Env, Labels, Cmd, Entrypoint, history)\nis scanned too."
     )]
     Image(ImageArgs),
+    /// Scan many repositories (paths, directories of repositories, lists, clone URLs), with a manifest of what was covered.
+    #[command(
+        after_help = "Examples:\n  nhiscan batch ~/src/org/                 every repository under a directory\n  nhiscan batch --list repos.txt --format json -o batch.json\n  nhiscan batch --list urls.txt --store nhiscan.db --report sarif=batch.sarif\n  nhiscan batch --list urls.txt --plan-only --shards 8 > plan.json\n  nhiscan batch --plan plan.json --shard auto       one pod of a Kubernetes Indexed Job\n\nExit codes: 0 clean, 1 findings at or above --fail-on, 2 a repository could not be scanned (after\nreporting every other one) or an error."
+    )]
+    Batch(BatchArgs),
     /// List, explain and check rules.
     Rules {
         /// The rules subcommand: list, explain or check.

@@ -3,6 +3,7 @@
 //! the same way for every command.
 
 pub mod baseline;
+pub mod batch;
 pub mod diff;
 pub mod findings;
 pub mod git;

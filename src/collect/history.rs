@@ -34,11 +34,16 @@ pub(crate) fn once_at_tip(findings: &mut Vec<Finding>) {
         for &i in &idx {
             keep[i] = false;
         }
-        // The version at the tip, in a stable order (first path, then line).
+        // The version at the tip, in a stable order (first path, then line); one in a production
+        // file before a demoted copy (tests, docs), so the place reported does not depend on
+        // whether demoted findings were collected (`--context all`, `nhiscan batch`).
         let Some(&tip) = idx
             .iter()
             .filter(|&&i| at_head(&findings[i]))
-            .min_by_key(|&&i| (&findings[i].origin.artifact, findings[i].line))
+            .min_by_key(|&&i| {
+                let f = &findings[i];
+                (f.demoted, &f.origin.artifact, f.line)
+            })
         else {
             continue;
         };

@@ -73,6 +73,19 @@ pub(crate) trait Source: Sync {
     }
 }
 
+/// What a run already knows about blobs (`nhiscan batch`): a blob scanned earlier in the run at the
+/// same path (a fork shares most of its history), or scanned clean by an earlier run with the same
+/// engine. Sources that know a unit's blob id and path before reading it ask [`Feed::recall`], so
+/// such a blob is neither read nor scanned again; the feed tells it what each blob unit found
+/// ([`BlobMemo::remember`]).
+pub(crate) trait BlobMemo: Sync {
+    /// What scanning blob `oid` at `path` found, when it is known (empty: nothing).
+    fn recall(&self, oid: &str, path: &str) -> Option<Vec<Finding>>;
+    /// What scanning blob `oid` at `path` found (before suppression and filters, which are the
+    /// repository's own and run again on a recalled finding).
+    fn remember(&self, oid: &str, path: &str, findings: &[Finding]);
+}
+
 /// Binary content is sniffed like git and ripgrep do: a NUL byte in the first 8 KiB.
 pub(crate) fn is_binary(data: &[u8]) -> bool {
     memchr::memchr(0, &data[..data.len().min(8192)]).is_some()
@@ -89,6 +102,8 @@ pub(crate) struct Feed<'a> {
     /// Findings of sources whose origins are final only after the scan, by the unit's origin.
     held: Option<Mutex<Vec<Finding>>>,
     incomplete: AtomicBool,
+    /// Blobs already known to this run ([`Feed::recall`]).
+    memo: Option<&'a dyn BlobMemo>,
 }
 
 impl<'a> Feed<'a> {
@@ -108,7 +123,44 @@ impl<'a> Feed<'a> {
             quiet,
             held: hold.then(|| Mutex::new(Vec::new())),
             incomplete: AtomicBool::new(false),
+            memo: None,
         }
+    }
+
+    /// The same feed consulting `memo` before blobs are read ([`Feed::recall`]).
+    pub(crate) fn with_memo(mut self, memo: Option<&'a dyn BlobMemo>) -> Feed<'a> {
+        self.memo = memo;
+        self
+    }
+
+    /// The memo gate, for sources that know a blob's id and path before reading it: true when the
+    /// run already knows what blob `oid` at `path` finds, whose findings are then handed on as if
+    /// it had been scanned again here, with `origin()` (this repository's origin of the blob); the
+    /// source then neither reads nor scans it. False: read and scan it as usual.
+    pub(crate) fn recall(
+        &self,
+        oid: &str,
+        path: &str,
+        origin: impl FnOnce() -> Arc<Origin>,
+    ) -> bool {
+        let Some(found) = self.memo.and_then(|m| m.recall(oid, path)) else {
+            return false;
+        };
+        if !found.is_empty() {
+            let origin = origin();
+            let found: Vec<Finding> = found
+                .into_iter()
+                .map(|mut f| {
+                    f.origin = origin.clone();
+                    f
+                })
+                .collect();
+            match &self.held {
+                Some(h) => h.lock().unwrap().extend(found),
+                None => self.collector.push_all(found),
+            }
+        }
+        true
     }
 
     /// The limits every source reads within.
@@ -129,7 +181,11 @@ impl<'a> Feed<'a> {
                     data: &utf8,
                     ..unit
                 }),
-                None => self.skip(&unit.origin.display, "binary content"),
+                None => {
+                    // Nothing to find in it, wherever else it is: a fork need not read it again.
+                    self.remember(&unit, &[]);
+                    self.skip(&unit.origin.display, "binary content")
+                }
             };
         }
         self.scan(unit);
@@ -152,10 +208,21 @@ impl<'a> Feed<'a> {
         for e in res.errors {
             self.problem(&unit.origin, e);
         }
+        self.remember(&unit, &res.findings);
         match &self.held {
             Some(h) if !res.findings.is_empty() => h.lock().unwrap().extend(res.findings),
             Some(_) => {}
             None => self.collector.push_all(res.findings),
+        }
+    }
+
+    /// Tells the memo, if any, what a unit that is a whole blob (its origin names the blob) found.
+    fn remember(&self, unit: &Unit<'_>, findings: &[Finding]) {
+        let Some(memo) = self.memo else { return };
+        // A unit with chosen lines found only part of its blob.
+        let blob = unit.origin.properties.get("blob").and_then(|b| b.as_str());
+        if let (Some(oid), None) = (blob, unit.lines) {
+            memo.remember(oid, &unit.origin.name, findings);
         }
     }
 

@@ -2,6 +2,7 @@
 //! capability. Analyzers and rules run in process ([`nhiscan::scan::Scanner`]); the binary is kept for
 //! what a user sees (exit codes, options, config, hooks, reports, git history, images).
 
+mod batch;
 mod confidence;
 mod config;
 mod context;

@@ -177,8 +177,16 @@ impl History {
             }
             drop(batch_rx);
             let listed = list(&mut Sink {
-                blobs: &mut |batch| {
-                    let _ = batch_tx.send(batch);
+                blobs: &mut |mut batch| {
+                    // Blobs the run already knows (a fork's shared history) are not read again.
+                    if lines.is_none() {
+                        batch.retain(|b| {
+                            b.commit || !feed.recall(&b.oid, &b.path, || Arc::new(blob_origin(b)))
+                        });
+                    }
+                    if !batch.is_empty() {
+                        let _ = batch_tx.send(batch);
+                    }
                 },
                 messages: &mut |ms| {
                     let _ = tx.send(Work::Messages(ms));
