@@ -9,16 +9,16 @@ use crate::finding::Severity;
 use crate::report::Format;
 use crate::settings::FailOn;
 
-mod inventory;
 mod batch;
+mod inventory;
 mod resolve;
 mod store;
 
 pub use store::{DiffArgs, FindingsArgs, MergeArgs, StoreArg, TriageArgs};
 
-pub use inventory::{FindingsFrom, InventoryArgs, InventoryFormat, ReportArgs};
 pub(crate) use batch::parse_scope;
 pub use batch::BatchArgs;
+pub use inventory::{FindingsFrom, InventoryArgs, InventoryFormat, ReportArgs};
 
 pub(crate) use resolve::settings;
 
