@@ -13,7 +13,7 @@ use crate::collect::outcome::Summary;
 use crate::collect::Outcome;
 use crate::dates::iso_time;
 use crate::engine::Rule;
-use crate::finding::{Finding, LifetimeKind};
+use crate::finding::Finding;
 use crate::report::{self, Format};
 use crate::store::read::{Filter, Occurrence};
 use crate::store::{revive, Options, Store};
@@ -163,40 +163,7 @@ fn render<'a>(
 }
 
 fn outcome(findings: Vec<Finding>) -> Outcome {
-    let mut by_severity = BTreeMap::new();
-    for f in &findings {
-        *by_severity
-            .entry(f.severity.as_str().to_string())
-            .or_insert(0) += 1;
-    }
-    let long_lived = findings
-        .iter()
-        .filter(|f| {
-            f.lifetime
-                .as_ref()
-                .is_some_and(|l| l.kind == LifetimeKind::LongLived)
-        })
-        .count() as u64;
-    let password_hashes = findings
-        .iter()
-        .filter(|f| f.kind == crate::finding::Category::PasswordHash)
-        .count() as u64;
-    let summary = Summary {
-        files: 0,
-        bytes: 0,
-        findings: findings.len() as u64,
-        suppressed: 0,
-        baselined: 0,
-        hidden_by_context: 0,
-        below_confidence: 0,
-        skipped: 0,
-        errors: 0,
-        seconds: 0.0,
-        by_severity,
-        long_lived,
-        password_hashes,
-        incomplete: false,
-    };
+    let summary = Summary::of_findings(&findings);
     Outcome {
         findings,
         errors: Vec::new(),

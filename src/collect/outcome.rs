@@ -20,7 +20,7 @@ pub(crate) struct Collected {
 }
 
 /// The counts a report's summary shows.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub(crate) struct Summary {
     pub files: u64,
     pub bytes: u64,
@@ -43,6 +43,38 @@ pub(crate) struct Summary {
     /// True when some content could not be read (missing objects, truncated layers): the scan did
     /// not see everything it was asked to.
     pub incomplete: bool,
+}
+
+impl Summary {
+    /// The counts that follow from the findings alone (how many, by severity, long-lived, password
+    /// hashes); everything about reading them is zero.
+    pub(crate) fn of_findings(findings: &[Finding]) -> Summary {
+        let mut by_severity = BTreeMap::new();
+        for f in findings {
+            *by_severity
+                .entry(f.severity.as_str().to_string())
+                .or_insert(0) += 1;
+        }
+        let long_lived = findings
+            .iter()
+            .filter(|f| {
+                f.lifetime
+                    .as_ref()
+                    .is_some_and(|l| l.kind == LifetimeKind::LongLived)
+            })
+            .count() as u64;
+        let password_hashes = findings
+            .iter()
+            .filter(|f| f.kind == Category::PasswordHash)
+            .count() as u64;
+        Summary {
+            findings: findings.len() as u64,
+            by_severity,
+            long_lived,
+            password_hashes,
+            ..Summary::default()
+        }
+    }
 }
 
 /// The finished scan: what every report renders.
@@ -75,28 +107,9 @@ pub(crate) fn finish(
     if !show_secrets {
         super::scrub::scrub(&mut findings, &mut errors, &mut skipped);
     }
-    let mut by_severity = BTreeMap::new();
-    for f in &findings {
-        *by_severity
-            .entry(f.severity.as_str().to_string())
-            .or_insert(0) += 1;
-    }
-    let long_lived = findings
-        .iter()
-        .filter(|f| {
-            f.lifetime
-                .as_ref()
-                .is_some_and(|l| l.kind == LifetimeKind::LongLived)
-        })
-        .count() as u64;
-    let password_hashes = findings
-        .iter()
-        .filter(|f| f.kind == Category::PasswordHash)
-        .count() as u64;
     let summary = Summary {
         files: c.files,
         bytes: c.bytes,
-        findings: findings.len() as u64,
         suppressed: c.suppressed,
         baselined: c.baselined,
         hidden_by_context: c.hidden_context,
@@ -104,10 +117,8 @@ pub(crate) fn finish(
         skipped: skipped.len() as u64,
         errors: errors.len() as u64,
         seconds: c.seconds,
-        by_severity,
-        long_lived,
-        password_hashes,
         incomplete,
+        ..Summary::of_findings(&findings)
     };
     Outcome {
         findings,
