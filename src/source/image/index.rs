@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use anyhow::{anyhow, Context as _, Result};
 use serde_json::Value;
 
-use super::manifest::{blob_key, platform_of, LayerRef, Plan};
+use super::descriptor::{blob_key, platform_of, LayerRef, Plan};
 
 /// How many indexes deep `index.json` is followed (buildx writes two levels).
 pub(crate) const MAX_DEPTH: usize = 4;

@@ -26,6 +26,7 @@
 
 pub(crate) mod archive;
 mod config_units;
+mod descriptor;
 mod index;
 mod input;
 pub(crate) mod layer;
