@@ -9,6 +9,7 @@
 
 pub(crate) mod b64run;
 pub(crate) mod checksum;
+mod code_like;
 pub(crate) mod decode;
 pub(crate) mod entropy;
 pub(crate) mod filler;

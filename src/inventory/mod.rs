@@ -14,11 +14,13 @@
 pub(crate) mod env;
 pub(crate) mod facts;
 pub(crate) mod group;
+mod ident;
 pub(crate) mod input;
 pub(crate) mod output;
 pub(crate) mod owasp;
 pub(crate) mod owners;
 pub(crate) mod store;
+mod tokens;
 
 use serde_json::{json, Value};
 
