@@ -289,8 +289,8 @@ mod tests {
         }
         for (k, v) in [
             // A random lowercase value under a Secret-ish key is still a secret.
-            ("jwtSecret", "q8zr2lmx0vt4bn7cw1ye5uj3"),
-            ("tlsSecret", "Zr8kQ2vN5wLp9"),
+            ("jwtSecret", "q8zr2lmx0vt4bn7cw1ye5uj3"), // nhiscan:allow fake value in a unit test
+            ("tlsSecret", "Zr8kQ2vN5wLp9"),            // nhiscan:allow fake value in a unit test
             // These keys hold a value, not a name.
             ("secret", "my-secret"),
             ("awsSecretKey", "wjal-rxut-nfemi"),

@@ -255,8 +255,8 @@ mod tests {
     #[test]
     fn an_encoded_at_sign_before_the_real_one_stays_encoded() {
         assert_eq!(
-            percent_decode_url(b"postgres://u:p%40ss%21w@h/db?x=%2F"),
-            b"postgres://u:p%40ss!w@h/db?x=/"
+            percent_decode_url(b"postgres://u:p%40ss%21w@h/db?x=%2F"), // nhiscan:allow fake value in a unit test
+            b"postgres://u:p%40ss!w@h/db?x=/" // nhiscan:allow fake value in a unit test
         );
         assert_eq!(percent_decode_url(b"mailto%3Aa%40b.c"), b"mailto:a@b.c");
     }

@@ -94,7 +94,7 @@ mod tests {
             "Zr8%kQ2!vN5wLp",
             "password",
             // A numeric id next to a random part: the random part decides.
-            "xoxb-1234567890-1234567890123-q8Zr2LmX0vT4bN7cW1yE5uJ3",
+            "xoxb-1234567890-1234567890123-q8Zr2LmX0vT4bN7cW1yE5uJ3", // nhiscan:allow fake value in a unit test
             "1234567890:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1",
             // Short values are left to the entropy gate.
             "abc12",
