@@ -19,7 +19,14 @@ pub(crate) fn merge(findings: &mut Vec<Finding>) -> usize {
     }
     let mut drop = vec![false; findings.len()];
     let mut updates: Vec<(usize, Vec<Value>)> = Vec::new();
-    for idx in groups.into_values() {
+    for mut idx in groups.into_values() {
+        // The finding kept is the first in a production file, not a demoted copy (tests, docs):
+        // hiding demoted findings after the fold (`nhiscan batch`, `--context` on stored runs) must
+        // not hide a secret that is also in production code. It is listed first.
+        if let Some(p) = idx.iter().position(|&i| !findings[i].demoted) {
+            let primary = idx.remove(p);
+            idx.insert(0, primary);
+        }
         let places: Vec<(&str, usize)> = idx
             .iter()
             .map(|&i| (findings[i].origin.display.as_str(), findings[i].line))
