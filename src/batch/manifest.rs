@@ -28,6 +28,9 @@ pub(crate) struct Entry {
     pub seconds: f64,
     /// Recorded by an earlier invocation of this run, which was interrupted: not scanned again.
     pub resumed: bool,
+    /// Unchanged (same refs) since this earlier run's complete scan, whose observations were
+    /// carried forward: not scanned again.
+    pub unchanged_since: Option<String>,
 }
 
 impl Entry {
@@ -48,6 +51,7 @@ impl Entry {
             blobs_skipped_clean: s.skipped_clean,
             seconds: s.seconds,
             resumed: false,
+            unchanged_since: s.carried.as_ref().map(|p| p.run.clone()),
         }
     }
 
@@ -67,6 +71,7 @@ impl Entry {
             blobs_skipped_clean: 0,
             seconds: 0.0,
             resumed: true,
+            unchanged_since: None,
         }
     }
 
@@ -108,6 +113,9 @@ impl Entry {
         if self.resumed {
             v["resumed"] = json!(true);
         }
+        if let Some(r) = &self.unchanged_since {
+            v["unchanged_since"] = json!(r);
+        }
         v
     }
 }
@@ -117,7 +125,11 @@ impl Entry {
 pub(crate) fn table(entries: &[Entry]) -> String {
     let mut out = String::from("STATUS    FINDINGS    FILES  REUSED  TIP         REPOSITORY\n");
     for e in entries {
-        let status = if e.resumed { "done" } else { e.status() };
+        let status = match (e.resumed, &e.unchanged_since) {
+            (true, _) => "done",
+            (_, Some(_)) => "unchanged",
+            _ => e.status(),
+        };
         let tip = e.tip.as_deref().map_or("-", |t| &t[..t.len().min(10)]);
         out.push_str(&format!(
             "{status:<9} {:>8} {:>8} {:>7}  {tip:<10}  {}\n",
@@ -134,6 +146,14 @@ pub(crate) fn table(entries: &[Entry]) -> String {
         }
     }
     out
+}
+
+/// How many repositories were unchanged since an earlier complete scan.
+pub(crate) fn unchanged(entries: &[Entry]) -> usize {
+    entries
+        .iter()
+        .filter(|e| e.unchanged_since.is_some())
+        .count()
 }
 
 /// The count of entries by status, for the summary: (complete, partial, failed).

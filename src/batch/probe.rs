@@ -21,6 +21,12 @@ pub(crate) struct Facts {
 /// its facts. An unborn `HEAD` (no commit yet) has none.
 pub(crate) fn probe(path: &Path) -> Result<(Repo, Facts)> {
     let repo = Repo::open(path)?;
+    let facts = facts(&repo)?;
+    Ok((repo, facts))
+}
+
+/// The facts of an open repository (see [`probe`]).
+pub(crate) fn facts(repo: &Repo) -> Result<Facts> {
     let tip = repo.resolve("HEAD");
     let root = match &tip {
         Some(t) => {
@@ -43,5 +49,28 @@ pub(crate) fn probe(path: &Path) -> Result<(Repo, Facts)> {
             None
         }
     };
-    Ok((repo, Facts { tip, root }))
+    Ok(Facts { tip, root })
+}
+
+/// What a history scan of every ref reads, in one hash: every ref and `HEAD` with the commit each
+/// names (`git show-ref --head`), the shallow boundary (deepening a shallow clone adds history
+/// without moving a ref) and `config`, the hash of the repository's own `.nhiscan.toml`. The same
+/// key means the same commits, trees and blobs. None when git cannot list the refs (the repository
+/// is then scanned, which reports why).
+pub(crate) fn refs_key(repo: &Repo, config: &str) -> Option<String> {
+    let out = repo.git().args(["show-ref", "--head"]).output().ok()?;
+    // Exit 1 with nothing printed: no refs at all (an empty repository), which is a state too.
+    let no_refs = out.status.code() == Some(1) && out.stdout.is_empty();
+    if !out.status.success() && !no_refs {
+        return None;
+    }
+    let mut h = super::engine::Hasher::default();
+    h.bytes(&out.stdout);
+    if repo.shallow {
+        let path = repo.output(&["rev-parse", "--git-path", "shallow"]).ok()?;
+        let path = String::from_utf8_lossy(&path).trim().to_string();
+        h.bytes(&std::fs::read(repo.path.join(path)).ok()?);
+    }
+    h.text(config);
+    Some(h.hex())
 }

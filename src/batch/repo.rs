@@ -4,6 +4,7 @@
 //! into a [`RepoRecord`] with its coverage. Whatever goes wrong ends as this repository's failure,
 //! never the batch's.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -14,13 +15,13 @@ use serde_json::json;
 use super::cache::Cache;
 use super::input::{Location, Target};
 use super::memo::RunMemo;
-use super::probe::{probe, Facts};
+use super::probe::{facts, refs_key, Facts};
 use super::tree::TipTree;
 use crate::finding::{Category, Finding, Origin, ScanError};
 use crate::settings::Settings;
-use crate::source::git::{History, Revs};
+use crate::source::git::{History, Repo, Revs};
 use crate::source::Source;
-use crate::store::record::{Coverage, RepoRecord, Scope};
+use crate::store::record::{Coverage, Prior, RepoRecord, Scope};
 
 /// How many reasons a partial coverage lists before it counts the rest.
 const REASONS: usize = 20;
@@ -32,6 +33,9 @@ pub(crate) struct Job<'a> {
     pub scope: Scope,
     pub memo: &'a RunMemo,
     pub cache: &'a Cache,
+    /// What the store remembers of each repository's last complete scan with this engine and
+    /// scope (empty without a store, or with `--rescan`).
+    pub priors: &'a HashMap<String, Prior>,
 }
 
 /// One scanned (or failed) repository.
@@ -51,6 +55,8 @@ pub(crate) struct Scanned {
     /// Units passed over on purpose.
     pub skipped: Vec<crate::finding::Skipped>,
     pub seconds: f64,
+    /// Unchanged since this earlier scan: not scanned; its observations are carried forward.
+    pub carried: Option<Prior>,
 }
 
 impl Scanned {
@@ -60,6 +66,7 @@ impl Scanned {
                 key: key.to_string(),
                 tip: facts.tip,
                 root_commit: facts.root,
+                refs: None,
                 scope,
                 coverage: Coverage::Failed(why),
                 files: 0,
@@ -75,6 +82,28 @@ impl Scanned {
             baselined: 0,
             skipped: Vec::new(),
             seconds: started.elapsed().as_secs_f64(),
+            carried: None,
+        }
+    }
+
+    /// A repository whose refs are those of `prior`'s complete scan: recorded as that scan saw
+    /// it, its findings filled in from the store.
+    fn carried(key: &str, scope: Scope, prior: &Prior, started: Instant) -> Scanned {
+        Scanned {
+            record: RepoRecord {
+                key: key.to_string(),
+                tip: prior.tip.clone(),
+                root_commit: prior.root_commit.clone(),
+                refs: Some(prior.refs.clone()),
+                scope,
+                coverage: Coverage::Complete,
+                files: prior.files,
+                bytes: prior.bytes,
+                findings: Vec::new(),
+                errors: Vec::new(),
+            },
+            carried: Some(prior.clone()),
+            ..Scanned::failed(key, scope, Facts::default(), String::new(), started)
         }
     }
 }
@@ -99,8 +128,8 @@ pub(crate) fn scan(job: &Job<'_>, target: &Target) -> Scanned {
             Err(e) => return fail(format!("{e:#}"), Facts::default()),
         },
     };
-    let (repo, facts) = match probe(&path) {
-        Ok(x) => x,
+    let repo = match Repo::open(&path) {
+        Ok(r) => r,
         Err(e) => return fail(format!("{e:#}"), Facts::default()),
     };
     let root = repo.root();
@@ -114,6 +143,16 @@ pub(crate) fn scan(job: &Job<'_>, target: &Target) -> Scanned {
                 h.hex()
             })
             .unwrap_or_default(),
+    };
+    let refs = refs_key(&repo, &config);
+    if let (Some(refs), Some(prior)) = (&refs, job.priors.get(&target.key)) {
+        if *refs == prior.refs {
+            return Scanned::carried(&target.key, job.scope, prior, started);
+        }
+    }
+    let facts = match facts(&repo) {
+        Ok(f) => f,
+        Err(e) => return fail(format!("{e:#}"), Facts::default()),
     };
     let memo = job.memo.repo(config);
     let threads = job.settings.threads;
@@ -212,6 +251,7 @@ pub(crate) fn scan(job: &Job<'_>, target: &Target) -> Scanned {
             key: target.key.clone(),
             tip: facts.tip,
             root_commit: facts.root,
+            refs,
             scope: job.scope,
             coverage,
             files,
@@ -227,6 +267,7 @@ pub(crate) fn scan(job: &Job<'_>, target: &Target) -> Scanned {
         baselined,
         skipped,
         seconds: started.elapsed().as_secs_f64(),
+        carried: None,
     }
 }
 

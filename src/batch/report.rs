@@ -105,6 +105,7 @@ impl Totals {
         v["blobs_skipped_clean"] = json!(self.skipped_clean);
         v["repositories"] = json!({
             "total": entries.len(), "complete": complete, "partial": partial, "failed": failed,
+            "unchanged": manifest::unchanged(entries),
         });
         v
     }
@@ -380,6 +381,12 @@ pub(crate) fn summary_line(entries: &[Entry], t: &Totals, seconds: f64) -> Strin
         t.files,
         report::text::human_bytes(t.bytes)
     ));
+    let unchanged = manifest::unchanged(entries);
+    if unchanged > 0 {
+        parts.push(format!(
+            "{unchanged} repositories unchanged since their last complete scan, not read"
+        ));
+    }
     if t.reused > 0 {
         parts.push(format!(
             "{} blobs shared with another repository read once",

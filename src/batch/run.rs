@@ -35,6 +35,8 @@ pub(crate) struct Options {
     pub cache: Cache,
     /// `--run-id`: the id every shard of one run shares.
     pub run_id: Option<String>,
+    /// `--rescan`: forget what the store remembers (unchanged repositories, clean blobs).
+    pub rescan: bool,
     /// The user's settings (reports, filters, limits, threads per repository).
     pub settings: Settings,
 }
@@ -86,6 +88,7 @@ pub(crate) fn run(opts: Options, mut store: Option<Box<dyn RunStore>>) -> Result
         format!("batch-{}", &h.hex()[..16])
     });
     let mut prior_clean = HashSet::new();
+    let mut priors = std::collections::HashMap::new();
     if let Some(st) = store.as_deref_mut() {
         match st.resume(&plan)? {
             Some((id, done)) => {
@@ -117,7 +120,15 @@ pub(crate) fn run(opts: Options, mut store: Option<Box<dyn RunStore>>) -> Result
                 st.begin(&start, &plan)?;
             }
         }
-        prior_clean = st.clean_blobs(&engine)?;
+        if !opts.rescan {
+            prior_clean = st.clean_blobs(&engine)?;
+            priors = st.priors(&engine, opts.scope)?;
+            if out.show_secrets {
+                // A report that shows secrets needs them: a repository whose secrets the store
+                // did not keep is scanned again.
+                priors.retain(|_, p| p.secrets_kept);
+            }
+        }
     }
     let done: HashSet<&str> = resumed.iter().map(String::as_str).collect();
     let memo = RunMemo::new(prior_clean);
@@ -127,6 +138,7 @@ pub(crate) fn run(opts: Options, mut store: Option<Box<dyn RunStore>>) -> Result
         scope: opts.scope,
         memo: &memo,
         cache: &opts.cache,
+        priors: &priors,
     };
     let loaded = crate::ruleset::load(&settings.rules, &[])?;
     let scanner = crate::scan::Scanner::new(loaded, crate::lifetime::DEFAULT_MAX_SECONDS)?;
@@ -189,14 +201,27 @@ pub(crate) fn run(opts: Options, mut store: Option<Box<dyn RunStore>>) -> Result
             });
         }
         drop(tx);
-        for (k, (i, s)) in rx.into_iter().enumerate() {
+        for (k, (i, mut s)) in rx.into_iter().enumerate() {
             if let Some(st) = store.as_deref_mut() {
-                if let Err(e) = st.record(&run_id, &s.record, &s.clean) {
+                let done = match &s.carried {
+                    // Unchanged since a complete scan: that scan's observations, copied.
+                    Some(p) => st
+                        .carry(&run_id, &s.record.key, p)
+                        .map(|found| s.record.findings = found),
+                    None => st.record(&run_id, &s.record, &s.clean),
+                };
+                if let Err(e) = done {
                     eprintln!(
                         "error: {}: cannot record in the store: {e:#}",
                         terminal(&s.record.key)
                     );
                     store_failed = true;
+                    if s.carried.is_some() {
+                        // Nothing was read: this repository has no findings to show.
+                        s.record.coverage = crate::store::Coverage::Failed(format!(
+                            "unchanged since an earlier scan, whose record could not be copied: {e:#}"
+                        ));
+                    }
                 }
             }
             let mut shown = shown(settings, &s.record.findings);

@@ -57,6 +57,10 @@ pub struct BatchArgs {
     /// form).
     #[arg(long, requires = "store")]
     pub store_secrets: bool,
+    /// Scan every repository and blob again, ignoring what the store remembers: repositories
+    /// whose refs have not changed since their last complete scan, and blobs scanned clean.
+    #[arg(long, requires = "store")]
+    pub rescan: bool,
     /// The run's id, shared by every shard of one run (default: derived from the inputs, scope,
     /// rules and, for shards, the date).
     #[arg(long, value_name = "ID", env = "NHISCAN_RUN_ID")]

@@ -87,6 +87,7 @@ pub fn run(args: &BatchArgs) -> Result<i32> {
         threads,
         cache,
         run_id: args.run_id.clone(),
+        rescan: args.rescan,
         settings,
     };
     batch::run(opts, store)

@@ -6,6 +6,7 @@
 //! finished, or for a sharded run when `nhiscan merge` has every shard ([`advance`]).
 
 pub(crate) mod advance;
+pub(crate) mod carry;
 pub(crate) mod db;
 pub(crate) mod merge;
 pub(crate) mod place;
@@ -21,7 +22,7 @@ use std::collections::HashMap;
 use anyhow::Result;
 
 use db::Db;
-pub use record::{Coverage, Engine, RepoRecord, RunStart, RunStore, Scope};
+pub use record::{Coverage, Engine, Prior, RepoRecord, RunStart, RunStore, Scope};
 
 /// How a store is opened.
 #[derive(Debug, Clone, Copy, Default)]

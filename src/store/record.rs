@@ -72,6 +72,9 @@ pub struct RepoRecord {
     pub tip: Option<String>,
     /// The first (root) commit of the default branch: forks of one project share it.
     pub root_commit: Option<String>,
+    /// A hash of every ref and `HEAD` (and the repository's own config) when it was scanned: the
+    /// same value later means the same content, so the repository need not be scanned again.
+    pub refs: Option<String>,
     /// What was scanned.
     pub scope: Scope,
     /// How completely.
@@ -106,6 +109,25 @@ pub struct RunStart {
     pub meta: BTreeMap<String, String>,
 }
 
+/// What a store remembers of a repository's last complete scan under one engine and scope.
+#[derive(Debug, Clone)]
+pub struct Prior {
+    /// The run that recorded it.
+    pub run: String,
+    /// Its refs then ([`RepoRecord::refs`]).
+    pub refs: String,
+    /// Tip of the default branch then.
+    pub tip: Option<String>,
+    /// Root commit of the default branch.
+    pub root_commit: Option<String>,
+    /// Files (blobs) covered.
+    pub files: u64,
+    /// Bytes covered.
+    pub bytes: u64,
+    /// Every secret it found is in the store (`--store-secrets`), so a report can show them.
+    pub secrets_kept: bool,
+}
+
 /// What `batch` needs from a results store, whatever its backend: resume an interrupted run, skip
 /// blobs already scanned clean, record each repository as it finishes, and end the run.
 pub trait RunStore {
@@ -117,6 +139,15 @@ pub trait RunStore {
     /// Blob ids already scanned with no finding under `engine` (any repository, any earlier run).
     fn clean_blobs(&mut self, engine: &Engine)
         -> anyhow::Result<std::collections::HashSet<String>>;
+    /// Per repository key: its newest complete record under `engine` and `scope` with known refs.
+    fn priors(
+        &mut self,
+        engine: &Engine,
+        scope: Scope,
+    ) -> anyhow::Result<std::collections::HashMap<String, Prior>>;
+    /// Records repository `key` in run `run_id` as run `prior.run` recorded it (its refs have not
+    /// changed since), in one transaction; its findings, for the report.
+    fn carry(&mut self, run_id: &str, key: &str, prior: &Prior) -> anyhow::Result<Vec<Finding>>;
     /// Records one finished repository of run `run_id`, with the blob ids it scanned clean, in one
     /// transaction: a run killed half-way keeps every repository it recorded.
     fn record(

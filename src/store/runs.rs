@@ -1,15 +1,15 @@
 //! [`RunStore`] for the store: a run's start, each repository's observations (one transaction per
 //! repository, idempotent on retry), the clean blobs, and the end of the run.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use anyhow::{bail, Result};
 
 use super::db::{vals, Db, Val};
 use super::merge::FINDING_COLS;
-use super::record::{Coverage, Engine, RepoRecord, RunStart, RunStore};
+use super::record::{Coverage, Engine, Prior, RepoRecord, RunStart, RunStore, Scope};
 use super::{advance, now, place, Store};
-use crate::finding::hash_hex;
+use crate::finding::{hash_hex, Finding};
 
 /// The key clean blobs are kept under: a blob clean under one engine may not be under another.
 pub(crate) fn engine_key(e: &Engine) -> String {
@@ -32,7 +32,7 @@ pub(crate) fn coverage_parts(c: &Coverage) -> (&'static str, Vec<String>) {
 impl Store {
     /// The shard this process writes run `run_id` as: the one it began or resumed, else the only
     /// shard the store knows for it, else 0.
-    fn shard_of(&mut self, run_id: &str) -> Result<i64> {
+    pub(crate) fn shard_of(&mut self, run_id: &str) -> Result<i64> {
         if let Some(s) = self.shards.get(run_id) {
             return Ok(*s);
         }
@@ -131,6 +131,14 @@ impl RunStore for Store {
         Ok(rows.into_iter().map(|r| r[0].text()).collect())
     }
 
+    fn priors(&mut self, engine: &Engine, scope: Scope) -> Result<HashMap<String, Prior>> {
+        super::carry::priors(&mut self.db, engine, scope)
+    }
+
+    fn carry(&mut self, run_id: &str, key: &str, prior: &Prior) -> Result<Vec<Finding>> {
+        self.carry_repo(run_id, key, prior)
+    }
+
     fn record(&mut self, run_id: &str, repo: &RepoRecord, clean_blobs: &[String]) -> Result<()> {
         let shard = self.shard_of(run_id)?;
         let store_secrets = self.opts.store_secrets;
@@ -194,6 +202,7 @@ impl RunStore for Store {
                     key: key.clone(),
                     tip: None,
                     root_commit: None,
+                    refs: None,
                     scope: Default::default(),
                     coverage: Coverage::Failed(
                         "not scanned: the run ended without recording this repository".into(),
@@ -236,8 +245,8 @@ fn write_repo(
     )?;
     let (coverage, reasons) = coverage_parts(&repo.coverage);
     db.exec(
-        "INSERT INTO run_repos (run, repo, shard_index, tip, root_commit, scope, coverage, reasons, files, bytes, findings, recorded)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO run_repos (run, repo, shard_index, tip, root_commit, scope, coverage, reasons, files, bytes, findings, recorded, refs)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         vals![
             run_id,
             key,
@@ -251,6 +260,7 @@ fn write_repo(
             repo.bytes as i64,
             repo.findings.len() as i64,
             super::now(),
+            repo.refs.clone(),
         ],
     )?;
     let mut rows = Vec::with_capacity(repo.findings.len());

@@ -10,7 +10,7 @@ use anyhow::{bail, Result};
 use super::db::{vals, Db};
 
 /// The schema version this nhiscan writes. Raise it with a new entry in [`MIGRATIONS`].
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// Version 1: runs, per-repository coverage, what each run observed, and the state derived from
 /// it (credentials, occurrences), plus the blobs scanned clean.
@@ -140,8 +140,16 @@ CREATE TABLE events (
 );
 ";
 
+/// Version 3: each repository's refs as the run saw them (a hash of every ref, `HEAD` and its own
+/// config), so that a later run can tell a repository that has not changed since and carry its
+/// observations forward instead of scanning it again.
+const V3: &str = "
+ALTER TABLE run_repos ADD COLUMN refs TEXT;
+CREATE INDEX run_repos_repo ON run_repos (repo, refs);
+";
+
 /// Every migration, in order: version `n` is reached by running its SQL on a store at `n - 1`.
-const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2)];
+const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3)];
 
 /// Brings the store to [`VERSION`] in one transaction (nothing changes when a migration fails).
 /// `name` names the store in messages.

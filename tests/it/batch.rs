@@ -730,14 +730,238 @@ fn a_store_makes_the_rescan_skip_clean_blobs_and_keeps_findings_exact() {
     assert_eq!(first.status.code(), Some(1), "{}", stderr(&first));
     let first = json(&first);
     assert_eq!(first["summary"]["blobs_skipped_clean"], 0);
+    // Nothing changed: neither repository is read; their findings are carried forward.
     let second = org.batch(&["r", "--store", "s.db", "--format", "json"]);
     assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
     let second = json(&second);
-    // The eleven clean blobs are not read again; the key file is, and is found again.
-    assert_eq!(second["summary"]["blobs_skipped_clean"], 11);
+    assert_eq!(second["summary"]["repositories"]["unchanged"], 2);
+    assert_eq!(second["summary"]["blobs_skipped_clean"], 0);
     assert_eq!(second["findings"], first["findings"]);
-    // Without --store-secrets the store never holds the secret.
+    let m = manifest(&second);
+    let first_run = first_run_id(&org);
+    for e in m.values() {
+        assert_eq!(e["status"], "complete");
+        assert_eq!(e["unchanged_since"], first_run.as_str(), "{e}");
+    }
+    // The store saw the key again: open, not fixed; last seen by the second run.
+    let open = org_findings(&org, &["--status", "open"]);
+    assert_eq!(open.len(), 1, "{open:#?}");
+    assert_eq!(org_findings(&org, &["--status", "fixed"]).len(), 0);
+    // A commit in one repository: it is scanned again, its ten clean blobs are not read, the key
+    // file is, and is found again; the other repository is still unchanged.
+    org.commit(&org.path("r/a"), &[("new.txt", "new\n")], "more");
+    let third = json(&org.batch(&["r", "--store", "s.db", "--format", "json"]));
+    assert_eq!(third["summary"]["repositories"]["unchanged"], 1);
+    assert_eq!(third["summary"]["blobs_skipped_clean"], 10);
+    assert_eq!(third["findings"], first["findings"]);
+    // --rescan forgets all of it.
+    let fourth = json(&org.batch(&["r", "--store", "s.db", "--rescan", "--format", "json"]));
+    assert_eq!(fourth["summary"]["repositories"]["unchanged"], 0);
+    assert_eq!(fourth["summary"]["blobs_skipped_clean"], 0);
+    assert_eq!(fourth["findings"], first["findings"]);
+    // Without --store-secrets the store never holds the secret, and --show-secrets, which needs
+    // it, scans the repository holding it again.
     let id = aws_key_id(21);
     let db = std::fs::read(org.path("s.db")).unwrap();
     assert!(!db.windows(id.len()).any(|w| w == id.as_bytes()));
+    let shown = json(&org.batch(&["r", "--store", "s.db", "--show-secrets", "--format", "json"]));
+    assert_eq!(shown["summary"]["repositories"]["unchanged"], 1);
+    assert_eq!(shown["findings"][0]["secret"], id.as_str());
+}
+
+/// The id of the first run a batch store recorded.
+fn first_run_id(org: &Org) -> String {
+    let out = nhiscan()
+        .args(["findings", "--store"])
+        .arg(org.path("s.db"))
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let v = json(&out);
+    v["findings"][0]["properties"]["first_run"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{v:#}"))
+        .to_string()
+}
+
+/// `nhiscan findings --store s.db ARGS` as JSON findings.
+fn org_findings(org: &Org, args: &[&str]) -> Vec<Value> {
+    let out = nhiscan()
+        .args(["findings", "--store"])
+        .arg(org.path("s.db"))
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    json(&out)["findings"].as_array().unwrap().clone()
+}
+
+#[test]
+fn a_shared_secret_is_reported_at_its_production_place_not_a_demoted_copy() {
+    // The same password in the README (docs: demoted, and first in path order) and in a
+    // production config: folded into one finding, which must be the production one, or hiding
+    // demoted findings after the fold would hide the secret altogether.
+    let pw = crate::support::password(31);
+    let org = Org::new();
+    let r = org.repo(
+        "r",
+        &[
+            (
+                "README.md",
+                &format!("Connect with:\n\n    password: {pw}\n"),
+            ),
+            ("settings/app.yaml", &format!("db:\n  password: {pw}\n")),
+        ],
+    );
+    let places = |v: &Value| -> Vec<(String, u64)> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["artifact"].as_str().unwrap().into(),
+                    f["line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let want = vec![("settings/app.yaml".to_string(), 2)];
+    let batch = json(&org.batch(&["r", "--format", "json"]));
+    assert_eq!(places(&batch), want, "{batch:#}");
+    let all = json(&org.batch(&["r", "--format", "json", "--context", "all"]));
+    assert_eq!(places(&all), want);
+    let locs = &all["findings"][0]["properties"]["locations"];
+    assert!(
+        locs[0]["file"]
+            .as_str()
+            .unwrap()
+            .starts_with("settings/app.yaml "),
+        "the finding's own place is listed first: {locs}"
+    );
+    let scan = nhiscan()
+        .args(["scan", "--format", "json", "--context", "all"])
+        .arg(&r)
+        .output()
+        .unwrap();
+    assert_eq!(places(&json(&scan)), want);
+}
+
+#[test]
+fn a_killed_batch_resumes_without_rescanning_what_it_recorded() {
+    let org = Org::new();
+    let n = 24;
+    for i in 0..n {
+        let files: Vec<(String, String)> = (0..20)
+            .map(|j| (format!("src/f{j}.py"), format!("x = {i}{j}\n")))
+            .collect();
+        let mut refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let key = secret_file(100 + i);
+        refs.push(("k.env", &key));
+        org.repo(&format!("org/r{i:02}"), &refs);
+    }
+    let store = org.path("s.db");
+    let cache = org.path("cache");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("nhiscan"))
+        .current_dir(org.tmp.path())
+        .env("HOME", org.tmp.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", org.tmp.path().join("gitconfig"))
+        .env_remove("NHISCAN_STORE")
+        .env_remove("NHISCAN_RUN_ID")
+        .args([
+            "batch",
+            "org",
+            "--parallel-repos",
+            "1",
+            "-j",
+            "1",
+            "--store",
+        ])
+        .arg(&store)
+        .arg("--cache")
+        .arg(&cache)
+        .args(["--format", "json", "-o", "first.json"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed (SIGKILL: no clean-up of any kind) once it has recorded a repository.
+    let recorded = |s: &Path| -> usize {
+        let Ok(c) =
+            rusqlite::Connection::open_with_flags(s, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        else {
+            return 0;
+        };
+        c.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+        c.query_row("SELECT COUNT(*) FROM run_repos", [], |r| r.get::<_, i64>(0))
+            .unwrap_or(0) as usize
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while recorded(&store) == 0 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the batch ended before it could be killed"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing recorded in 120 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let done = recorded(&store);
+    assert!(
+        done >= 1 && done < n as usize,
+        "{done} recorded when killed"
+    );
+    // The same command again: the same run, only the rest scanned.
+    let out = org.batch(&[
+        "org",
+        "--parallel-repos",
+        "1",
+        "--store",
+        "s.db",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "{done} of {n} repositories were recorded before it was interrupted"
+        )),
+        "{err}"
+    );
+    let report = json(&out);
+    let m = manifest(&report);
+    assert_eq!(m.len(), n as usize);
+    let resumed = m.values().filter(|e| e["resumed"] == true).count();
+    assert_eq!(resumed, done);
+    // Every repository recorded once, in one run, complete; every key found once.
+    let c = rusqlite::Connection::open(&store).unwrap();
+    let runs: i64 = c
+        .query_row(
+            "SELECT COUNT(*) FROM runs WHERE status = 'complete'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(runs, 1);
+    let repos: i64 = c
+        .query_row(
+            "SELECT COUNT(*) FROM run_repos WHERE coverage = 'complete'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(repos, n as i64);
+    let found: i64 = c
+        .query_row("SELECT COUNT(*) FROM occurrences", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(found, n as i64);
 }

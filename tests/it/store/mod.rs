@@ -213,6 +213,7 @@ pub fn repo(key: &str, scope: Scope, coverage: Coverage, found: Vec<Finding>) ->
         key: key.into(),
         tip: Some("c0ffee".into()),
         root_commit: Some("r00t".into()),
+        refs: None,
         scope,
         coverage,
         files: 3,

@@ -294,6 +294,90 @@ fn recording_a_repository_twice_does_not_double_it() {
     });
 }
 
+#[test]
+fn an_unchanged_repository_is_carried_forward_exactly() {
+    each_backend(|b| {
+        let mut s = b.open();
+        let e = engine("0.1.0", "rules-a");
+        let with_refs = |key: &str, refs: &str, found| RepoRecord {
+            refs: Some(refs.into()),
+            ..repo(key, ALL, Coverage::Complete, found)
+        };
+        run(
+            &mut s,
+            "r1",
+            None,
+            &e,
+            vec![
+                with_refs("org/app", "refs-1", findings(&[("a.env", 1), ("b.env", 2)])),
+                repo(
+                    "org/norefs",
+                    ALL,
+                    Coverage::Complete,
+                    findings(&[("c.env", 3)]),
+                ),
+                with_refs("org/gone", "refs-3", findings(&[("d.env", 4)])),
+            ],
+        );
+        let before = state(&b.spec);
+        // Only a complete record with refs, under the same engine and scope, can be carried.
+        let priors = s.priors(&e, ALL).unwrap();
+        assert_eq!(priors.keys().collect::<Vec<_>>().len(), 2, "{}", b.kind);
+        assert!(s
+            .priors(&engine("0.1.0", "rules-b"), ALL)
+            .unwrap()
+            .is_empty());
+        assert!(s.priors(&e, TREE).unwrap().is_empty());
+        let p = &priors["org/app"];
+        assert_eq!((p.run.as_str(), p.refs.as_str()), ("r1", "refs-1"));
+        assert!(!p.secrets_kept, "secrets are not stored by default");
+        // Run 2 carries org/app and scans the others (org/gone's secret is gone).
+        let start = RunStart {
+            run_id: "r2".into(),
+            shard: None,
+            engine: e.clone(),
+            scope: ALL,
+            expected: vec!["org/app".into(), "org/norefs".into(), "org/gone".into()],
+            meta: BTreeMap::new(),
+        };
+        s.begin(&start, "plan-r2").unwrap();
+        let found = s.carry("r2", "org/app", p).unwrap();
+        assert_eq!(found.len(), 2, "{}", b.kind);
+        assert_eq!(
+            found[0].fingerprint,
+            findings(&[("a.env", 1)])[0].fingerprint
+        );
+        assert!(found.iter().all(|f| f.secret.is_none()));
+        // Carrying twice (a resumed run) does not double it.
+        s.carry("r2", "org/app", p).unwrap();
+        s.record(
+            "r2",
+            &repo(
+                "org/norefs",
+                ALL,
+                Coverage::Complete,
+                findings(&[("c.env", 3)]),
+            ),
+            &[],
+        )
+        .unwrap();
+        s.record("r2", &with_refs("org/gone", "refs-4", Vec::new()), &[])
+            .unwrap();
+        s.finish("r2").unwrap();
+        let after = state(&b.spec);
+        let key = |r: &str, p: &str| (r.to_string(), p.to_string());
+        assert_eq!(after[&key("org/app", "a.env")].0, "open", "{}", b.kind);
+        assert_eq!(after[&key("org/app", "b.env")].0, "open");
+        assert_eq!(after[&key("org/gone", "d.env")].0, "fixed");
+        assert_eq!(after.len(), before.len());
+        let n =
+            b.raw_query("SELECT COUNT(*) FROM run_findings WHERE run = 'r2' AND repo = 'org/app'");
+        assert_eq!(n, vec!["2".to_string()], "{}", b.kind);
+        let refs = b.raw_query("SELECT refs FROM run_repos WHERE run = 'r2' AND repo = 'org/app'");
+        assert_eq!(refs, vec!["refs-1".to_string()]);
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Triage
 
