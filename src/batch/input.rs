@@ -31,6 +31,9 @@ pub(crate) struct Target {
     pub problem: Option<String>,
     /// The shard group a plan pinned (the root commit, read after cloning).
     pub group: Option<String>,
+    /// The store's record of its last scan, when its refs have not changed since (found before
+    /// the scans start, for local repositories): it is not read again.
+    pub unchanged_since: Option<crate::store::Prior>,
 }
 
 impl Target {
@@ -86,6 +89,7 @@ fn add(out: &mut Vec<Target>, input: &str, base: &Path, depth: usize) {
             location: Location::Url(input.to_string()),
             problem: None,
             group: None,
+            unchanged_since: None,
         });
         return;
     }
@@ -99,6 +103,7 @@ fn add(out: &mut Vec<Target>, input: &str, base: &Path, depth: usize) {
         location: Location::Local(path.clone()),
         problem: Some(why),
         group: None,
+        unchanged_since: None,
     };
     if path.symlink_metadata().is_err() {
         return out.push(failed("no such file or directory".into()));
@@ -124,6 +129,7 @@ fn local(path: &Path) -> Target {
         location: Location::Local(path.to_path_buf()),
         problem: None,
         group: None,
+        unchanged_since: None,
     }
 }
 

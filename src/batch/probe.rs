@@ -5,7 +5,9 @@ use std::path::Path;
 
 use anyhow::Result;
 
+use crate::settings::Settings;
 use crate::source::git::Repo;
+use crate::store::Prior;
 
 /// The default branch's tip and root, when the repository has commits.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -54,9 +56,11 @@ pub(crate) fn facts(repo: &Repo) -> Result<Facts> {
 
 /// What a history scan of every ref reads, in one hash: every ref and `HEAD` with the commit each
 /// names (`git show-ref --head`), the shallow boundary (deepening a shallow clone adds history
-/// without moving a ref) and `config`, the hash of the repository's own `.nhiscan.toml`. The same
-/// key means the same commits, trees and blobs. None when git cannot list the refs (the repository
-/// is then scanned, which reports why).
+/// without moving a ref), the object store's counts (`git count-objects -v`: objects fetched into
+/// a partial clone, or restored into a damaged one, change what can be read without moving a ref)
+/// and `config`, the hash of the repository's own `.nhiscan.toml`. The same key means the same
+/// commits, trees and blobs, and the same ones missing. None when git cannot list the refs (the
+/// repository is then scanned, which reports why).
 pub(crate) fn refs_key(repo: &Repo, config: &str) -> Option<String> {
     let out = repo.git().args(["show-ref", "--head"]).output().ok()?;
     // Exit 1 with nothing printed: no refs at all (an empty repository), which is a state too.
@@ -71,6 +75,27 @@ pub(crate) fn refs_key(repo: &Repo, config: &str) -> Option<String> {
         let path = String::from_utf8_lossy(&path).trim().to_string();
         h.bytes(&std::fs::read(repo.path.join(path)).ok()?);
     }
+    h.bytes(&repo.output(&["count-objects", "-v"]).ok()?);
     h.text(config);
     Some(h.hex())
+}
+
+/// The hash of the repository's own `.nhiscan.toml` at `root` (its results depend on it: see
+/// [`super::memo`]); empty when it has none, or when `--config` names one for every repository.
+pub(crate) fn config_hash(root: &Path, settings: &Settings) -> String {
+    if settings.project.config.is_some() {
+        return String::new();
+    }
+    std::fs::read(root.join(crate::config::FILE_NAME))
+        .map(|b| {
+            let mut h = super::engine::Hasher::default();
+            h.bytes(&b);
+            h.hex()
+        })
+        .unwrap_or_default()
+}
+
+/// True when `repo` reads exactly as when `prior` scanned it ([`refs_key`]).
+pub(crate) fn unchanged(repo: &Repo, settings: &Settings, prior: &Prior) -> bool {
+    refs_key(repo, &config_hash(&repo.root(), settings)).is_some_and(|k| k == prior.refs)
 }

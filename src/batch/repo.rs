@@ -15,7 +15,7 @@ use serde_json::json;
 use super::cache::Cache;
 use super::input::{Location, Target};
 use super::memo::RunMemo;
-use super::probe::{facts, refs_key, Facts};
+use super::probe::{config_hash, facts, refs_key, Facts};
 use super::tree::TipTree;
 use crate::finding::{Category, Finding, Origin, ScanError};
 use crate::settings::Settings;
@@ -96,7 +96,7 @@ impl Scanned {
                 root_commit: prior.root_commit.clone(),
                 refs: Some(prior.refs.clone()),
                 scope,
-                coverage: Coverage::Complete,
+                coverage: prior.coverage.clone(),
                 files: prior.files,
                 bytes: prior.bytes,
                 findings: Vec::new(),
@@ -121,6 +121,9 @@ pub(crate) fn scan(job: &Job<'_>, target: &Target) -> Scanned {
     if let Some(p) = &target.problem {
         return fail(p.clone(), Facts::default());
     }
+    if let Some(prior) = &target.unchanged_since {
+        return Scanned::carried(&target.key, job.scope, prior, started);
+    }
     let path = match &target.location {
         Location::Local(p) => p.clone(),
         Location::Url(u) => match job.cache.get(u, &target.key, job.scope.history) {
@@ -134,17 +137,9 @@ pub(crate) fn scan(job: &Job<'_>, target: &Target) -> Scanned {
     };
     let root = repo.root();
     // A repository's own config may change the rules: its results are its own (see memo).
-    let config = match &job.settings.project.config {
-        Some(_) => String::new(),
-        None => std::fs::read(root.join(crate::config::FILE_NAME))
-            .map(|b| {
-                let mut h = super::engine::Hasher::default();
-                h.bytes(&b);
-                h.hex()
-            })
-            .unwrap_or_default(),
-    };
+    let config = config_hash(&root, job.settings);
     let refs = refs_key(&repo, &config);
+    // A clone URL's repository is known only now, after its fetch.
     if let (Some(refs), Some(prior)) = (&refs, job.priors.get(&target.key)) {
         if *refs == prior.refs {
             return Scanned::carried(&target.key, job.scope, prior, started);

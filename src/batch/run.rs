@@ -3,7 +3,7 @@
 //! then dropped, the reports ended, the exit code decided (2 when any repository failed, after
 //! everything was reported).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
@@ -14,6 +14,7 @@ use super::engine::{engine, plan_key, Hasher};
 use super::input::{Location, Target};
 use super::manifest::Entry;
 use super::memo::RunMemo;
+use super::probe::{facts, unchanged};
 use super::repo::{self, Job, Scanned};
 use super::report::{Part, Reports, Totals};
 use super::shard::Shard;
@@ -21,7 +22,8 @@ use crate::finding::{Confidence, Finding};
 use crate::report::escape::terminal;
 use crate::run::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 use crate::settings::{FailOn, Settings};
-use crate::store::record::{RunStart, RunStore, Scope};
+use crate::source::git::Repo;
+use crate::store::record::{Prior, RunStart, RunStore, Scope};
 
 /// Everything a batch was asked to do.
 pub(crate) struct Options {
@@ -41,19 +43,64 @@ pub(crate) struct Options {
     pub settings: Settings,
 }
 
-/// The shard group of a target: what a plan pinned, else a local repository's root commit, else
-/// its key.
-pub(crate) fn group(t: &Target) -> String {
-    if let Some(g) = &t.group {
-        return g.clone();
+/// What is known of a target before the batch scans anything: its shard group (what a plan pinned,
+/// else a local repository's root commit, else its key) and, for a local repository whose refs are
+/// those of its last scan the store remembers, that scan (not read again: see [`super::repo`]).
+fn survey(
+    t: &Target,
+    priors: &HashMap<String, Prior>,
+    settings: &Settings,
+) -> (String, Option<Prior>) {
+    let (Location::Local(p), None) = (&t.location, &t.problem) else {
+        return (t.group.clone().unwrap_or_else(|| t.key.clone()), None);
+    };
+    let Ok(repo) = Repo::open(p) else {
+        return (t.group.clone().unwrap_or_else(|| t.key.clone()), None);
+    };
+    // Unchanged: its root is the one recorded (the same refs, the same first commit).
+    if let Some(prior) = priors
+        .get(&t.key)
+        .filter(|prior| unchanged(&repo, settings, prior))
+    {
+        let group = t.group.clone().or_else(|| prior.root_commit.clone());
+        return (group.unwrap_or_else(|| t.key.clone()), Some(prior.clone()));
     }
-    match (&t.location, &t.problem) {
-        (Location::Local(p), None) => super::probe::probe(p)
-            .ok()
-            .and_then(|(_, f)| f.root)
-            .unwrap_or_else(|| t.key.clone()),
-        _ => t.key.clone(),
-    }
+    let group = t
+        .group
+        .clone()
+        .or_else(|| facts(&repo).ok().and_then(|f| f.root));
+    (group.unwrap_or_else(|| t.key.clone()), None)
+}
+
+/// [`survey`] of every target, `threads` at a time: each costs a few git processes, which on an
+/// unchanged organisation is most of a rescan.
+fn surveys(
+    targets: &[Target],
+    priors: &HashMap<String, Prior>,
+    settings: &Settings,
+    threads: usize,
+) -> Vec<(String, Option<Prior>)> {
+    let next = AtomicUsize::new(0);
+    let mut out: Vec<(usize, (String, Option<Prior>))> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads.clamp(1, targets.len().max(1)))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Relaxed);
+                        let Some(t) = targets.get(i) else { break mine };
+                        mine.push((i, survey(t, priors, settings)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("surveying a repository does not panic"))
+            .collect()
+    });
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, g)| g).collect()
 }
 
 /// Runs the batch; `store` records it. Returns the exit code.
@@ -63,9 +110,22 @@ pub(crate) fn run(opts: Options, mut store: Option<Box<dyn RunStore>>) -> Result
     let out = &settings.output;
     let engine = engine(settings);
     let all_keys: Vec<String> = opts.targets.iter().map(|t| t.key.clone()).collect();
+    // What the store remembers of each repository, so that an unchanged one is not read again.
+    let mut priors = HashMap::new();
+    if let Some(st) = store.as_deref_mut().filter(|_| !opts.rescan) {
+        priors = st.priors(&engine, opts.scope)?;
+        if out.show_secrets {
+            // A report that shows secrets needs them: a repository whose secrets the store did
+            // not keep is scanned again.
+            priors.retain(|_, p| p.secrets_kept);
+        }
+    }
     let mut targets = opts.targets;
-    for t in &mut targets {
-        t.group = Some(group(t));
+    let threads = opts.parallel.max(crate::settings::default_threads());
+    let surveyed = surveys(&targets, &priors, settings, threads);
+    for (t, (group, carried)) in targets.iter_mut().zip(surveyed) {
+        t.group = Some(group);
+        t.unchanged_since = carried;
     }
     if let Some(s) = opts.shard {
         targets.retain(|t| s.keeps(t.group.as_deref().unwrap_or(&t.key)));
@@ -88,7 +148,6 @@ pub(crate) fn run(opts: Options, mut store: Option<Box<dyn RunStore>>) -> Result
         format!("batch-{}", &h.hex()[..16])
     });
     let mut prior_clean = HashSet::new();
-    let mut priors = std::collections::HashMap::new();
     if let Some(st) = store.as_deref_mut() {
         match st.resume(&plan)? {
             Some((id, done)) => {
@@ -122,12 +181,6 @@ pub(crate) fn run(opts: Options, mut store: Option<Box<dyn RunStore>>) -> Result
         }
         if !opts.rescan {
             prior_clean = st.clean_blobs(&engine)?;
-            priors = st.priors(&engine, opts.scope)?;
-            if out.show_secrets {
-                // A report that shows secrets needs them: a repository whose secrets the store
-                // did not keep is scanned again.
-                priors.retain(|_, p| p.secrets_kept);
-            }
         }
     }
     let done: HashSet<&str> = resumed.iter().map(String::as_str).collect();

@@ -1,5 +1,6 @@
-//! Unchanged repositories: a repository whose refs are exactly those of its last complete scan under
-//! the same engine and scope holds the same content, so a later run copies that scan's observations
+//! Unchanged repositories: a repository whose refs (and object store) are exactly those of its last
+//! complete or partial scan under the same engine and scope holds the same content (and lacks the
+//! same objects), so a later run copies that scan's observations
 //! instead of scanning it again (the rescan of an unchanged organisation then costs a few git
 //! commands a repository). The copy is exact (the stored rows, not a re-rendering), so advancing the
 //! run sees what the earlier scan saw: nothing becomes fixed, last seen moves on.
@@ -10,19 +11,20 @@ use anyhow::{bail, Result};
 
 use super::db::{vals, Db};
 use super::merge::FINDING_COLS;
-use super::record::{Engine, Prior, Scope};
+use super::record::{Coverage, Engine, Prior, Scope};
 use super::Store;
 use crate::finding::Finding;
 
-/// The newest complete record of each repository under `engine` and `scope` that has refs.
+/// The newest complete or partial record of each repository under `engine` and `scope` that has
+/// refs. A partial one is carried as partial, with its reasons: the same objects are missing.
 pub(crate) fn priors(db: &mut Db, engine: &Engine, scope: Scope) -> Result<HashMap<String, Prior>> {
     let rows = db.query(
-        "SELECT rr.repo, rr.run, rr.refs, rr.tip, rr.root_commit, rr.files, rr.bytes,
+        "SELECT rr.repo, rr.run, rr.refs, rr.tip, rr.root_commit, rr.files, rr.bytes, rr.coverage, rr.reasons,
                 (SELECT COUNT(*) FROM run_findings f
                   WHERE f.run = rr.run AND f.repo = rr.repo AND f.secret IS NULL
                     AND f.kind IN ('secret', 'password-hash'))
          FROM run_repos rr JOIN runs r ON r.id = rr.run
-         WHERE rr.refs IS NOT NULL AND rr.coverage = 'complete' AND rr.scope = ?
+         WHERE rr.refs IS NOT NULL AND rr.coverage IN ('complete', 'partial') AND rr.scope = ?
            AND r.engine_version = ? AND r.rules_hash = ? AND r.settings_hash = ?
          ORDER BY rr.recorded, rr.run",
         vals![
@@ -44,7 +46,12 @@ pub(crate) fn priors(db: &mut Db, engine: &Engine, scope: Scope) -> Result<HashM
                 root_commit: r[4].opt_text(),
                 files: r[5].int().max(0) as u64,
                 bytes: r[6].int().max(0) as u64,
-                secrets_kept: r[7].int() == 0,
+                coverage: if r[7].text() == "partial" {
+                    Coverage::Partial(serde_json::from_str(&r[8].text()).unwrap_or_default())
+                } else {
+                    Coverage::Complete
+                },
+                secrets_kept: r[9].int() == 0,
             },
         );
     }

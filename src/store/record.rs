@@ -109,7 +109,8 @@ pub struct RunStart {
     pub meta: BTreeMap<String, String>,
 }
 
-/// What a store remembers of a repository's last complete scan under one engine and scope.
+/// What a store remembers of a repository's last complete (or partial) scan under one engine and
+/// scope.
 #[derive(Debug, Clone)]
 pub struct Prior {
     /// The run that recorded it.
@@ -124,6 +125,8 @@ pub struct Prior {
     pub files: u64,
     /// Bytes covered.
     pub bytes: u64,
+    /// Complete, or partial with its reasons (never failed: nothing to carry).
+    pub coverage: Coverage,
     /// Every secret it found is in the store (`--store-secrets`), so a report can show them.
     pub secrets_kept: bool,
 }

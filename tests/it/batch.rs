@@ -618,7 +618,9 @@ fn a_repository_missing_an_object_is_partial_with_the_reason_and_strict_fails() 
         &[("keep.txt", "kept\n"), ("gone.txt", "lost\n")],
     );
     let oid = org.git(&r, &["rev-parse", "HEAD:gone.txt"]);
-    std::fs::remove_file(r.join(".git/objects").join(&oid[..2]).join(&oid[2..])).unwrap();
+    let loose = r.join(".git/objects").join(&oid[..2]).join(&oid[2..]);
+    let object = std::fs::read(&loose).unwrap();
+    std::fs::remove_file(&loose).unwrap();
     org.repo("r/fine", &[("a.txt", "a\n")]);
     let out = org.batch(&["r", "--format", "json"]);
     assert_eq!(
@@ -634,6 +636,24 @@ fn a_repository_missing_an_object_is_partial_with_the_reason_and_strict_fails() 
     assert_eq!(m[&canon(&org.path("r/fine"))]["status"], "complete");
     let strict = org.batch(&["r", "--strict", "-q"]);
     assert_eq!(strict.status.code(), Some(2));
+    // With a store, an unchanged damaged repository is carried as it was: partial, same reasons.
+    let first = json(&org.batch(&["r", "--store", "s.db", "--format", "json"]));
+    let again = json(&org.batch(&["r", "--store", "s.db", "--format", "json"]));
+    let d2 = &manifest(&again)[&canon(&r)];
+    assert!(d2["unchanged_since"].is_string(), "{d2}");
+    assert_eq!(d2["status"], "partial");
+    assert_eq!(d2["reasons"], manifest(&first)[&canon(&r)]["reasons"]);
+    // The object is back (no ref moved): what can be read changed, so it is scanned again.
+    std::fs::write(&loose, object).unwrap();
+    let healed = json(&org.batch(&["r", "--store", "s.db", "--format", "json"]));
+    let d3 = &manifest(&healed)[&canon(&r)];
+    assert!(d3.get("unchanged_since").is_none(), "{d3}");
+    assert_eq!(d3["status"], "complete");
+    assert_eq!(
+        manifest(&healed)[&canon(&org.path("r/fine"))]["status"],
+        "complete"
+    );
+    assert_eq!(healed["summary"]["repositories"]["unchanged"], 1);
 }
 
 #[test]
@@ -964,4 +984,24 @@ fn a_killed_batch_resumes_without_rescanning_what_it_recorded() {
         .query_row("SELECT COUNT(*) FROM occurrences", [], |r| r.get(0))
         .unwrap();
     assert_eq!(found, n as i64);
+}
+
+#[test]
+fn an_unchanged_clone_url_is_fetched_then_carried_forward() {
+    let org = Org::new();
+    let up = org.repo("up/app", &[("k.env", &secret_file(41))]);
+    let url = file_url(&up);
+    let first = json(&org.batch(&[&url, "--store", "s.db", "--format", "json"]));
+    assert_eq!(first["findings"].as_array().unwrap().len(), 1);
+    let again = json(&org.batch(&[&url, "--store", "s.db", "--format", "json"]));
+    assert_eq!(
+        again["summary"]["repositories"]["unchanged"], 1,
+        "{again:#}"
+    );
+    assert_eq!(again["findings"], first["findings"]);
+    // A new commit upstream: the fetch brings it, the repository is scanned again.
+    org.commit(&up, &[("more.env", &secret_file(42))], "more");
+    let moved = json(&org.batch(&[&url, "--store", "s.db", "--format", "json"]));
+    assert_eq!(moved["summary"]["repositories"]["unchanged"], 0);
+    assert_eq!(moved["findings"].as_array().unwrap().len(), 2);
 }
