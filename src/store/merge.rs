@@ -169,7 +169,10 @@ pub(crate) fn advance_complete(
             });
             continue;
         }
-        store.db.tx(|db| advance::advance(db, &id))?;
+        store.db.tx(|db| {
+            advance::advance(db, &id)?;
+            super::runs::prune_clean_blobs(db).map(|_| ())
+        })?;
         merged.advanced.push(id);
     }
     Ok(())

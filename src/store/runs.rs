@@ -20,6 +20,39 @@ pub(crate) fn engine_key(e: &Engine) -> String {
     ])
 }
 
+/// How long the clean blobs of an engine no run uses any more are kept (seconds): a store rescanned
+/// nightly with each new nhiscan or rules release would otherwise keep every earlier engine's set.
+const CLEAN_BLOBS_KEPT: i64 = 90 * 86_400;
+
+/// Drops the clean blobs of every engine that no run started in the last [`CLEAN_BLOBS_KEPT`]
+/// seconds used (after a run advanced: its own engine is always among them).
+pub(crate) fn prune_clean_blobs(db: &mut Db) -> Result<u64> {
+    let since = super::now() - CLEAN_BLOBS_KEPT;
+    let keys: Vec<String> = db
+        .query(
+            "SELECT DISTINCT engine_version, rules_hash, settings_hash FROM runs WHERE started >= ?",
+            vals![since],
+        )?
+        .into_iter()
+        .map(|r| {
+            engine_key(&Engine {
+                version: r[0].text(),
+                rules_hash: r[1].text(),
+                settings_hash: r[2].text(),
+            })
+        })
+        .collect();
+    if keys.is_empty() {
+        return Ok(0);
+    }
+    let marks = vec!["?"; keys.len()].join(", ");
+    let params: Vec<Val> = keys.iter().map(Val::from).collect();
+    db.exec(
+        &format!("DELETE FROM clean_blobs WHERE engine NOT IN ({marks})"),
+        &params,
+    )
+}
+
 /// `complete`, `partial` or `failed`, and the reasons.
 pub(crate) fn coverage_parts(c: &Coverage) -> (&'static str, Vec<String>) {
     match c {
@@ -220,6 +253,7 @@ impl RunStore for Store {
             )?;
             if run[0].opt_int().is_none() && run[1].text() != "complete" {
                 advance::advance(db, run_id)?;
+                prune_clean_blobs(db)?;
             }
             Ok(())
         })

@@ -378,6 +378,42 @@ fn an_unchanged_repository_is_carried_forward_exactly() {
     });
 }
 
+#[test]
+fn clean_blobs_of_engines_no_recent_run_used_are_dropped() {
+    each_backend(|b| {
+        let mut s = b.open();
+        let (old, new) = (engine("0.1.0", "rules-old"), engine("0.2.0", "rules-new"));
+        let one = |s: &mut Store, id: &str, e: &Engine, blob: &str| {
+            let start = RunStart {
+                run_id: id.into(),
+                shard: None,
+                engine: e.clone(),
+                scope: ALL,
+                expected: vec!["org/app".into()],
+                meta: BTreeMap::new(),
+            };
+            s.begin(&start, &format!("plan-{id}")).unwrap();
+            s.record(
+                id,
+                &repo("org/app", ALL, Coverage::Complete, Vec::new()),
+                &[blob.into()],
+            )
+            .unwrap();
+            s.finish(id).unwrap();
+        };
+        one(&mut s, "r1", &old, "b1");
+        one(&mut s, "r2", &new, "b2");
+        // Both engines were used lately: both sets kept.
+        assert_eq!(s.clean_blobs(&old).unwrap().len(), 1, "{}", b.kind);
+        assert_eq!(s.clean_blobs(&new).unwrap().len(), 1);
+        // The old engine's last run was 100 days ago: the next run drops its set.
+        b.raw("UPDATE runs SET started = started - 8640000 WHERE id = 'r1'");
+        one(&mut s, "r3", &new, "b3");
+        assert!(s.clean_blobs(&old).unwrap().is_empty(), "{}", b.kind);
+        assert_eq!(s.clean_blobs(&new).unwrap().len(), 2);
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Triage
 
