@@ -36,6 +36,7 @@ mod report;
 mod run;
 mod shard;
 mod store;
+mod totals;
 mod tree;
 
 #[cfg(test)]

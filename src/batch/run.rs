@@ -16,8 +16,9 @@ use super::manifest::Entry;
 use super::memo::RunMemo;
 use super::probe::{facts, unchanged};
 use super::repo::{self, Job, Scanned};
-use super::report::{Part, Reports, Totals};
+use super::report::{Part, Reports};
 use super::shard::Shard;
+use super::totals::{summary_line, Totals};
 use crate::finding::{Confidence, Finding};
 use crate::report::escape::terminal;
 use crate::run::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
@@ -324,10 +325,7 @@ pub(crate) fn run(opts: Options, mut store: Option<Box<dyn RunStore>>) -> Result
     reports.finish(&entries, &totals, seconds)?;
     if !out.quiet && !on_stdout {
         eprint!("{}", super::manifest::table(&entries));
-        eprintln!(
-            "{}",
-            super::report::summary_line(&entries, &totals, seconds)
-        );
+        eprintln!("{}", summary_line(&entries, &totals, seconds));
     }
     let (_, partial, failed) = super::manifest::counts(&entries);
     if failed > 0 || store_failed {
