@@ -1,5 +1,6 @@
 //! Environment hints: which deployment environment a place belongs to, from the words of its path,
-//! namespace, host or project (`deploy/prod/`, `.env.staging`, `values-dev.yaml`, namespace
+//! of a branch whose history holds it, or of its namespace, host or project
+//! (`deploy/prod/`, `.env.staging`, `values-dev.yaml`, branch `release/prod`, namespace
 //! `payments-prod`, host `db-prod.internal`). A credential seen in two environments breaks their
 //! isolation (OWASP NHI8).
 

@@ -97,17 +97,31 @@ pub(super) fn identity(key: &str, records: &[&super::Record], input: &Input) -> 
                 i.map_or_else(|| d.to_string(), |i| format!("{i} ({d})"))
             }),
         }];
+        // The branches that contain the commit that introduced it (history scans), and those of
+        // the commits of its other places.
+        let mut branches: Vec<&Value> = props
+            .and_then(|p| p.get("branches"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .collect();
         // A shared finding lists every other place of the same secret.
         if let Some(locs) = props
             .and_then(|p| p.get("locations"))
             .and_then(Value::as_array)
         {
             for l in locs.iter().skip(1) {
+                branches.extend(
+                    l.get("branches")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten(),
+                );
                 here.push(Place {
                     repo: r.repo.clone(),
                     path: s(l, "file").to_string(),
                     line: l.get("line").and_then(Value::as_u64).unwrap_or(0),
-                    commit: None,
+                    commit: l.get("commit").and_then(Value::as_str).map(str::to_string),
                     // The other places of a shared secret are in the same source (image).
                     image: layer.map(|_| s(f, "artifact").to_string()),
                     layer: None,
@@ -129,6 +143,11 @@ pub(super) fn identity(key: &str, records: &[&super::Record], input: &Input) -> 
         }
         let nplaces = here.len() as u64;
         places.extend(here);
+        for b in branches.iter().filter_map(|b| b.as_str()) {
+            if let Some(e) = env::hint(b) {
+                envs.insert(e.to_string());
+            }
+        }
         if let Some(n) = prop(f, "nhi") {
             for k in ["namespace", "host", "project_id"] {
                 if let Some(e) = n.get(k).and_then(Value::as_str).and_then(env::hint) {
