@@ -144,7 +144,7 @@ pub(super) fn identity(key: &str, records: &[&super::Record], input: &Input) -> 
         let nplaces = here.len() as u64;
         places.extend(here);
         for b in branches.iter().filter_map(|b| b.as_str()) {
-            if let Some(e) = env::hint(b) {
+            if let Some(e) = env::branch_hint(b) {
                 envs.insert(e.to_string());
             }
         }

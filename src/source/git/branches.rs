@@ -198,7 +198,7 @@ fn named(set: &Set, names: &[Branch]) -> Vec<String> {
         .collect();
     // Kept names are a sample when there are many: the ones the inventory reads an environment
     // from must not be the ones cut.
-    kept.sort_by_key(|n| (crate::inventory::env::hint(n).is_none(), *n));
+    kept.sort_by_key(|n| (crate::inventory::env::branch_hint(n).is_none(), *n));
     kept.dedup();
     kept.truncate(MAX_NAMES);
     kept.into_iter().map(str::to_string).collect()
