@@ -6,19 +6,51 @@ use std::path::Path;
 
 use globset::{GlobBuilder, GlobMatcher};
 
+/// Where GitHub and GitLab look for CODEOWNERS, in their order.
+const PLACES: [&str; 4] = [
+    "CODEOWNERS",
+    ".github/CODEOWNERS",
+    ".gitlab/CODEOWNERS",
+    "docs/CODEOWNERS",
+];
+
 /// The CODEOWNERS rules of the tree at `root`: (pattern, owners) in file order; empty without a file.
+/// A bare repository (a mirror, a history scan's target) has no files: its HEAD's are read.
 pub(crate) fn read(root: &Path) -> Vec<(String, Vec<String>)> {
-    for p in [
-        "CODEOWNERS",
-        ".github/CODEOWNERS",
-        ".gitlab/CODEOWNERS",
-        "docs/CODEOWNERS",
-    ] {
+    for p in PLACES {
         if let Ok(text) = std::fs::read_to_string(root.join(p)) {
             return parse(&text);
         }
     }
-    Vec::new()
+    // Only a bare repository itself: a directory inside some other repository's working tree
+    // would get that repository's owners, for paths relative to another root.
+    if !root.is_dir()
+        || git(root, &["rev-parse", "--is-bare-repository"]).as_deref() != Some("true\n")
+    {
+        return Vec::new();
+    }
+    PLACES
+        .iter()
+        .find_map(|p| git(root, &["cat-file", "blob", &format!("HEAD:{p}")]))
+        .map(|text| parse(&text))
+        .unwrap_or_default()
+}
+
+/// What git prints for `args` in `dir`, when it succeeds.
+fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        // A missing file is no owner, never a fetch from a promisor remote.
+        .env("GIT_NO_LAZY_FETCH", "1")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Parses CODEOWNERS text.

@@ -482,3 +482,53 @@ fn environments_from_the_branches_that_contain_the_commit() {
     assert_eq!(main_only["cross_environment"], false);
     assert_eq!(inv["summary"]["cross_environment"], 1);
 }
+
+/// Owners from CODEOWNERS for a results store too: each repository that is a directory here (a
+/// batch of local repositories), a bare one included, gives the owners of its HEAD's CODEOWNERS.
+#[test]
+fn codeowners_of_stored_repositories() {
+    use crate::store::{engine, findings, repo, run, ALL};
+    use nhiscan::store::{Coverage, Options, Store};
+    let r = Repo::new();
+    r.write(".github/CODEOWNERS", "* @org/platform\n/deploy/ @org/ops\n");
+    r.commit("owners");
+    let bare = r.home().join("app.git");
+    r.git(&["clone", "-q", "--bare", ".", bare.to_str().unwrap()]);
+    let key = bare.to_string_lossy().into_owned();
+    let spec = r.home().join("nhiscan.db").to_string_lossy().into_owned();
+    let mut store = Store::open(&spec, Options::default()).unwrap();
+    let found = findings(&[("deploy/prod/app.env", 71), ("src/main.env", 72)]);
+    run(
+        &mut store,
+        "run-1",
+        None,
+        &engine("0.1.0", "rules"),
+        vec![repo(&key, ALL, Coverage::Complete, found)],
+    );
+    drop(store);
+    let inv: Value = serde_json::from_slice(
+        &run_ok(
+            r.home(),
+            &["inventory", "--store", &spec, "--format", "json"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    let owners = |path: &str| -> Vec<String> {
+        let i = inv["identities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["exposures"][0]["path"] == path)
+            .unwrap_or_else(|| panic!("{path}: {inv:#}"));
+        i["owners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["source"] == "codeowners")
+            .map(|o| o["who"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(owners("deploy/prod/app.env"), ["@org/ops"]);
+    assert_eq!(owners("src/main.env"), ["@org/platform"]);
+}
