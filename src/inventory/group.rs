@@ -49,9 +49,14 @@ pub(crate) fn build(input: &Input) -> Inventory {
         }
         g.push(r);
     }
+    let codeowners: BTreeMap<&str, super::owners::Compiled> = input
+        .codeowners
+        .iter()
+        .map(|(repo, rules)| (repo.as_str(), super::owners::compile(rules)))
+        .collect();
     let mut identities: Vec<Identity> = order
         .iter()
-        .map(|k| identity(k, &groups[k], input))
+        .map(|k| identity(k, &groups[k], input, &codeowners))
         .collect();
     identities.sort_by(|a, b| {
         b.severity

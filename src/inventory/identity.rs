@@ -23,7 +23,12 @@ pub(crate) fn first_step(text: &str) -> String {
     t.to_string()
 }
 
-pub(super) fn identity(key: &str, records: &[&super::Record], input: &Input) -> Identity {
+pub(super) fn identity(
+    key: &str,
+    records: &[&super::Record],
+    input: &Input,
+    codeowners: &BTreeMap<&str, owners::Compiled>,
+) -> Identity {
     let first = &records[0].finding;
     let nhi = records.iter().find_map(|r| prop(&r.finding, "nhi"));
     let (kind, name) = match nhi {
@@ -132,11 +137,11 @@ pub(super) fn identity(key: &str, records: &[&super::Record], input: &Input) -> 
             if let Some(e) = env::hint(&p.path) {
                 envs.insert(e.to_string());
             }
-            if let Some(rules) = input.codeowners.get(&r.repo) {
-                for who in owners::owners_of(rules, &p.path) {
+            if let Some(rules) = codeowners.get(r.repo.as_str()) {
+                for who in rules.owners_of(&p.path) {
                     owners_set.insert(Owner {
                         source: "codeowners".into(),
-                        who,
+                        who: who.clone(),
                     });
                 }
             }

@@ -91,18 +91,37 @@ fn matcher(pattern: &str) -> Option<GlobMatcher> {
         .map(|g| g.compile_matcher())
 }
 
-/// The owners of `path` (repository-relative): those of the last matching rule.
-pub(crate) fn owners_of(rules: &[(String, Vec<String>)], path: &str) -> Vec<String> {
-    let path = path.trim_start_matches("./");
-    for (pattern, owners) in rules.iter().rev() {
-        let Some(m) = matcher(pattern) else { continue };
-        // A pattern naming a directory without a trailing slash owns what is below it too.
-        let below = matcher(&format!("{}/", pattern.trim_end_matches('/')));
-        if m.is_match(path) || below.is_some_and(|b| b.is_match(path)) {
-            return owners.clone();
-        }
+/// CODEOWNERS rules with their patterns compiled once: a batch's inventory asks for the owners of
+/// every place of every finding (on 100 repositories, compiling per question took 13 s).
+pub(crate) struct Compiled(Vec<(GlobMatcher, Option<GlobMatcher>, Vec<String>)>);
+
+/// Compiles `rules` (from [`read`] or [`parse`]); patterns that are no glob are left out.
+pub(crate) fn compile(rules: &[(String, Vec<String>)]) -> Compiled {
+    Compiled(
+        rules
+            .iter()
+            .filter_map(|(pattern, owners)| {
+                let m = matcher(pattern)?;
+                // A pattern naming a directory without a trailing slash owns what is below it too.
+                let below = matcher(&format!("{}/", pattern.trim_end_matches('/')));
+                Some((m, below, owners.clone()))
+            })
+            .collect(),
+    )
+}
+
+impl Compiled {
+    /// The owners of `path` (repository-relative): those of the last matching rule.
+    pub(crate) fn owners_of(&self, path: &str) -> &[String] {
+        let path = path.trim_start_matches("./");
+        self.0
+            .iter()
+            .rev()
+            .find(|(m, below, _)| {
+                m.is_match(path) || below.as_ref().is_some_and(|b| b.is_match(path))
+            })
+            .map_or(&[], |(_, _, owners)| owners.as_slice())
     }
-    Vec::new()
 }
 
 #[cfg(test)]
@@ -111,11 +130,11 @@ mod tests {
 
     #[test]
     fn last_match_wins() {
-        let rules = parse("* @org/all\n# comment\n/deploy/ @org/ops\n*.env @org/sec @alice\n[Section]\ndocs/ @org/docs\n");
-        assert_eq!(owners_of(&rules, "src/main.rs"), ["@org/all"]);
-        assert_eq!(owners_of(&rules, "deploy/k8s/sa.yaml"), ["@org/ops"]);
-        assert_eq!(owners_of(&rules, "deploy/prod.env"), ["@org/sec", "@alice"]);
-        assert_eq!(owners_of(&rules, "docs/x.md"), ["@org/docs"]);
-        assert!(owners_of(&[], "a").is_empty());
+        let rules = compile(&parse("* @org/all\n# comment\n/deploy/ @org/ops\n*.env @org/sec @alice\n[Section]\ndocs/ @org/docs\n"));
+        assert_eq!(rules.owners_of("src/main.rs"), ["@org/all"]);
+        assert_eq!(rules.owners_of("deploy/k8s/sa.yaml"), ["@org/ops"]);
+        assert_eq!(rules.owners_of("deploy/prod.env"), ["@org/sec", "@alice"]);
+        assert_eq!(rules.owners_of("docs/x.md"), ["@org/docs"]);
+        assert!(compile(&[]).owners_of("a").is_empty());
     }
 }
