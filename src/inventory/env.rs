@@ -28,10 +28,9 @@ pub(crate) fn hint(text: &str) -> Option<&'static str> {
 /// repositories, words anywhere in branch names gave 15 identities an environment, all of them
 /// such noise.
 pub(crate) fn branch_hint(name: &str) -> Option<&'static str> {
-    name.split('/')
+    name.rsplit('/')
         .filter(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()))
-        .filter_map(hint)
-        .last()
+        .find_map(hint)
 }
 
 #[cfg(test)]

@@ -49,12 +49,12 @@ pub(crate) fn add_to(
         if p.get("reachable") == Some(&Value::Bool(false)) {
             return Vec::new();
         }
-        let adds = p
+        let adds: Vec<String> = p
             .get("blob")
             .and_then(Value::as_str)
             .and_then(|b| prov.get(b))
             .map(|h| h.adds.iter().map(|e| e.commit.sha.clone()).collect())
-            .unwrap_or_else(Vec::new);
+            .unwrap_or_default();
         std::iter::once(c.to_string()).chain(adds).collect()
     };
     let mut commits: Vec<String> = origins
