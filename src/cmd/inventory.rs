@@ -53,12 +53,15 @@ fn write(path: Option<&Path>, text: &str) -> Result<()> {
 /// The input: a results store, a JSON report, or a scan of PATH now (with its CODEOWNERS).
 fn load(from: &FindingsFrom) -> Result<Input> {
     let rules = crate::ruleset::load(&from.rules.resolve(), &[])?;
-    if let Some(spec) = &from.store {
-        return Ok(crate::inventory::store::input(spec)?.with_rules(&rules));
-    }
-    if let Some(report) = &from.from_report {
-        let mut input = Input::from_report_file(report)?.with_rules(&rules);
-        // The scanned tree's CODEOWNERS, when the report's target is a directory here.
+    let stored = match (&from.store, &from.from_report) {
+        (Some(spec), _) => Some(crate::inventory::store::input(spec)?),
+        (None, Some(report)) => Some(Input::from_report_file(report)?),
+        (None, None) => None,
+    };
+    if let Some(input) = stored {
+        let mut input = input.with_rules(&rules);
+        // Each repository's CODEOWNERS, when it is a directory or repository here (a batch of
+        // local repositories).
         let targets: Vec<String> = input.coverage.iter().map(|c| c.repo.clone()).collect();
         for t in targets {
             let owners = crate::inventory::owners::read(Path::new(&t));

@@ -27,9 +27,15 @@ pub(crate) fn merge(findings: &mut Vec<Finding>) -> usize {
             let primary = idx.remove(p);
             idx.insert(0, primary);
         }
-        let places: Vec<(&str, usize)> = idx
+        let places: Vec<(&str, usize, &Finding)> = idx
             .iter()
-            .map(|&i| (findings[i].origin.display.as_str(), findings[i].line))
+            .map(|&i| {
+                (
+                    findings[i].origin.display.as_str(),
+                    findings[i].line,
+                    &findings[i],
+                )
+            })
             .collect();
         let mut distinct: Vec<&str> = places.iter().map(|p| p.0).collect();
         distinct.sort_unstable();
@@ -39,7 +45,17 @@ pub(crate) fn merge(findings: &mut Vec<Finding>) -> usize {
         }
         let locations = places
             .iter()
-            .map(|(file, line)| json!({"file": file, "line": line}))
+            .map(|(file, line, f)| {
+                let mut l = json!({"file": file, "line": line});
+                // A history place keeps its commit and the branches that contain it: the
+                // inventory reads where and in which environments each copy is.
+                for k in ["commit", "branches"] {
+                    if let Some(v) = f.origin.properties.get(k) {
+                        l[k] = v.clone();
+                    }
+                }
+                l
+            })
             .collect();
         updates.push((idx[0], locations));
         for &i in &idx[1..] {

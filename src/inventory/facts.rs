@@ -257,8 +257,17 @@ fn connection(line: &str, col: usize, end: usize, secret: &str) -> Option<Value>
     ]
     .iter()
     .any(|b| scheme.starts_with(b));
+    // Basic-auth URLs of web, file-transfer and mail services are users of that service, not of a
+    // database (seen on 100 repositories: `http://…@google.com` was listed as a database user).
+    let service = [
+        "http", "https", "ftp", "ftps", "sftp", "ssh", "git", "svn", "ws", "wss", "smtp", "smtps",
+        "imap", "imaps", "pop3", "pop3s", "ldap", "ldaps",
+    ]
+    .contains(&scheme.as_str());
     let kind = if broker {
         "broker-user"
+    } else if service {
+        "service-user"
     } else {
         "database-user"
     };
@@ -430,6 +439,12 @@ mod tests {
             "database-user:postgres://billing_svc@db-prod.internal"
         );
         assert_eq!(v["port"], "5432");
+        let web = format!("url = \"https://deploy:{pw}@artifacts.example.net/repo\"");
+        let v = at(&web, &pw, &["nhi:connection-string"]).unwrap();
+        assert_eq!(
+            (v["type"].as_str(), v["user"].as_str()),
+            (Some("service-user"), Some("deploy"))
+        );
         let ado = format!("Server=tcp:sql1.example.net,1433;User Id=report_reader;Password={pw};");
         let v = at(&ado, &pw, &["nhi:connection-string"]).unwrap();
         assert_eq!(v["user"], "report_reader");

@@ -7,15 +7,18 @@
 //! outcome, a JSON report file and a results store all feed it the same way. The identity facts
 //! themselves are read at scan time ([`facts`]) and travel on the findings as the `nhi` property.
 //!
-//! Layers: [`Input`] and its adapters (`input.rs`, `store.rs` for a results store); grouping (`group.rs`) with environments
-//! (`env.rs`) and owners (`owners.rs`); outputs (`output.rs`); facts and risks used by the scanner
-//! (`facts.rs`, `owasp.rs`).
+//! Layers: [`Input`] and its adapters (`input.rs`, `store.rs` for a results store); grouping
+//! (`group.rs`, one identity's assembly in `identity.rs`, the shape in `model.rs`) with
+//! environments (`env.rs`) and owners (`owners.rs`); outputs (`output.rs`); facts and risks used by
+//! the scanner (`facts.rs`, `owasp.rs`).
 
 pub(crate) mod env;
 pub(crate) mod facts;
 pub(crate) mod group;
 mod ident;
+mod identity;
 pub(crate) mod input;
+pub(crate) mod model;
 pub(crate) mod output;
 pub(crate) mod owasp;
 pub(crate) mod owners;
@@ -27,8 +30,9 @@ use serde_json::{json, Value};
 use crate::engine::Rule;
 use crate::finding::Finding;
 
-pub(crate) use group::{build, Inventory};
+pub(crate) use group::build;
 pub(crate) use input::{Input, Record, RepoCoverage};
+pub(crate) use model::Inventory;
 
 /// The version of the inventory JSON shape (`docs/inventory.schema.json`).
 pub(crate) const SCHEMA_VERSION: u32 = 1;

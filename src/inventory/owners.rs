@@ -6,19 +6,51 @@ use std::path::Path;
 
 use globset::{GlobBuilder, GlobMatcher};
 
+/// Where GitHub and GitLab look for CODEOWNERS, in their order.
+const PLACES: [&str; 4] = [
+    "CODEOWNERS",
+    ".github/CODEOWNERS",
+    ".gitlab/CODEOWNERS",
+    "docs/CODEOWNERS",
+];
+
 /// The CODEOWNERS rules of the tree at `root`: (pattern, owners) in file order; empty without a file.
+/// A bare repository (a mirror, a history scan's target) has no files: its HEAD's are read.
 pub(crate) fn read(root: &Path) -> Vec<(String, Vec<String>)> {
-    for p in [
-        "CODEOWNERS",
-        ".github/CODEOWNERS",
-        ".gitlab/CODEOWNERS",
-        "docs/CODEOWNERS",
-    ] {
+    for p in PLACES {
         if let Ok(text) = std::fs::read_to_string(root.join(p)) {
             return parse(&text);
         }
     }
-    Vec::new()
+    // Only a bare repository itself: a directory inside some other repository's working tree
+    // would get that repository's owners, for paths relative to another root.
+    if !root.is_dir()
+        || git(root, &["rev-parse", "--is-bare-repository"]).as_deref() != Some("true\n")
+    {
+        return Vec::new();
+    }
+    PLACES
+        .iter()
+        .find_map(|p| git(root, &["cat-file", "blob", &format!("HEAD:{p}")]))
+        .map(|text| parse(&text))
+        .unwrap_or_default()
+}
+
+/// What git prints for `args` in `dir`, when it succeeds.
+fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        // A missing file is no owner, never a fetch from a promisor remote.
+        .env("GIT_NO_LAZY_FETCH", "1")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Parses CODEOWNERS text.
@@ -59,18 +91,37 @@ fn matcher(pattern: &str) -> Option<GlobMatcher> {
         .map(|g| g.compile_matcher())
 }
 
-/// The owners of `path` (repository-relative): those of the last matching rule.
-pub(crate) fn owners_of(rules: &[(String, Vec<String>)], path: &str) -> Vec<String> {
-    let path = path.trim_start_matches("./");
-    for (pattern, owners) in rules.iter().rev() {
-        let Some(m) = matcher(pattern) else { continue };
-        // A pattern naming a directory without a trailing slash owns what is below it too.
-        let below = matcher(&format!("{}/", pattern.trim_end_matches('/')));
-        if m.is_match(path) || below.is_some_and(|b| b.is_match(path)) {
-            return owners.clone();
-        }
+/// CODEOWNERS rules with their patterns compiled once: a batch's inventory asks for the owners of
+/// every place of every finding (on 100 repositories, compiling per question took 13 s).
+pub(crate) struct Compiled(Vec<(GlobMatcher, Option<GlobMatcher>, Vec<String>)>);
+
+/// Compiles `rules` (from [`read`] or [`parse`]); patterns that are no glob are left out.
+pub(crate) fn compile(rules: &[(String, Vec<String>)]) -> Compiled {
+    Compiled(
+        rules
+            .iter()
+            .filter_map(|(pattern, owners)| {
+                let m = matcher(pattern)?;
+                // A pattern naming a directory without a trailing slash owns what is below it too.
+                let below = matcher(&format!("{}/", pattern.trim_end_matches('/')));
+                Some((m, below, owners.clone()))
+            })
+            .collect(),
+    )
+}
+
+impl Compiled {
+    /// The owners of `path` (repository-relative): those of the last matching rule.
+    pub(crate) fn owners_of(&self, path: &str) -> &[String] {
+        let path = path.trim_start_matches("./");
+        self.0
+            .iter()
+            .rev()
+            .find(|(m, below, _)| {
+                m.is_match(path) || below.as_ref().is_some_and(|b| b.is_match(path))
+            })
+            .map_or(&[], |(_, _, owners)| owners.as_slice())
     }
-    Vec::new()
 }
 
 #[cfg(test)]
@@ -79,11 +130,11 @@ mod tests {
 
     #[test]
     fn last_match_wins() {
-        let rules = parse("* @org/all\n# comment\n/deploy/ @org/ops\n*.env @org/sec @alice\n[Section]\ndocs/ @org/docs\n");
-        assert_eq!(owners_of(&rules, "src/main.rs"), ["@org/all"]);
-        assert_eq!(owners_of(&rules, "deploy/k8s/sa.yaml"), ["@org/ops"]);
-        assert_eq!(owners_of(&rules, "deploy/prod.env"), ["@org/sec", "@alice"]);
-        assert_eq!(owners_of(&rules, "docs/x.md"), ["@org/docs"]);
-        assert!(owners_of(&[], "a").is_empty());
+        let rules = compile(&parse("* @org/all\n# comment\n/deploy/ @org/ops\n*.env @org/sec @alice\n[Section]\ndocs/ @org/docs\n"));
+        assert_eq!(rules.owners_of("src/main.rs"), ["@org/all"]);
+        assert_eq!(rules.owners_of("deploy/k8s/sa.yaml"), ["@org/ops"]);
+        assert_eq!(rules.owners_of("deploy/prod.env"), ["@org/sec", "@alice"]);
+        assert_eq!(rules.owners_of("docs/x.md"), ["@org/docs"]);
+        assert!(compile(&[]).owners_of("a").is_empty());
     }
 }

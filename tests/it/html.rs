@@ -331,3 +331,62 @@ fn ten_thousand_findings_render_fast() {
     assert_eq!(attrs(&dom, "id=\"f-table\"")["filtered"], "0");
     screenshot(&bin, &page, "#tab=findings", "findings-10k.png");
 }
+
+/// Printed, a table shows every row, not the page of 100 on screen: the page draws all rows on
+/// `beforeprint` (which headless `--print-to-pdf` fires). The check is the PDF's page count: 600
+/// findings of the same 5 identities print on many more pages than 100 of them (with paging both
+/// printed 100 rows and came out the same length). Page objects are counted in the PDF itself;
+/// its text is compressed and glyph-coded, so reading it back would need a PDF text extractor.
+#[test]
+fn printed_report_has_every_row() {
+    let Some(bin) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let finding = |i: u64| {
+        let path = format!("deploy/app/file-{i:04}.env");
+        json!({
+            "rule_id": "github-pat-classic", "title": "GitHub token", "category": "secret",
+            "kind": "secret", "severity": "high", "confidence": "high", "context": "production",
+            "message": format!("token {i}"), "artifact": path, "display": path, "name": path,
+            "line": 1, "column": 1, "end_line": 1, "end_column": 2, "redacted": "ghp_Zq8r…",
+            "fingerprint": format!("{:032x}", i * 7919), "location_fingerprint": format!("{i:032x}"),
+            "properties": {"nhi": {"type": "github-token", "id": format!("id-{}", i % 5),
+                                   "name": format!("identity {}", i % 5)}}
+        })
+    };
+    let pages = |n: u64| -> usize {
+        let doc = json!({"schema_version": 1, "target": "t", "complete": true,
+                         "findings": (0..n).map(finding).collect::<Vec<_>>()});
+        let report = dir.path().join(format!("r{n}.json"));
+        std::fs::write(&report, serde_json::to_vec(&doc).unwrap()).unwrap();
+        let page = dir.path().join(format!("r{n}.html"));
+        let out = nhiscan()
+            .args(["report", "--html", page.to_str().unwrap()])
+            .args(["--from-report", report.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let pdf = shots().join(format!("print-{n}.pdf"));
+        let _ = std::fs::remove_file(&pdf);
+        chrome(
+            &bin,
+            &[
+                "--no-pdf-header-footer".into(),
+                format!("--print-to-pdf={}", pdf.display()),
+            ],
+            &format!("file://{}", page.display()),
+        );
+        let b = std::fs::read(&pdf).unwrap();
+        assert!(b.starts_with(b"%PDF"));
+        // `/Type /Page` objects, not the `/Type /Pages` nodes of the page tree.
+        let key = b"/Type /Page";
+        b.windows(key.len() + 1)
+            .filter(|w| w.starts_with(key) && w[key.len()] != b's')
+            .count()
+    };
+    let (few, many) = (pages(100), pages(600));
+    // 500 more rows at well under 100 rows a page.
+    assert!(
+        many >= few + 5,
+        "600 findings printed on {many} pages, 100 on {few}: rows are missing"
+    );
+}

@@ -415,3 +415,120 @@ fn from_a_results_store() {
     assert_eq!(lib["status"], "partial");
     assert_eq!(lib["reasons"][0], "missing blob 1234");
 }
+
+/// Environments from branches: the same token committed on `deploy/production` and on `develop`
+/// (at paths that name no environment) is in prod and dev, so it breaks their isolation (NHI8); a
+/// token committed on `main` only is in none.
+#[test]
+fn environments_from_the_branches_that_contain_the_commit() {
+    let r = Repo::new();
+    let (shared, other) = (github_token("ghp_", 61), github_token("ghp_", 62));
+    r.write("README.md", "app\n");
+    r.commit("initial");
+    r.git(&["checkout", "-q", "-b", "deploy/production"]);
+    r.write("config/app.yml", &format!("token: {shared}\n"));
+    let prod = r.commit("deploy settings");
+    r.git(&["checkout", "-q", "main"]);
+    r.git(&["checkout", "-q", "-b", "develop"]);
+    // Another blob than the production one: its own introducing commit.
+    r.write("config/app.yml", &format!("# local\ntoken: {shared}\n"));
+    let dev = r.commit("dev settings");
+    r.git(&["checkout", "-q", "main"]);
+    r.write("src/client.txt", &format!("token = {other}\n"));
+    let client = r.commit("client");
+
+    // The source: each finding names the branches that contain its introducing commit.
+    let out = nhiscan()
+        .current_dir(&r.dir)
+        .args(["git", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = crate::support::report_schema_errors(&report);
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The shared token is one finding; its other place keeps its commit and branches.
+    let mut branches: std::collections::BTreeMap<String, Value> = Default::default();
+    for f in report["findings"].as_array().unwrap() {
+        let p = &f["properties"];
+        let places = p["locations"].as_array().cloned().unwrap_or_default();
+        for at in std::iter::once(p).chain(&places) {
+            if let Some(c) = at["commit"].as_str() {
+                branches.insert(c.to_string(), at["branches"].clone());
+            }
+        }
+    }
+    assert_eq!(branches[&prod], serde_json::json!(["deploy/production"]));
+    assert_eq!(branches[&dev], serde_json::json!(["develop"]));
+    assert_eq!(branches[&client], serde_json::json!(["main"]));
+
+    let inv: Value = serde_json::from_slice(
+        &run_ok(&r.dir, &["inventory", "--git", ".", "--format", "json"]).stdout,
+    )
+    .unwrap();
+    assert!(inventory_schema_errors(&inv).is_empty());
+    let gh = by_type(&inv, "github-token");
+    let both = gh
+        .iter()
+        .find(|i| i["exposures"].as_array().unwrap().len() == 2)
+        .unwrap_or_else(|| panic!("the shared token: {inv:#}"));
+    assert_eq!(both["environments"], serde_json::json!(["dev", "prod"]));
+    assert_eq!(both["cross_environment"], true);
+    assert!(both["risks"]
+        .as_array()
+        .unwrap()
+        .contains(&"NHI8:2025".into()));
+    let main_only = gh.iter().find(|i| i["id"] != both["id"]).unwrap();
+    assert_eq!(main_only["environments"], serde_json::json!([]));
+    assert_eq!(main_only["cross_environment"], false);
+    assert_eq!(inv["summary"]["cross_environment"], 1);
+}
+
+/// Owners from CODEOWNERS for a results store too: each repository that is a directory here (a
+/// batch of local repositories), a bare one included, gives the owners of its HEAD's CODEOWNERS.
+#[test]
+fn codeowners_of_stored_repositories() {
+    use crate::store::{engine, findings, repo, run, ALL};
+    use nhiscan::store::{Coverage, Options, Store};
+    let r = Repo::new();
+    r.write(".github/CODEOWNERS", "* @org/platform\n/deploy/ @org/ops\n");
+    r.commit("owners");
+    let bare = r.home().join("app.git");
+    r.git(&["clone", "-q", "--bare", ".", bare.to_str().unwrap()]);
+    let key = bare.to_string_lossy().into_owned();
+    let spec = r.home().join("nhiscan.db").to_string_lossy().into_owned();
+    let mut store = Store::open(&spec, Options::default()).unwrap();
+    let found = findings(&[("deploy/prod/app.env", 71), ("src/main.env", 72)]);
+    run(
+        &mut store,
+        "run-1",
+        None,
+        &engine("0.1.0", "rules"),
+        vec![repo(&key, ALL, Coverage::Complete, found)],
+    );
+    drop(store);
+    let inv: Value = serde_json::from_slice(
+        &run_ok(
+            r.home(),
+            &["inventory", "--store", &spec, "--format", "json"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    let owners = |path: &str| -> Vec<String> {
+        let i = inv["identities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["exposures"][0]["path"] == path)
+            .unwrap_or_else(|| panic!("{path}: {inv:#}"));
+        i["owners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["source"] == "codeowners")
+            .map(|o| o["who"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(owners("deploy/prod/app.env"), ["@org/ops"]);
+    assert_eq!(owners("src/main.env"), ["@org/platform"]);
+}

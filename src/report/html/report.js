@@ -4,6 +4,9 @@
   var D = JSON.parse(document.getElementById("nhiscan-data").textContent);
   var SEV = ["critical", "high", "medium", "low", "info"];
   var PAGE = 100;
+  // While the page is printed every row of each table is in the DOM, not one page of it: paper has
+  // no Next button.
+  var printing = false;
 
   function el(tag, attrs, kids) {
     var e = document.createElement(tag);
@@ -90,7 +93,7 @@
   Table.prototype.draw = function () {
     var o = this.o, body = o.body, self = this;
     body.textContent = "";
-    var from = this.page * PAGE, to = Math.min(this.rows.length, from + PAGE);
+    var from = printing ? 0 : this.page * PAGE, to = printing ? this.rows.length : Math.min(this.rows.length, from + PAGE);
     for (var i = from; i < to; i++) (function (row, idx) {
       var tr = el("tr", { cls: "item", tabindex: "0", "aria-expanded": String(self.open === idx) }, o.cells(row).map(function (c) { return el("td", null, [c]); }));
       var toggle = function () { self.open = self.open === idx ? -1 : idx; self.draw(); };
@@ -105,7 +108,7 @@
     o.table.dataset.shown = String(to - from);
     o.prev.disabled = this.page === 0;
     o.next.disabled = to >= this.rows.length;
-    o.count.textContent = this.rows.length + " of " + o.rows.length + (this.rows.length > PAGE ? " — rows " + (from + 1) + "–" + to : "");
+    o.count.textContent = this.rows.length + " of " + o.rows.length + (this.rows.length > PAGE && !printing ? " — rows " + (from + 1) + "–" + to : "");
   };
   function dl(pairs) {
     var d = el("dl");
@@ -200,6 +203,23 @@
   ["complete", "partial", "failed"].forEach(function (s) {
     $("cov-" + s).textContent = String(D.coverage.filter(function (c) { return c.status === s; }).length);
   });
+
+  // ---- printing: all rows (of the current filter) before, one page again after. `beforeprint` is
+  // what Ctrl+P and headless --print-to-pdf fire; the print media query covers browsers that only
+  // switch media, and a page opened in print media.
+  function setPrinting(on) {
+    if (on === printing) return;
+    printing = on;
+    inv.draw(); fin.draw();
+  }
+  window.addEventListener("beforeprint", function () { setPrinting(true); });
+  window.addEventListener("afterprint", function () { setPrinting(false); });
+  var printMedia = window.matchMedia ? window.matchMedia("print") : null;
+  if (printMedia) {
+    var onMedia = function (e) { setPrinting(e.matches); };
+    if (printMedia.addEventListener) printMedia.addEventListener("change", onMedia); else printMedia.addListener(onMedia);
+    printing = printMedia.matches;
+  }
 
   // ---- first render, with the URL's filters
   $("inv-q").value = state.q || ""; $("inv-type").value = state.type || ""; $("inv-risk").value = state.risk || ""; $("inv-env").value = state.env || "";

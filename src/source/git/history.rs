@@ -14,6 +14,7 @@ use anyhow::Result;
 use crossbeam_channel::Sender;
 
 use super::added::{Added, Ranges};
+use super::branches;
 use super::list::{all_objects, list_blobs, not, Objects, Sink};
 use super::message::Message;
 use super::missing::{self, short};
@@ -389,7 +390,7 @@ impl Source for History {
             feed.error(m.display(), m.message());
         }
         let now = crate::dates::now_secs();
-        Ok(held
+        let mut origins: Vec<Option<Arc<Origin>>> = held
             .iter()
             .zip(blobs)
             .map(|(o, b)| {
@@ -403,7 +404,13 @@ impl Source for History {
                     None => o.clone(),
                 })
             })
-            .collect())
+            .collect();
+        if let Err(e) = branches::add_to(&self.repo, &mut origins, &prov) {
+            feed.warn(&format!(
+                "{e}; findings are reported without the branches that contain them"
+            ));
+        }
+        Ok(origins)
     }
 
     fn hint(&self) -> Option<&'static str> {

@@ -21,10 +21,12 @@
 //! - [`submodule`]: the submodules (gitlinks) passed over, listed as skipped.
 //! - [`added`]: the lines the commits of `--since` / `--range` add (`git log -p --cc -U0`).
 //! - [`provenance`]: where each blob with findings entered and left the history (one `git log` pass).
+//! - [`branches`]: which branches contain the commits that introduced findings.
 //! - [`origin`]: the provisional origin a blob is scanned with and the final one it is reported with.
 //! - [`history`]: the [`History`] source that ties them together.
 
 mod added;
+mod branches;
 mod history;
 mod list;
 mod message;
