@@ -9,6 +9,9 @@ use serde_json::{json, Value};
 
 use crate::finding::Finding;
 
+/// How many places a shared finding's message names.
+const MESSAGE_PLACES: usize = 10;
+
 /// Folds findings of one secret seen in more than one place into one; returns how many were folded.
 pub(crate) fn merge(findings: &mut Vec<Finding>) -> usize {
     let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -65,10 +68,16 @@ pub(crate) fn merge(findings: &mut Vec<Finding>) -> usize {
     for (i, locations) in updates {
         let f: &mut Finding = &mut findings[i];
         let n = locations.len();
-        let list: Vec<String> = locations
+        // The message names the first places; `locations` has them all (one password hash was in
+        // 1,266 places of a helm-charts history, which made every report carry the list).
+        let mut list: Vec<String> = locations
             .iter()
+            .take(MESSAGE_PLACES)
             .map(|l| format!("{}:{}", l["file"].as_str().unwrap_or(""), l["line"]))
             .collect();
+        if n > MESSAGE_PLACES {
+            list.push(format!("and {} more", n - MESSAGE_PLACES));
+        }
         // A password hash is not a credential: say what is shared.
         let what = if f.kind == crate::finding::Category::PasswordHash {
             "same password hash"

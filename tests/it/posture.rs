@@ -928,3 +928,35 @@ fn vendored_workflows_are_not_workflows_in_scan_git_and_staged() {
         gha(&out)
     );
 }
+
+#[test]
+fn a_secret_in_many_files_names_ten_in_its_message_and_all_in_locations() {
+    let key = crate::support::github_token("ghp_", 77);
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..12 {
+        std::fs::write(
+            dir.path().join(format!("f{i:02}.env")),
+            format!("GITHUB_TOKEN={key}\n"),
+        )
+        .unwrap();
+    }
+    let out = nhiscan()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--format", "json", "-q"])
+        .output()
+        .unwrap();
+    let report = json(&out);
+    let f = &report["findings"].as_array().unwrap()[..];
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(
+        f[0]["properties"]["locations"].as_array().unwrap().len(),
+        12
+    );
+    let msg = f[0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("found in 12 places") && msg.ends_with("f09.env:1, and 2 more"),
+        "{msg}"
+    );
+    assert!(!msg.contains("f10.env"), "{msg}");
+}
