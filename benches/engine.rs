@@ -6,6 +6,20 @@ use std::time::Instant;
 
 use nhiscan::scan::Scanner;
 
+/// `size` bytes of `lines` drawn in a fixed pseudo-random order (xorshift from `seed`).
+fn lines_drawn(lines: &[&str], seed: u64, size: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(size);
+    let mut x = seed;
+    while out.len() < size {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.extend_from_slice(lines[(x % lines.len() as u64) as usize].as_bytes());
+    }
+    out
+}
+
+/// Source-like text dense in keywords (`token`, `password`, `api_key`), with near-misses.
 fn corpus(size: usize) -> Vec<u8> {
     let lines = [
         "static int foo_probe(struct platform_device *pdev)\n",
@@ -17,15 +31,7 @@ fn corpus(size: usize) -> Vec<u8> {
         "<a href=\"https://example.org/docs?page=2&lang=en\">docs</a>\n",
         "SELECT id, name FROM users WHERE api_key_hash = $1;\n",
     ];
-    let mut out = Vec::with_capacity(size);
-    let mut x: u64 = 1;
-    while out.len() < size {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(lines[(x % lines.len() as u64) as usize].as_bytes());
-    }
-    out
+    lines_drawn(&lines, 1, size)
 }
 
 /// Source-like text in which no keyword of any rule occurs: what it costs is the keyword pass alone.
@@ -39,15 +45,7 @@ fn quiet(size: usize) -> Vec<u8> {
         "<a href=\"/docs/index.html?page=2&lang=en\">docs</a>\n",
         "# Licensed under the Apache License, Version 2.0 (the \"License\");\n",
     ];
-    let mut out = Vec::with_capacity(size);
-    let mut x: u64 = 7;
-    while out.len() < size {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(lines[(x % lines.len() as u64) as usize].as_bytes());
-    }
-    out
+    lines_drawn(&lines, 7, size)
 }
 
 /// The best of five scans of `data`, in seconds, and the findings of the last.

@@ -78,14 +78,7 @@ impl Store {
                 }
                 Some(_) => {}
             }
-            db.exec(
-                "DELETE FROM run_findings WHERE run = ? AND repo = ?",
-                vals![run_id, key],
-            )?;
-            db.exec(
-                "DELETE FROM run_repos WHERE run = ? AND repo = ?",
-                vals![run_id, key],
-            )?;
+            super::runs::forget_repo(db, run_id, key)?;
             let n = db.exec(
                 "INSERT INTO run_repos (run, repo, shard_index, tip, root_commit, scope, coverage, reasons, files, bytes, findings, recorded, refs)
                  SELECT CAST(? AS TEXT), repo, CAST(? AS BIGINT), tip, root_commit, scope, coverage, reasons, files, bytes, findings, CAST(? AS BIGINT), refs

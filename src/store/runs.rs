@@ -260,6 +260,19 @@ impl RunStore for Store {
     }
 }
 
+/// Deletes what run `run_id` recorded for repository `key` (before it is recorded again).
+pub(crate) fn forget_repo(db: &mut Db, run_id: &str, key: &str) -> Result<()> {
+    db.exec(
+        "DELETE FROM run_findings WHERE run = ? AND repo = ?",
+        vals![run_id, key],
+    )?;
+    db.exec(
+        "DELETE FROM run_repos WHERE run = ? AND repo = ?",
+        vals![run_id, key],
+    )?;
+    Ok(())
+}
+
 /// Replaces what run `run_id` recorded for `repo.key` (so a retried record does not double it).
 fn write_repo(
     db: &mut Db,
@@ -269,14 +282,7 @@ fn write_repo(
     store_secrets: bool,
 ) -> Result<()> {
     let key = repo.key.as_str();
-    db.exec(
-        "DELETE FROM run_findings WHERE run = ? AND repo = ?",
-        vals![run_id, key],
-    )?;
-    db.exec(
-        "DELETE FROM run_repos WHERE run = ? AND repo = ?",
-        vals![run_id, key],
-    )?;
+    forget_repo(db, run_id, key)?;
     let (coverage, reasons) = coverage_parts(&repo.coverage);
     db.exec(
         "INSERT INTO run_repos (run, repo, shard_index, tip, root_commit, scope, coverage, reasons, files, bytes, findings, recorded, refs)
