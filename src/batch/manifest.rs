@@ -2,11 +2,25 @@
 //! status (complete; partial with reasons; failed with the reason) and counts, as the text report's
 //! table and the JSON report's `repositories` array. A repository is in it whatever happened to it.
 
+use std::path::Path;
+
 use serde_json::{json, Value};
 
 use super::repo::Scanned;
+use crate::finding::{Finding, ScanError, Skipped};
 use crate::report::escape::terminal;
 use crate::store::record::{Coverage, Scope};
+
+/// One repository's part of the reports.
+pub(crate) struct Part<'a> {
+    pub entry: &'a Entry,
+    /// The findings shown (filtered, redacted unless `--show-secrets`).
+    pub findings: &'a [Finding],
+    pub errors: &'a [ScanError],
+    pub skipped: &'a [Skipped],
+    /// The directory SARIF paths are relative to.
+    pub root: Option<&'a Path>,
+}
 
 /// One repository's line of the manifest.
 #[derive(Debug, Clone)]

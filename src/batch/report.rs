@@ -10,24 +10,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use serde_json::{json, Value};
 
-use super::manifest::{self, Entry};
+use super::manifest::{self, Entry, Part};
 use super::totals::{summary_line, Totals};
 use crate::collect::Outcome;
 use crate::engine::Rule;
-use crate::finding::{Finding, ScanError, Skipped};
+use crate::finding::ScanError;
 use crate::report::escape::terminal;
 use crate::report::{self, Format};
-
-/// One repository's part of the reports.
-pub(crate) struct Part<'a> {
-    pub entry: &'a Entry,
-    /// The findings shown (filtered, redacted unless `--show-secrets`).
-    pub findings: &'a [Finding],
-    pub errors: &'a [ScanError],
-    pub skipped: &'a [Skipped],
-    /// The directory SARIF paths are relative to.
-    pub root: Option<&'a Path>,
-}
 
 enum Kind {
     Text(Box<dyn Write>),

@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::manifest::{self, Entry};
-use super::report::Part;
+use super::manifest::{self, Entry, Part};
 use crate::collect::outcome::Summary;
 use crate::finding::{Category, LifetimeKind};
 use crate::report;

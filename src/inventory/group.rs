@@ -7,16 +7,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::identity::identity;
-use super::model::{Identity, Inventory, Summary};
+use super::model::{prop, s, Identity, Inventory, Summary};
 use super::Input;
-
-pub(super) fn s<'a>(v: &'a Value, k: &str) -> &'a str {
-    v.get(k).and_then(Value::as_str).unwrap_or("")
-}
-
-pub(super) fn prop<'a>(f: &'a Value, k: &str) -> Option<&'a Value> {
-    f.get("properties").and_then(|p| p.get(k))
-}
 
 /// The identity a finding belongs to: its `nhi.id` (with its repository for local documents), else
 /// its fingerprint (one credential by its hash).

@@ -6,8 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use super::group::{prop, s};
-use super::model::{Credential, Identity, Introduced, Owner, Permission, Place};
+use super::model::{prop, s, Credential, Identity, Introduced, Owner, Permission, Place};
 use super::{env, owasp, owners, Input};
 use crate::finding::Severity;
 

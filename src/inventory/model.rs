@@ -141,3 +141,13 @@ pub(crate) struct Owner {
     pub source: String,
     pub who: String,
 }
+
+/// The string field `k` of a finding's JSON (empty when absent).
+pub(super) fn s<'a>(v: &'a Value, k: &str) -> &'a str {
+    v.get(k).and_then(Value::as_str).unwrap_or("")
+}
+
+/// The property `k` of a finding's JSON.
+pub(super) fn prop<'a>(f: &'a Value, k: &str) -> Option<&'a Value> {
+    f.get("properties").and_then(|p| p.get(k))
+}

@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use anyhow::{bail, Result};
 
 use super::db::{vals, Db};
-use super::merge::FINDING_COLS;
 use super::record::{Coverage, Engine, Prior, Scope};
+use super::schema::FINDING_COLS;
 use super::Store;
 use crate::finding::Finding;
 
@@ -78,7 +78,7 @@ impl Store {
                 }
                 Some(_) => {}
             }
-            super::runs::forget_repo(db, run_id, key)?;
+            forget_repo(db, run_id, key)?;
             let n = db.exec(
                 "INSERT INTO run_repos (run, repo, shard_index, tip, root_commit, scope, coverage, reasons, files, bytes, findings, recorded, refs)
                  SELECT CAST(? AS TEXT), repo, CAST(? AS BIGINT), tip, root_commit, scope, coverage, reasons, files, bytes, findings, CAST(? AS BIGINT), refs
@@ -112,4 +112,17 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Deletes what run `run_id` recorded for repository `key` (before it is recorded again).
+pub(crate) fn forget_repo(db: &mut Db, run_id: &str, key: &str) -> Result<()> {
+    db.exec(
+        "DELETE FROM run_findings WHERE run = ? AND repo = ?",
+        vals![run_id, key],
+    )?;
+    db.exec(
+        "DELETE FROM run_repos WHERE run = ? AND repo = ?",
+        vals![run_id, key],
+    )?;
+    Ok(())
 }

@@ -5,13 +5,12 @@
 use anyhow::{bail, Result};
 
 use super::db::{vals, Db, Row, Val};
+use super::schema::FINDING_COLS;
 use super::{advance, Store};
 
 const RUN_COLS: &str = "id, started, finished, shard_count, engine_version, rules_hash, settings_hash, scope, status, seq, meta";
 const SHARD_COLS: &str = "run, shard_index, status, plan_key, started, finished, expected, meta";
 const REPO_COLS: &str = "run, repo, shard_index, tip, root_commit, scope, coverage, reasons, files, bytes, findings, recorded, refs";
-/// The columns of `run_findings`, in the order `record` writes them.
-pub(crate) const FINDING_COLS: &str = "run, repo, seqno, occurrence, credential, rule_id, kind, severity, path, commit_id, blob, line, image, layer, location_fp, finding, secret";
 
 /// A sharded run that could not advance: the shards not recorded at all and those still running.
 #[derive(Debug, Clone)]
@@ -171,7 +170,7 @@ pub(crate) fn advance_complete(
         }
         store.db.tx(|db| {
             advance::advance(db, &id)?;
-            super::runs::prune_clean_blobs(db).map(|_| ())
+            super::clean::prune_clean_blobs(db).map(|_| ())
         })?;
         merged.advanced.push(id);
     }

@@ -7,6 +7,7 @@
 
 pub(crate) mod advance;
 pub(crate) mod carry;
+pub(crate) mod clean;
 pub(crate) mod db;
 pub(crate) mod merge;
 pub(crate) mod place;

@@ -5,53 +5,13 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::{bail, Result};
 
+use super::carry::forget_repo;
+use super::clean::{engine_key, prune_clean_blobs};
 use super::db::{vals, Db, Val};
-use super::merge::FINDING_COLS;
 use super::record::{Coverage, Engine, Prior, RepoRecord, RunStart, RunStore, Scope};
+use super::schema::FINDING_COLS;
 use super::{advance, now, place, Store};
-use crate::finding::{hash_hex, Finding};
-
-/// The key clean blobs are kept under: a blob clean under one engine may not be under another.
-pub(crate) fn engine_key(e: &Engine) -> String {
-    hash_hex(&[
-        e.version.as_bytes(),
-        e.rules_hash.as_bytes(),
-        e.settings_hash.as_bytes(),
-    ])
-}
-
-/// How long the clean blobs of an engine no run uses any more are kept (seconds): a store rescanned
-/// nightly with each new nhiscan or rules release would otherwise keep every earlier engine's set.
-const CLEAN_BLOBS_KEPT: i64 = 90 * 86_400;
-
-/// Drops the clean blobs of every engine that no run started in the last [`CLEAN_BLOBS_KEPT`]
-/// seconds used (after a run advanced: its own engine is always among them).
-pub(crate) fn prune_clean_blobs(db: &mut Db) -> Result<u64> {
-    let since = super::now() - CLEAN_BLOBS_KEPT;
-    let keys: Vec<String> = db
-        .query(
-            "SELECT DISTINCT engine_version, rules_hash, settings_hash FROM runs WHERE started >= ?",
-            vals![since],
-        )?
-        .into_iter()
-        .map(|r| {
-            engine_key(&Engine {
-                version: r[0].text(),
-                rules_hash: r[1].text(),
-                settings_hash: r[2].text(),
-            })
-        })
-        .collect();
-    if keys.is_empty() {
-        return Ok(0);
-    }
-    let marks = vec!["?"; keys.len()].join(", ");
-    let params: Vec<Val> = keys.iter().map(Val::from).collect();
-    db.exec(
-        &format!("DELETE FROM clean_blobs WHERE engine NOT IN ({marks})"),
-        &params,
-    )
-}
+use crate::finding::Finding;
 
 /// `complete`, `partial` or `failed`, and the reasons.
 pub(crate) fn coverage_parts(c: &Coverage) -> (&'static str, Vec<String>) {
@@ -258,19 +218,6 @@ impl RunStore for Store {
             Ok(())
         })
     }
-}
-
-/// Deletes what run `run_id` recorded for repository `key` (before it is recorded again).
-pub(crate) fn forget_repo(db: &mut Db, run_id: &str, key: &str) -> Result<()> {
-    db.exec(
-        "DELETE FROM run_findings WHERE run = ? AND repo = ?",
-        vals![run_id, key],
-    )?;
-    db.exec(
-        "DELETE FROM run_repos WHERE run = ? AND repo = ?",
-        vals![run_id, key],
-    )?;
-    Ok(())
 }
 
 /// Replaces what run `run_id` recorded for `repo.key` (so a retried record does not double it).

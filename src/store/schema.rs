@@ -148,6 +148,9 @@ ALTER TABLE run_repos ADD COLUMN refs TEXT;
 CREATE INDEX run_repos_repo ON run_repos (repo, refs);
 ";
 
+/// The columns of `run_findings`, in the order `record` writes them.
+pub(crate) const FINDING_COLS: &str = "run, repo, seqno, occurrence, credential, rule_id, kind, severity, path, commit_id, blob, line, image, layer, location_fp, finding, secret";
+
 /// Every migration, in order: version `n` is reached by running its SQL on a store at `n - 1`.
 const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3)];
 
