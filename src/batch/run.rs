@@ -382,6 +382,13 @@ fn shown(settings: &Settings, findings: &[Finding]) -> Vec<Finding> {
 }
 
 fn progress(k: usize, n: usize, e: &Entry) -> String {
+    if let Some(run) = &e.unchanged_since {
+        return format!(
+            "[{k}/{n}] unchanged {}: not read, its {} findings carried from run {run}",
+            terminal(&e.key),
+            e.findings
+        );
+    }
     let what = match e.reasons().first() {
         Some(r) if e.status() == "failed" => format!(": {}", terminal(r)),
         _ => format!(

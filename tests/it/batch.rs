@@ -755,6 +755,12 @@ fn a_store_makes_the_rescan_skip_clean_blobs_and_keeps_findings_exact() {
     assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
     let second = json(&second);
     assert_eq!(second["summary"]["repositories"]["unchanged"], 2);
+    let progress = stderr(&org.batch(&["r", "--store", "s.db"]));
+    assert!(
+        progress.contains("unchanged")
+            && progress.contains("not read, its 1 findings carried from run"),
+        "{progress}"
+    );
     assert_eq!(second["summary"]["blobs_skipped_clean"], 0);
     assert_eq!(second["findings"], first["findings"]);
     let m = manifest(&second);
