@@ -31,9 +31,8 @@ pub(crate) struct Target {
     pub problem: Option<String>,
     /// The shard group a plan pinned (the root commit, read after cloning).
     pub group: Option<String>,
-    /// The store's record of its last scan, when its refs have not changed since (found before
-    /// the scans start, for local repositories): it is not read again.
-    pub unchanged_since: Option<crate::store::Prior>,
+    /// What the survey before the scans learnt of it (local repositories).
+    pub surveyed: Option<super::probe::Surveyed>,
 }
 
 impl Target {
@@ -89,7 +88,7 @@ fn add(out: &mut Vec<Target>, input: &str, base: &Path, depth: usize) {
             location: Location::Url(input.to_string()),
             problem: None,
             group: None,
-            unchanged_since: None,
+            surveyed: None,
         });
         return;
     }
@@ -103,7 +102,7 @@ fn add(out: &mut Vec<Target>, input: &str, base: &Path, depth: usize) {
         location: Location::Local(path.clone()),
         problem: Some(why),
         group: None,
-        unchanged_since: None,
+        surveyed: None,
     };
     if path.symlink_metadata().is_err() {
         return out.push(failed("no such file or directory".into()));
@@ -129,7 +128,7 @@ fn local(path: &Path) -> Target {
         location: Location::Local(path.to_path_buf()),
         problem: None,
         group: None,
-        unchanged_since: None,
+        surveyed: None,
     }
 }
 

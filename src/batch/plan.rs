@@ -104,7 +104,7 @@ pub(crate) fn read(path: &Path) -> Result<Vec<Target>> {
             // Tried again: a clone that failed while planning may work now.
             problem: None,
             group: Some(group),
-            unchanged_since: None,
+            surveyed: None,
         });
     }
     Ok(out)

@@ -19,6 +19,18 @@ pub(crate) struct Facts {
     pub root: Option<String>,
 }
 
+/// What the batch learnt of a local repository before any scan ([`super::run`]'s survey), handed
+/// to its scan so that nothing is asked of git twice.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Surveyed {
+    /// Its tip and root, when read (not for an unchanged repository, which is not scanned).
+    pub facts: Option<Facts>,
+    /// Its refs key ([`refs_key`]), when a store will record it.
+    pub refs: Option<String>,
+    /// The store's record of its last scan, when the refs key is that record's: not read again.
+    pub carried: Option<Prior>,
+}
+
 /// Opens the repository at `path` (an error when git cannot: not a repository, corrupt) and reads
 /// its facts. An unborn `HEAD` (no commit yet) has none.
 pub(crate) fn probe(path: &Path) -> Result<(Repo, Facts)> {
@@ -93,9 +105,4 @@ pub(crate) fn config_hash(root: &Path, settings: &Settings) -> String {
             h.hex()
         })
         .unwrap_or_default()
-}
-
-/// True when `repo` reads exactly as when `prior` scanned it ([`refs_key`]).
-pub(crate) fn unchanged(repo: &Repo, settings: &Settings, prior: &Prior) -> bool {
-    refs_key(repo, &config_hash(&repo.root(), settings)).is_some_and(|k| k == prior.refs)
 }

@@ -15,7 +15,7 @@ use serde_json::json;
 use super::cache::Cache;
 use super::input::{Location, Target};
 use super::memo::RunMemo;
-use super::probe::{config_hash, facts, refs_key, Facts};
+use super::probe::{config_hash, facts as facts_of, refs_key, Facts};
 use super::tree::TipTree;
 use crate::finding::{Category, Finding, Origin, ScanError};
 use crate::settings::Settings;
@@ -121,7 +121,7 @@ pub(crate) fn scan(job: &Job<'_>, target: &Target) -> Scanned {
     if let Some(p) = &target.problem {
         return fail(p.clone(), Facts::default());
     }
-    if let Some(prior) = &target.unchanged_since {
+    if let Some(prior) = target.surveyed.as_ref().and_then(|s| s.carried.as_ref()) {
         return Scanned::carried(&target.key, job.scope, prior, started);
     }
     let path = match &target.location {
@@ -138,14 +138,20 @@ pub(crate) fn scan(job: &Job<'_>, target: &Target) -> Scanned {
     let root = repo.root();
     // A repository's own config may change the rules: its results are its own (see memo).
     let config = config_hash(&root, job.settings);
-    let refs = refs_key(&repo, &config);
-    // A clone URL's repository is known only now, after its fetch.
-    if let (Some(refs), Some(prior)) = (&refs, job.priors.get(&target.key)) {
-        if *refs == prior.refs {
-            return Scanned::carried(&target.key, job.scope, prior, started);
+    let (refs, facts) = match &target.surveyed {
+        Some(s) => (s.refs.clone(), s.facts.clone()),
+        None => {
+            // A clone URL's repository is known only now, after its fetch.
+            let refs = refs_key(&repo, &config);
+            if let (Some(refs), Some(prior)) = (&refs, job.priors.get(&target.key)) {
+                if *refs == prior.refs {
+                    return Scanned::carried(&target.key, job.scope, prior, started);
+                }
+            }
+            (refs, None)
         }
-    }
-    let facts = match facts(&repo) {
+    };
+    let facts = match facts.map_or_else(|| facts_of(&repo), Ok) {
         Ok(f) => f,
         Err(e) => return fail(format!("{e:#}"), Facts::default()),
     };

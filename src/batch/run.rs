@@ -15,7 +15,7 @@ use super::input::{Location, Target};
 use super::manifest::Entry;
 use super::manifest::Part;
 use super::memo::RunMemo;
-use super::probe::{facts, unchanged};
+use super::probe::{config_hash, facts, refs_key, Surveyed};
 use super::repo::{self, Job, Scanned};
 use super::report::Reports;
 use super::shard::Shard;
@@ -46,32 +46,49 @@ pub(crate) struct Options {
 }
 
 /// What is known of a target before the batch scans anything: its shard group (what a plan pinned,
-/// else a local repository's root commit, else its key) and, for a local repository whose refs are
-/// those of its last scan the store remembers, that scan (not read again: see [`super::repo`]).
+/// else a local repository's root commit, else its key) and, for a local repository, what
+/// [`Surveyed`] holds. `refs`: a store will record the refs key (and may hold a prior scan).
 fn survey(
     t: &Target,
     priors: &HashMap<String, Prior>,
     settings: &Settings,
-) -> (String, Option<Prior>) {
+    refs: bool,
+) -> (String, Option<Surveyed>) {
+    let pinned_or_key = || t.group.clone().unwrap_or_else(|| t.key.clone());
     let (Location::Local(p), None) = (&t.location, &t.problem) else {
-        return (t.group.clone().unwrap_or_else(|| t.key.clone()), None);
+        return (pinned_or_key(), None);
     };
     let Ok(repo) = Repo::open(p) else {
-        return (t.group.clone().unwrap_or_else(|| t.key.clone()), None);
+        return (pinned_or_key(), None);
     };
+    let refs = refs
+        .then(|| refs_key(&repo, &config_hash(&repo.root(), settings)))
+        .flatten();
     // Unchanged: its root is the one recorded (the same refs, the same first commit).
     if let Some(prior) = priors
         .get(&t.key)
-        .filter(|prior| unchanged(&repo, settings, prior))
+        .filter(|prior| refs.as_ref() == Some(&prior.refs))
     {
         let group = t.group.clone().or_else(|| prior.root_commit.clone());
-        return (group.unwrap_or_else(|| t.key.clone()), Some(prior.clone()));
+        let surveyed = Surveyed {
+            facts: None,
+            refs,
+            carried: Some(prior.clone()),
+        };
+        return (group.unwrap_or_else(|| t.key.clone()), Some(surveyed));
     }
+    // A repository git cannot read facts of fails at its scan, which says why.
+    let facts = facts(&repo).ok();
     let group = t
         .group
         .clone()
-        .or_else(|| facts(&repo).ok().and_then(|f| f.root));
-    (group.unwrap_or_else(|| t.key.clone()), None)
+        .or_else(|| facts.as_ref().and_then(|f| f.root.clone()));
+    let surveyed = Surveyed {
+        facts,
+        refs,
+        carried: None,
+    };
+    (group.unwrap_or_else(|| t.key.clone()), Some(surveyed))
 }
 
 /// [`survey`] of every target, `threads` at a time: each costs a few git processes, which on an
@@ -80,10 +97,11 @@ fn surveys(
     targets: &[Target],
     priors: &HashMap<String, Prior>,
     settings: &Settings,
+    refs: bool,
     threads: usize,
-) -> Vec<(String, Option<Prior>)> {
+) -> Vec<(String, Option<Surveyed>)> {
     let next = AtomicUsize::new(0);
-    let mut out: Vec<(usize, (String, Option<Prior>))> = std::thread::scope(|s| {
+    let mut out: Vec<(usize, (String, Option<Surveyed>))> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads.clamp(1, targets.len().max(1)))
             .map(|_| {
                 s.spawn(|| {
@@ -91,7 +109,7 @@ fn surveys(
                     loop {
                         let i = next.fetch_add(1, Relaxed);
                         let Some(t) = targets.get(i) else { break mine };
-                        mine.push((i, survey(t, priors, settings)));
+                        mine.push((i, survey(t, priors, settings, refs)));
                     }
                 })
             })
@@ -124,10 +142,10 @@ pub(crate) fn run(opts: Options, mut store: Option<Box<dyn RunStore>>) -> Result
     }
     let mut targets = opts.targets;
     let threads = opts.parallel.max(crate::settings::default_threads());
-    let surveyed = surveys(&targets, &priors, settings, threads);
-    for (t, (group, carried)) in targets.iter_mut().zip(surveyed) {
+    let surveyed = surveys(&targets, &priors, settings, store.is_some(), threads);
+    for (t, (group, surveyed)) in targets.iter_mut().zip(surveyed) {
         t.group = Some(group);
-        t.unchanged_since = carried;
+        t.surveyed = surveyed;
     }
     if let Some(s) = opts.shard {
         targets.retain(|t| s.keeps(t.group.as_deref().unwrap_or(&t.key)));
