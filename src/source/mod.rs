@@ -148,17 +148,15 @@ impl<'a> Feed<'a> {
         };
         if !found.is_empty() {
             let origin = origin();
-            let found: Vec<Finding> = found
-                .into_iter()
-                .map(|mut f| {
-                    f.origin = origin.clone();
-                    f
-                })
-                .collect();
-            match &self.held {
-                Some(h) => h.lock().unwrap().extend(found),
-                None => self.collector.push_all(found),
-            }
+            self.deliver(
+                found
+                    .into_iter()
+                    .map(|mut f| {
+                        f.origin = origin.clone();
+                        f
+                    })
+                    .collect(),
+            );
         }
         true
     }
@@ -209,10 +207,15 @@ impl<'a> Feed<'a> {
             self.problem(&unit.origin, e);
         }
         self.remember(&unit, &res.findings);
+        self.deliver(res.findings);
+    }
+
+    /// A unit's findings: held until the source finalizes their origins, or collected now.
+    fn deliver(&self, findings: Vec<Finding>) {
         match &self.held {
-            Some(h) if !res.findings.is_empty() => h.lock().unwrap().extend(res.findings),
+            Some(h) if !findings.is_empty() => h.lock().unwrap().extend(findings),
             Some(_) => {}
-            None => self.collector.push_all(res.findings),
+            None => self.collector.push_all(findings),
         }
     }
 

@@ -71,13 +71,7 @@ impl Store {
         let shard = self.shard_of(run_id)?;
         let name = self.name.clone();
         let rows = self.db.tx(|db| {
-            match db.one("SELECT status FROM runs WHERE id = ?", vals![run_id])? {
-                None => bail!("{name}: no run {run_id} (begin the run first)"),
-                Some(r) if r[0].text() == "complete" => {
-                    bail!("{name}: run {run_id} is already complete")
-                }
-                Some(_) => {}
-            }
+            super::running_engine(db, &name, run_id)?;
             forget_repo(db, run_id, key)?;
             let n = db.exec(
                 "INSERT INTO run_repos (run, repo, shard_index, tip, root_commit, scope, coverage, reasons, files, bytes, findings, recorded, refs)

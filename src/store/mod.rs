@@ -92,6 +92,26 @@ impl Store {
     }
 }
 
+/// The engine of run `run_id`, which must be begun and not complete: what a repository is recorded
+/// into. `name` names the store in the errors.
+pub(crate) fn running_engine(db: &mut Db, name: &str, run_id: &str) -> Result<Engine> {
+    let Some(run) = db.one(
+        "SELECT status, engine_version, rules_hash, settings_hash FROM runs WHERE id = ?",
+        db::vals![run_id],
+    )?
+    else {
+        anyhow::bail!("{name}: no run {run_id} (begin the run first)");
+    };
+    if run[0].text() == "complete" {
+        anyhow::bail!("{name}: run {run_id} is already complete");
+    }
+    Ok(Engine {
+        version: run[1].text(),
+        rules_hash: run[2].text(),
+        settings_hash: run[3].text(),
+    })
+}
+
 /// Unix seconds now.
 pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()

@@ -137,21 +137,7 @@ impl RunStore for Store {
         let store_secrets = self.opts.store_secrets;
         let name = self.name.clone();
         self.db.tx(|db| {
-            let Some(run) = db.one(
-                "SELECT status, engine_version, rules_hash, settings_hash FROM runs WHERE id = ?",
-                vals![run_id],
-            )?
-            else {
-                bail!("{name}: no run {run_id} (begin the run first)");
-            };
-            if run[0].text() == "complete" {
-                bail!("{name}: run {run_id} is already complete");
-            }
-            let engine = Engine {
-                version: run[1].text(),
-                rules_hash: run[2].text(),
-                settings_hash: run[3].text(),
-            };
+            let engine = super::running_engine(db, &name, run_id)?;
             write_repo(db, run_id, shard, repo, store_secrets)?;
             let key = engine_key(&engine);
             let rows: Vec<Vec<Val>> = clean_blobs
