@@ -104,7 +104,7 @@ impl Source for TipTree {
                         let e = &chunk[i];
                         match read {
                             Read::Data(data) => {
-                                feed.unit(Unit::new(&data, Arc::new(self.origin(e))));
+                                feed.unit(Unit::new(data, Arc::new(self.origin(e))));
                             }
                             Read::TooLarge(n) => {
                                 feed.admits(&e.path, n);

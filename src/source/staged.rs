@@ -365,7 +365,7 @@ impl Source for Staged {
                     });
                     feed.unit(Unit {
                         lines: Some(&c.added),
-                        ..Unit::new(&data, origin)
+                        ..Unit::new(data, origin)
                     });
                 }
                 Read::TooLarge(n) => {

@@ -1,7 +1,7 @@
 //! The history of a repository as a [`Source`]: every blob reachable from the chosen revisions, each
 //! once, and every commit's message (or, for `--since` / `--range`, every blob the selected commits
 //! change, scanned whole with only the findings on the lines they add kept, and their messages),
-//! read by a few `git cat-file --batch` readers and scanned by the worker threads; the final origins
+//! read in process by the worker threads and scanned where they were decoded; the final origins
 //! (provenance) are computed after the scan, for the blobs with findings only. What the repository
 //! lacks (a blob, a tree, a commit) or cannot give (a corrupt object) is reported by id, the rest is
 //! scanned, and the scan says it is incomplete.
@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use anyhow::Result;
-use crossbeam_channel::Sender;
 
 use super::added::{Added, Ranges};
 use super::branches;
@@ -20,7 +19,7 @@ use super::message::Message;
 use super::missing::{self, short};
 use super::origin::{blob_display, blob_of, blob_origin, history_origin, message_origin};
 use super::provenance::{provenance, retry_at_paths};
-use super::reader::{batch_size, read_blobs, readers, BlobRef, Read};
+use super::reader::{batch_size, readers, BlobRef, Read, Reader};
 use super::refs::Revs;
 use super::repo::Repo;
 use super::submodule::Submodules;
@@ -30,10 +29,10 @@ use crate::source::{Feed, Source, Unit};
 /// Commit messages per hand-over to the scanning threads, for `--since`/`--range`.
 const MESSAGES_PER_RUN: usize = 256;
 
-/// What the reader threads hand the scanning threads.
+/// What the listing hands the worker threads.
 enum Work {
-    /// A blob and its content.
-    Blob(BlobRef, Vec<u8>),
+    /// A run of blobs to read and scan.
+    Blobs(Vec<BlobRef>),
     /// A run of commit messages.
     Messages(Vec<Message>),
 }
@@ -87,9 +86,10 @@ impl History {
         self
     }
 
-    /// Reads the blobs `list` hands over in batches (a few `git cat-file --batch` readers) and
-    /// scans them and the commit messages it hands over on the worker threads; with `lines`, only
-    /// findings on each blob's lines count. Returns what `list` returns.
+    /// Reads the blobs `list` hands over in batches and scans them, and the commit messages it
+    /// hands over, on the worker threads: each worker reads a batch with its own reader (its own
+    /// delta cache) and scans every blob straight from the buffer it was decoded into. With
+    /// `lines`, only findings on each blob's lines count. Returns what `list` returns.
     fn scan<T>(
         &self,
         feed: &Feed<'_>,
@@ -100,17 +100,21 @@ impl History {
         let repo = &self.repo;
         let max_size = feed.limits().max_file_size;
         let workers = self.threads.max(1);
+        // Batches go to the workers as they are listed, so reading starts at once instead of after
+        // the whole history has been walked.
         let (tx, rx) = crossbeam_channel::bounded::<Work>(workers * 2);
-        // Batches of blobs go to reader threads (one cat-file each) as they are listed, so reading
-        // starts at once instead of after the whole history has been walked.
-        let (batch_tx, batch_rx) = crossbeam_channel::unbounded::<Vec<BlobRef>>();
-        let on_blob = |tx: &Sender<Work>, b: &BlobRef, read: Read| match read {
+        let on_blob = |b: &BlobRef, read: Read<'_>| match read {
             Read::Data(data) => {
                 // Line-level ranges see their gitlinks in the diffs.
                 if lines.is_none() {
-                    submodules.declared_in(&b.path, &data);
+                    submodules.declared_in(&b.path, data);
                 }
-                let _ = tx.send(Work::Blob(b.clone(), data));
+                // A blob listed without lines (never, by construction) counts for none.
+                let only = lines.map(|l| l.get(&b.oid).map_or(&[][..], Vec::as_slice));
+                feed.unit(Unit {
+                    lines: only,
+                    ..Unit::new(data, Arc::new(blob_origin(b)))
+                });
             }
             Read::TooLarge(n) => {
                 feed.admits(&blob_display(b), n);
@@ -128,25 +132,22 @@ impl History {
             // A tree or tag object the listing could not tell from a blob.
             Read::NotBlob => {}
             Read::Commit(data) => {
-                let m = Message::from_object(&b.oid, &data, b.reachable);
-                let _ = tx.send(Work::Messages(vec![m]));
+                let m = Message::from_object(&b.oid, data, b.reachable);
+                feed.unit(Unit::new(&m.text, Arc::new(message_origin(&m))));
             }
         };
         std::thread::scope(|s| {
             for _ in 0..workers {
                 let rx = rx.clone();
+                let on_blob = &on_blob;
                 s.spawn(move || {
+                    let mut reader = Reader::new(repo);
                     for work in rx {
                         match work {
-                            Work::Blob(b, data) => {
-                                // A blob listed without lines (never, by construction) counts for
-                                // none.
-                                let only =
-                                    lines.map(|l| l.get(&b.oid).map_or(&[][..], Vec::as_slice));
-                                feed.unit(Unit {
-                                    lines: only,
-                                    ..Unit::new(&data, Arc::new(blob_origin(&b)))
-                                });
+                            Work::Blobs(batch) => {
+                                let oids: Vec<&str> =
+                                    batch.iter().map(|b| b.oid.as_str()).collect();
+                                reader.read(&oids, max_size, |i, read| on_blob(&batch[i], read));
                             }
                             // Every line of a message is its commit's own.
                             Work::Messages(ms) => {
@@ -159,24 +160,6 @@ impl History {
                 });
             }
             drop(rx);
-            // Several cat-file processes: git's decompression is single-threaded and the critical
-            // path. Measured on redis, two processes on two halves cost the same CPU as one (each
-            // keeps its own delta-base cache warm on a contiguous run of history) and finish in
-            // about half the time.
-            for _ in 0..readers(self.threads) {
-                let batch_rx = batch_rx.clone();
-                let on_blob = &on_blob;
-                let tx = tx.clone();
-                s.spawn(move || {
-                    for batch in batch_rx {
-                        let oids: Vec<&str> = batch.iter().map(|b| b.oid.as_str()).collect();
-                        read_blobs(repo, &oids, max_size, |i, read| {
-                            on_blob(&tx, &batch[i], read)
-                        });
-                    }
-                });
-            }
-            drop(batch_rx);
             let listed = list(&mut Sink {
                 blobs: &mut |mut batch| {
                     // Blobs the run already knows (a fork's shared history) are not read again.
@@ -186,7 +169,7 @@ impl History {
                         });
                     }
                     if !batch.is_empty() {
-                        let _ = batch_tx.send(batch);
+                        let _ = tx.send(Work::Blobs(batch));
                     }
                 },
                 messages: &mut |ms| {
@@ -194,8 +177,7 @@ impl History {
                 },
             });
             drop(tx);
-            drop(batch_tx);
-            // The readers and workers finish when the channels drain; the scope waits for them.
+            // The workers finish when the channel drains; the scope waits for them.
             listed
         })
     }

@@ -31,6 +31,7 @@ mod history;
 mod list;
 mod message;
 mod missing;
+mod odb;
 mod origin;
 mod provenance;
 mod reader;

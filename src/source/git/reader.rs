@@ -1,10 +1,14 @@
-//! The object reader: batches of the blobs [`super::list`] lists stream out of
-//! `git cat-file --batch` processes. At most one blob per caller is in memory at once; a blob over
-//! the size limit is skipped in the stream, never buffered.
+//! The object reader: the blobs (and commit objects) [`super::list`] lists, read in process from
+//! the packs and loose objects ([`super::odb`]) and handed to the caller in the buffer they were
+//! decoded into. What the in-process store does not find or cannot decode streams out of
+//! `git cat-file --batch` as before, so a damaged or partial repository is reported exactly as git
+//! sees it. At most one blob per caller is in memory at once; a blob over the size limit is never
+//! decoded (in process) or buffered (from git).
 
 use std::io::{BufRead, BufReader, Read as _, Write};
 use std::process::Stdio;
 
+use super::odb::{Cursor, Found, Kind};
 use super::repo::{first_line, spawn_fed, Repo};
 
 /// One blob to read: its id and the path it was first seen at (empty if unreachable).
@@ -22,9 +26,9 @@ pub(crate) struct BlobRef {
 }
 
 /// What reading one blob gave.
-pub(crate) enum Read {
+pub(crate) enum Read<'a> {
     /// The blob's content.
-    Data(Vec<u8>),
+    Data(&'a [u8]),
     /// Not in the repository (a partial clone, a damaged repository).
     Missing,
     /// Over the size limit: its size.
@@ -35,18 +39,69 @@ pub(crate) enum Read {
     /// scan.
     NotBlob,
     /// A commit object (asked for its message).
-    Commit(Vec<u8>),
+    Commit(&'a [u8]),
+}
+
+/// One thread's reader of a repository's objects: its in-process cursor (and delta cache) lives as
+/// long as the reader, so consecutive runs of history share decoded bases.
+pub(crate) struct Reader<'r> {
+    repo: &'r Repo,
+    cursor: Option<Cursor<'r>>,
+}
+
+impl<'r> Reader<'r> {
+    /// A reader of `repo`'s objects.
+    pub(crate) fn new(repo: &'r Repo) -> Reader<'r> {
+        Reader {
+            repo,
+            cursor: repo.odb().map(|o| o.cursor()),
+        }
+    }
+
+    /// Reads the given objects, calling `each` for every one with its index in `oids`: in order
+    /// for what the in-process store has, then what git reads for it.
+    pub(crate) fn read(
+        &mut self,
+        oids: &[&str],
+        max_size: u64,
+        mut each: impl FnMut(usize, Read<'_>),
+    ) {
+        let Some(cursor) = self.cursor.as_mut() else {
+            return read_with_git(self.repo, oids, max_size, each);
+        };
+        let mut left: Vec<usize> = Vec::new();
+        for (i, oid) in oids.iter().enumerate() {
+            match cursor.read(oid, max_size) {
+                Found::Object(Kind::Blob, d) => each(i, Read::Data(&d)),
+                Found::Object(Kind::Commit, d) => each(i, Read::Commit(&d)),
+                Found::Object(..) => each(i, Read::NotBlob),
+                Found::TooLarge(Kind::Blob | Kind::Commit, n) => each(i, Read::TooLarge(n)),
+                Found::TooLarge(..) => each(i, Read::NotBlob),
+                Found::Elsewhere => left.push(i),
+            }
+        }
+        if !left.is_empty() {
+            let ids: Vec<&str> = left.iter().map(|&i| oids[i]).collect();
+            read_with_git(self.repo, &ids, max_size, |j, read| each(left[j], read));
+        }
+    }
+}
+
+/// Reads the given objects (in process where the store has them, else through git), calling `each`
+/// for every one with its index in `oids`.
+pub(crate) fn read_blobs(
+    repo: &Repo,
+    oids: &[&str],
+    max_size: u64,
+    each: impl FnMut(usize, Read<'_>),
+) {
+    Reader::new(repo).read(oids, max_size, each);
 }
 
 /// Streams the given blobs out of one `git cat-file --batch`, in order, calling `each` for every one.
 /// A blob git cannot read (corrupt object) ends that git process: it is reported and a new process
 /// goes on with the next blob, so one bad object never hides the rest.
-pub(crate) fn read_blobs(
-    repo: &Repo,
-    oids: &[&str],
-    max_size: u64,
-    mut each: impl FnMut(usize, Read),
-) {
+fn read_with_git(repo: &Repo, oids: &[&str], max_size: u64, mut each: impl FnMut(usize, Read<'_>)) {
     let mut next = 0;
     while next < oids.len() {
         next = read_from(repo, oids, next, max_size, &mut each);
@@ -58,7 +113,7 @@ fn read_from(
     oids: &[&str],
     start: usize,
     max_size: u64,
-    each: &mut impl FnMut(usize, Read),
+    each: &mut impl FnMut(usize, Read<'_>),
 ) -> usize {
     let child = repo
         .git()
@@ -149,9 +204,9 @@ fn read_from(
         each(
             i,
             if kind == "commit" {
-                Read::Commit(data)
+                Read::Commit(&data)
             } else {
-                Read::Data(data)
+                Read::Data(&data)
             },
         );
         i += 1;

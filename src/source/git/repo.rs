@@ -14,6 +14,14 @@ pub(crate) struct Repo {
     pub top: Option<PathBuf>,
     /// True for a shallow clone (history before the boundary is not there).
     pub shallow: bool,
+    /// The object directory (a linked worktree's is its common directory's).
+    objects: PathBuf,
+    /// The directory refs live in (a linked worktree shares its common directory's).
+    common: PathBuf,
+    /// Bytes per object id: 20 (SHA-1) or 32 (SHA-256).
+    hash_len: usize,
+    /// The object store read in process, opened on first use; None when git must read the objects.
+    odb: std::sync::OnceLock<Option<super::odb::Odb>>,
 }
 
 impl Repo {
@@ -30,6 +38,10 @@ impl Repo {
                 "--absolute-git-dir",
                 "--is-bare-repository",
                 "--is-shallow-repository",
+                "--show-object-format",
+                "--git-path",
+                "objects",
+                "--git-common-dir",
             ]);
             if with_top {
                 c.arg("--show-toplevel");
@@ -51,10 +63,18 @@ impl Repo {
         }
         let text = String::from_utf8_lossy(&out.stdout);
         let mut lines = text.lines();
-        // The git directory: asked for because it is what fails outside a repository, not used.
+        // The git directory: asked for because it is what fails outside a repository.
         lines.next();
         let bare = lines.next() == Some("true");
         let shallow = lines.next() == Some("true");
+        let hash_len = if lines.next() == Some("sha256") {
+            32
+        } else {
+            20
+        };
+        // Both printed relative to `path` unless absolute.
+        let objects = path.join(lines.next().unwrap_or_default());
+        let common = path.join(lines.next().unwrap_or_default());
         let top = lines
             .next()
             .filter(|t| !bare && !t.is_empty())
@@ -63,7 +83,47 @@ impl Repo {
             path: path.to_path_buf(),
             top,
             shallow,
+            objects,
+            common,
+            hash_len,
+            odb: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The object store read in process; None when git must read the objects: replacement refs
+    /// (`git replace`, which `cat-file` applies), or object directories given through the environment.
+    pub(crate) fn odb(&self) -> Option<&super::odb::Odb> {
+        self.odb
+            .get_or_init(|| {
+                if std::env::var("NHISCAN_GIT_READER").as_deref() == Ok("git")
+                    || std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES").is_some()
+                    || self.has_replacements()
+                {
+                    return None;
+                }
+                Some(super::odb::Odb::open(&self.objects, self.hash_len))
+            })
+            .as_ref()
+    }
+
+    /// Whether `refs/replace/` may hold a ref, which git would apply to every object it reads.
+    fn has_replacements(&self) -> bool {
+        if std::env::var_os("GIT_NO_REPLACE_OBJECTS").is_some() {
+            return false;
+        }
+        if std::env::var_os("GIT_REPLACE_REF_BASE").is_some()
+            || self.common.join("reftable").exists()
+        {
+            // Refs not in files: git is asked.
+            return !self
+                .output(&["for-each-ref", "--count=1", "refs/replace/"])
+                .is_ok_and(|o| o.is_empty());
+        }
+        let loose = std::fs::read_dir(self.common.join("refs/replace"))
+            .is_ok_and(|mut d| d.next().is_some());
+        let packed = std::fs::read(self.common.join("packed-refs"))
+            .is_ok_and(|p| p.windows(13).any(|w| w == b"refs/replace/"));
+        loose || packed
     }
 
     /// The directory reported paths and the project config belong to: the working tree's top, or the

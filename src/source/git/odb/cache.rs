@@ -1,0 +1,63 @@
+//! One reading thread's cache of decoded pack entries, by pack and offset, least recently used out
+//! first, bounded by the bytes it holds. Every object a delta chain passes through is kept, as git's
+//! own delta-base cache does: the next version of the same file is usually one delta away from one
+//! of them. Entries are shared, never copied: the cache and the reader hold the same buffer.
+
+use std::rc::Rc;
+
+use lru::LruCache;
+
+use super::entry::Kind;
+
+/// A decoded object held by the cache.
+#[derive(Clone)]
+pub(super) struct Cached {
+    pub kind: Kind,
+    pub data: Rc<Vec<u8>>,
+}
+
+pub(super) struct DeltaCache {
+    map: LruCache<u64, Cached>,
+    held: usize,
+    budget: usize,
+}
+
+impl DeltaCache {
+    /// A cache of at most `budget` bytes of content.
+    pub(super) fn new(budget: usize) -> DeltaCache {
+        DeltaCache {
+            map: LruCache::unbounded(),
+            held: 0,
+            budget,
+        }
+    }
+
+    fn key(pack: usize, offset: u64) -> u64 {
+        // Offsets stay below 2^48 (256 TiB packs); pack numbers below 2^16.
+        ((pack as u64) << 48) | offset
+    }
+
+    /// The decoded entry at `offset` of pack `pack`, if held.
+    pub(super) fn get(&mut self, pack: usize, offset: u64) -> Option<Cached> {
+        self.map.get(&Self::key(pack, offset)).cloned()
+    }
+
+    /// Keeps a decoded entry, dropping the least recently used ones past the budget. An object larger
+    /// than half the budget is not kept: it would push out everything else for one use.
+    pub(super) fn put(&mut self, pack: usize, offset: u64, entry: Cached) {
+        let n = entry.data.len();
+        if n > self.budget / 2 || pack >= 1 << 16 || offset >= 1 << 48 {
+            return;
+        }
+        if let Some(old) = self.map.put(Self::key(pack, offset), entry) {
+            self.held -= old.data.len();
+        }
+        self.held += n;
+        while self.held > self.budget {
+            match self.map.pop_lru() {
+                Some((_, old)) => self.held -= old.data.len(),
+                None => break,
+            }
+        }
+    }
+}
