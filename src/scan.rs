@@ -23,6 +23,9 @@ pub(crate) struct Unit<'a> {
     /// When only some lines are new (a staged change, the commits of `--since`): the 1-based,
     /// inclusive line ranges whose findings count. None: the whole unit.
     pub lines: Option<&'a [(usize, usize)]>,
+    /// The unit's keyword hits when its source already knows them (a git blob pieced from a
+    /// version whose hits are known, [`crate::engine::derive`]); None: the engine finds them.
+    pub hits: Option<&'a [crate::engine::keywords::Hit]>,
 }
 
 impl<'a> Unit<'a> {
@@ -33,6 +36,7 @@ impl<'a> Unit<'a> {
             origin,
             context: None,
             lines: None,
+            hits: None,
         }
     }
 
@@ -101,6 +105,11 @@ impl Scanner {
         Ok(self.with_contexts(ContextRules::new(&map)?))
     }
 
+    /// The engine's keyword pass.
+    pub(crate) fn keywords(&self) -> Option<&crate::engine::keywords::Keywords> {
+        self.engine.keywords()
+    }
+
     /// The rule with this id, if it runs.
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.by_id.get(id).map(|&i| self.engine.rule(i))
@@ -141,7 +150,7 @@ impl Scanner {
         // The file's context, judged once and only for units with findings.
         let context = std::cell::OnceCell::new();
         let context = || *context.get_or_init(|| self.contexts.classify(&origin.name, data));
-        for m in self.engine.scan(data) {
+        for m in self.engine.scan_with(data, unit.hits) {
             let rule = self.engine.rule(m.rule);
             let (line, column) = lines().position(data, m.start);
             let (end_line, end_column) = lines().position(data, m.end);

@@ -103,7 +103,7 @@ impl Source for TipTree {
                     read_blobs(&self.repo, &oids, max, |i, read| {
                         let e = &chunk[i];
                         match read {
-                            Read::Data(data) => {
+                            Read::Data(data, _) => {
                                 feed.unit(Unit::new(data, Arc::new(self.origin(e))));
                             }
                             Read::TooLarge(n) => {

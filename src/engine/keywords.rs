@@ -147,6 +147,11 @@ impl Keywords {
         })
     }
 
+    /// The length of the longest keyword.
+    pub(crate) fn max_len(&self) -> usize {
+        self.overlap
+    }
+
     #[inline(always)]
     fn step(&self, sid: u32, b: u8) -> u32 {
         // SAFETY: `class` has 256 entries; every table entry is a premultiplied state id of a row of

@@ -11,6 +11,7 @@ pub(crate) mod b64run;
 pub(crate) mod checksum;
 mod code_like;
 pub(crate) mod decode;
+pub(crate) mod derive;
 pub(crate) mod entropy;
 pub(crate) mod filler;
 pub(crate) mod keybody;
@@ -73,7 +74,7 @@ pub(crate) struct Engine {
 #[derive(Debug, Clone)]
 pub(crate) struct Match {
     pub rule: usize,
-    /// Byte span of the secret in the content handed to [`Engine::scan`]. For a match inside decoded
+    /// Byte span of the secret in the content handed to [`Engine::scan_with`]. For a match inside decoded
     /// content this is the span of the encoded text it came from.
     pub start: usize,
     pub end: usize,
@@ -129,24 +130,55 @@ impl Engine {
         &self.rules[i]
     }
 
-    /// All matches in `data`, provider rules winning over generic ones on the same span.
-    pub(crate) fn scan(&self, data: &[u8]) -> Vec<Match> {
+    /// The keyword pass, for sources that can give a unit's hits without it ([`derive`]).
+    pub(crate) fn keywords(&self) -> Option<&keywords::Keywords> {
+        self.keywords.as_ref()
+    }
+
+    /// All matches in `data`, provider rules winning over generic ones on the same span. `hits`: the
+    /// keyword hits of `data` when already known, sorted as [`derive::sorted_hits`] sorts them (None:
+    /// the keyword pass finds them).
+    pub(crate) fn scan_with(&self, data: &[u8], hits: Option<&[keywords::Hit]>) -> Vec<Match> {
         let mut out = Vec::new();
-        self.scan_depth(data, 0, &mut out);
+        if let (Some(given), Some(kw)) = (hits, &self.keywords) {
+            // NHISCAN_CHECK_HITS=1 (and every debug build, so every test) checks given hits against
+            // the keyword pass.
+            static CHECK: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+            if *CHECK.get_or_init(|| {
+                cfg!(debug_assertions) || std::env::var("NHISCAN_CHECK_HITS").as_deref() == Ok("1")
+            }) {
+                assert!(
+                    given == derive::sorted_hits(kw, data).as_slice(),
+                    "keyword hits given with a unit differ from the keyword pass"
+                );
+            }
+        }
+        self.scan_depth(data, 0, hits, &mut out);
         self.resolve_overlaps(out)
     }
 
-    fn scan_depth(&self, data: &[u8], depth: u8, out: &mut Vec<Match>) {
+    fn scan_depth(
+        &self,
+        data: &[u8],
+        depth: u8,
+        given: Option<&[keywords::Hit]>,
+        out: &mut Vec<Match>,
+    ) {
         let Some(kw) = &self.keywords else { return };
-        let mut hits = Vec::new();
-        kw.find(data, &mut hits);
-        hits.sort_unstable_by_key(|h| (h.start, h.end, h.pattern));
+        let found;
+        let hits = match given {
+            Some(h) => h,
+            None => {
+                found = derive::sorted_hits(kw, data);
+                &found[..]
+            }
+        };
         // Windows per rule, merged while hits overlap; flushed when a hit falls past the open window.
         let mut open: Vec<Option<(usize, usize)>> = vec![None; self.rules.len()];
         let mut touched: Vec<usize> = Vec::new();
         let mut decode_windows: Vec<(decode::Trigger, usize, usize)> = Vec::new();
         let mut seen: HashSet<(usize, usize, usize)> = HashSet::new();
-        for hit in &hits {
+        for hit in hits {
             for t in &self.targets[hit.pattern as usize] {
                 match *t {
                     Target::Rule(r) => {
@@ -198,7 +230,7 @@ impl Engine {
                 }
                 budget -= 1;
                 let mut inner = Vec::new();
-                self.scan_depth(&decoded, depth + 1, &mut inner);
+                self.scan_depth(&decoded, depth + 1, None, &mut inner);
                 for m in inner {
                     if seen.insert((m.rule, span.0, span.1 + m.start)) {
                         out.push(Match {

@@ -161,6 +161,11 @@ impl<'a> Feed<'a> {
         true
     }
 
+    /// The engine's keyword pass, for sources that give units with their hits ([`Unit::hits`]).
+    pub(crate) fn keywords(&self) -> Option<&crate::engine::keywords::Keywords> {
+        self.scanner.keywords()
+    }
+
     /// The limits every source reads within.
     pub(crate) fn limits(&self) -> &Limits {
         self.limits
@@ -177,6 +182,7 @@ impl<'a> Feed<'a> {
             return match text::wide_to_utf8(unit.data) {
                 Some(utf8) => self.scan(Unit {
                     data: &utf8,
+                    hits: None,
                     ..unit
                 }),
                 None => {

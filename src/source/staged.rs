@@ -352,7 +352,7 @@ impl Source for Staged {
             let c = by_index[&i];
             let shown = format!("{} (staged)", c.path);
             match read {
-                Read::Data(data) => {
+                Read::Data(data, _) => {
                     let mut properties = serde_json::Map::new();
                     properties.insert("staged".into(), json!(true));
                     properties.insert("blob".into(), json!(c.blob));

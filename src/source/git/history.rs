@@ -104,7 +104,7 @@ impl History {
         // the whole history has been walked.
         let (tx, rx) = crossbeam_channel::bounded::<Work>(workers * 2);
         let on_blob = |b: &BlobRef, read: Read<'_>| match read {
-            Read::Data(data) => {
+            Read::Data(data, hits) => {
                 // Line-level ranges see their gitlinks in the diffs.
                 if lines.is_none() {
                     submodules.declared_in(&b.path, data);
@@ -113,6 +113,7 @@ impl History {
                 let only = lines.map(|l| l.get(&b.oid).map_or(&[][..], Vec::as_slice));
                 feed.unit(Unit {
                     lines: only,
+                    hits,
                     ..Unit::new(data, Arc::new(blob_origin(b)))
                 });
             }
@@ -141,7 +142,7 @@ impl History {
                 let rx = rx.clone();
                 let on_blob = &on_blob;
                 s.spawn(move || {
-                    let mut reader = Reader::new(repo);
+                    let mut reader = Reader::new(repo).with_keywords(feed.keywords());
                     for work in rx {
                         match work {
                             Work::Blobs(batch) => {

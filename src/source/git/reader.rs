@@ -10,6 +10,7 @@ use std::process::Stdio;
 
 use super::odb::{Cursor, Found, Kind};
 use super::repo::{first_line, spawn_fed, Repo};
+use crate::engine::keywords::{Hit, Keywords};
 
 /// One blob to read: its id and the path it was first seen at (empty if unreachable).
 #[derive(Debug, Clone)]
@@ -27,8 +28,8 @@ pub(crate) struct BlobRef {
 
 /// What reading one blob gave.
 pub(crate) enum Read<'a> {
-    /// The blob's content.
-    Data(&'a [u8]),
+    /// The blob's content, and its keyword hits when the reader was given the keyword pass.
+    Data(&'a [u8], Option<&'a [Hit]>),
     /// Not in the repository (a partial clone, a damaged repository).
     Missing,
     /// Over the size limit: its size.
@@ -58,6 +59,12 @@ impl<'r> Reader<'r> {
         }
     }
 
+    /// The same reader giving each text blob read in process with its keyword hits.
+    pub(crate) fn with_keywords(mut self, kw: Option<&'r Keywords>) -> Reader<'r> {
+        self.cursor = self.cursor.map(|c| c.with_keywords(kw));
+        self
+    }
+
     /// Reads the given objects, calling `each` for every one with its index in `oids`: in order
     /// for what the in-process store has, then what git reads for it.
     pub(crate) fn read(
@@ -72,8 +79,10 @@ impl<'r> Reader<'r> {
         let mut left: Vec<usize> = Vec::new();
         for (i, oid) in oids.iter().enumerate() {
             match cursor.read(oid, max_size) {
-                Found::Object(Kind::Blob, d) => each(i, Read::Data(&d)),
-                Found::Object(Kind::Commit, d) => each(i, Read::Commit(&d)),
+                Found::Object(Kind::Blob, d, h) => {
+                    each(i, Read::Data(&d, h.as_deref().map(|v| &v[..])))
+                }
+                Found::Object(Kind::Commit, d, _) => each(i, Read::Commit(&d)),
                 Found::Object(..) => each(i, Read::NotBlob),
                 Found::TooLarge(Kind::Blob | Kind::Commit, n) => each(i, Read::TooLarge(n)),
                 Found::TooLarge(..) => each(i, Read::NotBlob),
@@ -206,7 +215,7 @@ fn read_from(
             if kind == "commit" {
                 Read::Commit(&data)
             } else {
-                Read::Data(&data)
+                Read::Data(&data, None)
             },
         );
         i += 1;

@@ -8,12 +8,25 @@ use std::rc::Rc;
 use lru::LruCache;
 
 use super::entry::Kind;
+use crate::engine::keywords::Hit;
 
-/// A decoded object held by the cache.
+/// A decoded object held by the cache, with its keyword hits when they were found.
 #[derive(Clone)]
 pub(super) struct Cached {
     pub kind: Kind,
     pub data: Rc<Vec<u8>>,
+    pub hits: Option<Rc<Vec<Hit>>>,
+}
+
+impl Cached {
+    /// The bytes it holds.
+    fn bytes(&self) -> usize {
+        self.data.len()
+            + self
+                .hits
+                .as_ref()
+                .map_or(0, |h| h.len() * std::mem::size_of::<Hit>())
+    }
 }
 
 pub(super) struct DeltaCache {
@@ -45,17 +58,17 @@ impl DeltaCache {
     /// Keeps a decoded entry, dropping the least recently used ones past the budget. An object larger
     /// than half the budget is not kept: it would push out everything else for one use.
     pub(super) fn put(&mut self, pack: usize, offset: u64, entry: Cached) {
-        let n = entry.data.len();
+        let n = entry.bytes();
         if n > self.budget / 2 || pack >= 1 << 16 || offset >= 1 << 48 {
             return;
         }
         if let Some(old) = self.map.put(Self::key(pack, offset), entry) {
-            self.held -= old.data.len();
+            self.held -= old.bytes();
         }
         self.held += n;
         while self.held > self.budget {
             match self.map.pop_lru() {
-                Some((_, old)) => self.held -= old.data.len(),
+                Some((_, old)) => self.held -= old.bytes(),
                 None => break,
             }
         }

@@ -4,6 +4,8 @@
 //! base's object id), then the zlib stream. A delta's data is the base's size, the result's size and
 //! a list of instructions: copy a range of the base, or insert the next bytes.
 
+use crate::engine::derive::Piece;
+
 /// What an object is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -139,13 +141,20 @@ pub(super) fn sizes(delta: &[u8]) -> Option<(u64, u64, usize)> {
     Some((base, result, i))
 }
 
-/// Applies `delta` to `base` into `out` (cleared first); None when the delta does not fit the base.
-pub(super) fn apply(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Option<()> {
+/// Applies `delta` to `base` into `out` (cleared first), and lists in `pieces` (cleared first)
+/// where each part of the result came from; None when the delta does not fit the base.
+pub(super) fn apply(
+    base: &[u8],
+    delta: &[u8],
+    out: &mut Vec<u8>,
+    pieces: &mut Vec<Piece>,
+) -> Option<()> {
     let (base_size, size, mut i) = sizes(delta)?;
     if base_size != base.len() as u64 {
         return None;
     }
     out.clear();
+    pieces.clear();
     out.reserve_exact(usize::try_from(size).ok()?);
     while i < delta.len() {
         let cmd = delta[i];
@@ -169,9 +178,19 @@ pub(super) fn apply(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Option<()> 
             if len == 0 {
                 len = 0x10000;
             }
+            pieces.push(Piece {
+                at: out.len(),
+                len,
+                from: Some(off),
+            });
             out.extend_from_slice(base.get(off..off.checked_add(len)?)?);
         } else if cmd != 0 {
             let n = cmd as usize;
+            pieces.push(Piece {
+                at: out.len(),
+                len: n,
+                from: None,
+            });
             out.extend_from_slice(delta.get(i..i + n)?);
             i += n;
         } else {
@@ -217,18 +236,28 @@ mod tests {
         d.extend_from_slice(&[0x80 | 0x01 | 0x10, 15, 28]);
         d.push(1);
         d.push(b'!');
-        let mut out = Vec::new();
-        apply(base, &d, &mut out).unwrap();
+        let (mut out, mut pieces) = (Vec::new(), Vec::new());
+        apply(base, &d, &mut out, &mut pieces).unwrap();
         assert_eq!(out, want);
+        let at = |at, len, from| Piece { at, len, from };
+        assert_eq!(
+            pieces,
+            [
+                at(0, 10, Some(0)),
+                at(10, 3, None),
+                at(13, 28, Some(15)),
+                at(41, 1, None)
+            ]
+        );
         // The same delta on a base of another size, or cut short, is refused.
-        assert!(apply(&base[1..], &d, &mut out).is_none());
-        assert!(apply(base, &d[..d.len() - 1], &mut out).is_none());
+        assert!(apply(&base[1..], &d, &mut out, &mut pieces).is_none());
+        assert!(apply(base, &d[..d.len() - 1], &mut out, &mut pieces).is_none());
         // A copy past the base's end is refused, never read out of bounds.
         let mut bad = Vec::new();
         varint(base.len() as u64, &mut bad);
         varint(10, &mut bad);
         bad.extend_from_slice(&[0x80 | 0x01 | 0x10, 40, 10]);
-        assert!(apply(base, &bad, &mut out).is_none());
+        assert!(apply(base, &bad, &mut out, &mut pieces).is_none());
     }
 
     #[test]

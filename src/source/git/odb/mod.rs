@@ -20,6 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use flate2::{Decompress, FlushDecompress, Status};
 use memmap2::Mmap;
 
+use crate::engine::derive::{derive, sorted_hits, Piece};
+use crate::engine::keywords::{Hit, Keywords};
 use cache::{Cached, DeltaCache};
 pub(crate) use entry::Kind;
 use entry::{Base, Entry};
@@ -52,8 +54,8 @@ pub(crate) struct Odb {
 
 /// What reading one object gave.
 pub(crate) enum Found {
-    /// The object.
-    Object(Kind, Rc<Vec<u8>>),
+    /// The object, and a blob's keyword hits when the cursor was given the keyword pass.
+    Object(Kind, Rc<Vec<u8>>, Option<Rc<Vec<Hit>>>),
     /// Over the size limit: never decoded.
     TooLarge(Kind, u64),
     /// Not in this store, or not decodable here: for git to read.
@@ -102,6 +104,8 @@ impl Odb {
             cache: DeltaCache::new(self.cache_bytes),
             z: Decompress::new(true),
             delta: Vec::new(),
+            pieces: Vec::new(),
+            kw: None,
         }
     }
 
@@ -234,7 +238,7 @@ struct Link {
 
 /// Where a chain starts: an object already decoded, or a whole entry still to inflate.
 enum Start {
-    Decoded(Kind, Rc<Vec<u8>>),
+    Decoded(Kind, Rc<Vec<u8>>, Option<Rc<Vec<Hit>>>),
     Whole {
         kind: Kind,
         pack: usize,
@@ -251,9 +255,27 @@ pub(crate) struct Cursor<'a> {
     z: Decompress,
     /// The current delta's instructions, reused.
     delta: Vec<u8>,
+    /// Where the parts of the current delta's result come from, reused.
+    pieces: Vec<Piece>,
+    /// The keyword pass whose hits each blob is read with.
+    kw: Option<&'a Keywords>,
 }
 
-impl Cursor<'_> {
+impl<'a> Cursor<'a> {
+    /// The same cursor giving each text blob's keyword hits (sorted), derived from its delta base's
+    /// where it has one ([`derive`]): the keyword pass then reads only what a version changed.
+    pub(crate) fn with_keywords(mut self, kw: Option<&'a Keywords>) -> Cursor<'a> {
+        self.kw = kw;
+        self
+    }
+
+    /// A text blob's keyword hits, found by a whole pass.
+    fn hits_of(&self, kind: Kind, data: &[u8]) -> Option<Rc<Vec<Hit>>> {
+        let kw = self.kw?;
+        (kind == Kind::Blob && !crate::source::is_binary(data))
+            .then(|| Rc::new(sorted_hits(kw, data)))
+    }
+
     /// Reads the object with id `oid` (hex), or only its kind and size when it is over `max_size`.
     pub(crate) fn read(&mut self, oid: &str, max_size: u64) -> Found {
         let Some(id) = unhex(oid).filter(|id| id.len() == self.odb.hash_len) else {
@@ -265,7 +287,10 @@ impl Cursor<'_> {
             }
             Some(Place::Loose(path)) => match loose::read(&path, max_size, &mut self.z) {
                 Ok(l) => match l.data {
-                    Some(d) => Found::Object(l.kind, Rc::new(d)),
+                    Some(d) => {
+                        let hits = self.hits_of(l.kind, &d);
+                        Found::Object(l.kind, Rc::new(d), hits)
+                    }
                     None => Found::TooLarge(l.kind, l.size),
                 },
                 Err(_) => Found::Elsewhere,
@@ -280,7 +305,7 @@ impl Cursor<'_> {
         let mut chain: Vec<Link> = Vec::new();
         let start = loop {
             if let Some(c) = self.cache.get(p, off) {
-                break Start::Decoded(c.kind, c.data);
+                break Start::Decoded(c.kind, c.data, c.hits);
             }
             if chain.len() > MAX_CHAIN {
                 return Err("delta chain too long".into());
@@ -313,7 +338,7 @@ impl Cursor<'_> {
                             Some(Place::Loose(path)) => {
                                 let l = loose::read(&path, u64::MAX, &mut self.z)?;
                                 let data = l.data.ok_or("loose base not read")?;
-                                break Start::Decoded(l.kind, Rc::new(data));
+                                break Start::Decoded(l.kind, Rc::new(data), None);
                             }
                             None => return Err("delta base missing".into()),
                         },
@@ -322,19 +347,19 @@ impl Cursor<'_> {
             }
         };
         let kind = match &start {
-            Start::Decoded(k, _) | Start::Whole { kind: k, .. } => *k,
+            Start::Decoded(k, ..) | Start::Whole { kind: k, .. } => *k,
         };
         // The result's size, before anything is decoded: an object over the limit never is.
         let size = match (chain.first(), &start) {
             (Some(top), _) => self.result_size(top)?,
-            (None, Start::Decoded(_, d)) => d.len() as u64,
+            (None, Start::Decoded(_, d, _)) => d.len() as u64,
             (None, Start::Whole { size, .. }) => *size,
         };
         if size > max_size || !matches!(kind, Kind::Blob | Kind::Commit) {
             return Ok(Found::TooLarge(kind, size));
         }
-        let mut data = match start {
-            Start::Decoded(_, d) => d,
+        let (mut data, mut hits) = match start {
+            Start::Decoded(_, d, h) => (d, h),
             Start::Whole {
                 pack,
                 at,
@@ -344,37 +369,60 @@ impl Cursor<'_> {
             } => {
                 let mut out = Vec::new();
                 self.inflate(pack, data_at, size, &mut out)?;
+                // A whole object a delta was made on: the next version is likely made on it too,
+                // and its hits are what every version above it derives its own from.
+                let hits = if chain.is_empty() {
+                    None
+                } else {
+                    self.hits_of(kind, &out)
+                };
                 let d = Rc::new(out);
-                // A whole object a delta was made on: the next version is likely made on it too.
                 if !chain.is_empty() || self.odb.keep_results {
-                    self.keep(pack, at, kind, &d);
+                    self.keep(pack, at, kind, &d, &hits);
                 }
-                d
+                (d, hits)
             }
         };
         for (i, link) in chain.iter().enumerate().rev() {
             let mut delta = std::mem::take(&mut self.delta);
             self.inflate(link.pack, link.data_at, link.size, &mut delta)?;
             let mut out = Vec::new();
-            let applied = entry::apply(&data, &delta, &mut out);
+            let applied = entry::apply(&data, &delta, &mut out, &mut self.pieces);
             self.delta = delta;
             applied.ok_or("corrupt delta")?;
+            hits = match (&hits, self.kw) {
+                (Some(base), Some(kw)) if !crate::source::is_binary(&out) => {
+                    Some(Rc::new(derive(kw, base, &self.pieces, &out)))
+                }
+                _ => None,
+            };
             data = Rc::new(out);
             // Every object on the way is a base of the one above it, and likely of the next read.
             if i > 0 || self.odb.keep_results {
-                self.keep(link.pack, link.at, kind, &data);
+                self.keep(link.pack, link.at, kind, &data, &hits);
             }
         }
-        Ok(Found::Object(kind, data))
+        if hits.is_none() {
+            hits = self.hits_of(kind, &data);
+        }
+        Ok(Found::Object(kind, data, hits))
     }
 
-    fn keep(&mut self, pack: usize, at: u64, kind: Kind, data: &Rc<Vec<u8>>) {
+    fn keep(
+        &mut self,
+        pack: usize,
+        at: u64,
+        kind: Kind,
+        data: &Rc<Vec<u8>>,
+        hits: &Option<Rc<Vec<Hit>>>,
+    ) {
         self.cache.put(
             pack,
             at,
             Cached {
                 kind,
                 data: Rc::clone(data),
+                hits: hits.clone(),
             },
         );
     }

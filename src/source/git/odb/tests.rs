@@ -6,6 +6,8 @@ use std::path::Path;
 use std::process::Command;
 
 use super::{Found, Kind, Odb};
+use crate::engine::derive::sorted_hits;
+use crate::engine::keywords::Keywords;
 
 fn git(dir: &Path, args: &[&str]) -> Vec<u8> {
     let out = Command::new("git")
@@ -105,20 +107,32 @@ fn reads_what_git_reads(format: &str, hash_len: usize) {
         "the fixture must have long delta chains:\n{chains}"
     );
     let odb = Odb::open(&objects_dir(d), hash_len);
-    // A small cache, so chains are also resolved from scratch and through evicted bases.
-    let mut cur = odb.cursor();
+    let words: Vec<String> = ["changed", "line", "config", "commit", "a"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let kw = Keywords::new(&words).unwrap();
+    // A small cache, so chains are also resolved from scratch and through evicted bases; each blob
+    // comes with its keyword hits, derived from its base's along delta chains.
+    let mut cur = odb.cursor().with_keywords(Some(&kw));
     cur.cache = super::cache::DeltaCache::new(64 << 10);
     let objs = every_object(d);
     assert!(objs.len() > 180, "{} objects", objs.len());
     let (mut blobs, mut commits) = (0, 0);
     for (id, kind, content) in &objs {
         match cur.read(id, u64::MAX) {
-            Found::Object(k, data) => {
+            Found::Object(k, data, hits) => {
                 assert_eq!(k.name(), kind, "{id}");
                 assert!(
                     data.as_slice() == content.as_slice(),
                     "{id}: content differs"
                 );
+                if k == Kind::Blob {
+                    let hits = hits.expect("a text blob comes with its hits");
+                    assert_eq!(*hits, sorted_hits(&kw, content), "{id}: hits differ");
+                } else {
+                    assert!(hits.is_none());
+                }
                 blobs += (k == Kind::Blob) as usize;
                 commits += (k == Kind::Commit) as usize;
             }
@@ -196,7 +210,7 @@ fn objects_of_an_alternate_are_read_and_a_damaged_entry_is_left_to_git() {
         .rev()
         .find(|o| o.1 == "blob" && o.2.len() > 9000)
         .unwrap();
-    assert!(matches!(cur.read(&blob.0, u64::MAX), Found::Object(Kind::Blob, d) if *d == blob.2));
+    assert!(matches!(cur.read(&blob.0, u64::MAX), Found::Object(Kind::Blob, d, _) if *d == blob.2));
     // Damage the zlib streams of the pack in its second half: whatever the reader cannot decode
     // there is left to git, never returned wrong.
     let idx = pack_idx(base.path());
@@ -213,7 +227,7 @@ fn objects_of_an_alternate_are_read_and_a_damaged_entry_is_left_to_git() {
     let mut left = 0;
     for (id, kind, content) in &objs {
         match cur.read(id, u64::MAX) {
-            Found::Object(k, d) => {
+            Found::Object(k, d, _) => {
                 assert_eq!(k.name(), kind);
                 assert!(*d == *content, "{id} read wrong from a damaged pack");
             }
