@@ -152,6 +152,12 @@ impl Keywords {
         self.overlap
     }
 
+    /// A byte no keyword has: stepping over it returns to the start state, so no hit spans it, and
+    /// stretches of text joined by it are searched in one pass as if searched one by one.
+    pub(crate) fn separator(&self) -> Option<u8> {
+        (0..=255u8).rev().find(|&b| self.class[b as usize] == 0)
+    }
+
     #[inline(always)]
     fn step(&self, sid: u32, b: u8) -> u32 {
         // SAFETY: `class` has 256 entries; every table entry is a premultiplied state id of a row of
