@@ -18,7 +18,7 @@ use super::list::{all_objects, list_blobs, not, Objects, Sink};
 use super::message::Message;
 use super::missing::{self, short};
 use super::origin::{blob_display, blob_of, blob_origin, history_origin, message_origin};
-use super::provenance::{provenance, retry_at_paths};
+use super::provenance::{provenance, provenance_split, retry_at_paths};
 use super::reader::{batch_size, readers, BlobRef, Read, Reader};
 use super::refs::Revs;
 use super::repo::Repo;
@@ -28,6 +28,15 @@ use crate::source::{Feed, Source, Unit};
 
 /// Commit messages per hand-over to the scanning threads, for `--since`/`--range`.
 const MESSAGES_PER_RUN: usize = 256;
+
+/// Commits from which the provenance pass is split over several git processes: below, one process
+/// costs less than starting several (`NHISCAN_PROVENANCE_SPLIT` overrides it, for tests).
+fn split_from() -> usize {
+    std::env::var("NHISCAN_PROVENANCE_SPLIT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000)
+}
 
 /// What the listing hands the worker threads.
 enum Work {
@@ -59,6 +68,8 @@ struct Listed {
     stdin: Vec<String>,
     /// Objects the trees name but the repository lacks.
     missing: Vec<String>,
+    /// The scanned commits in walk order, when the listing has them all.
+    commits: Option<Vec<String>>,
 }
 
 impl History {
@@ -203,7 +214,7 @@ impl Source for History {
             ));
         }
         let submodules = Submodules::default();
-        let (missing, stdin) = if self.revs.line_level() {
+        let (missing, stdin, commits) = if self.revs.line_level() {
             // Only what the selected commits add, line by line, and the commits' messages.
             let mut added = Added::read(repo, &revs, readers(self.threads))?;
             let mut messages = std::mem::take(&mut added.messages);
@@ -237,7 +248,7 @@ impl Source for History {
                     (sink.blobs)(run.to_vec());
                 }
             });
-            (added.missing, Vec::new())
+            (added.missing, Vec::new(), None)
         } else {
             // `--all-objects`: then the commits no ref reaches are walked (so the blobs of unreachable
             // commits get their path and commit), then the blobs no commit names.
@@ -277,13 +288,14 @@ impl Source for History {
             } else {
                 Vec::new()
             };
-            (listing.missing, stdin)
+            (listing.missing, stdin, listing.commits)
         };
         submodules.report(feed);
         let _ = self.listed.set(Listed {
             revs,
             stdin,
             missing,
+            commits,
         });
         Ok(())
     }
@@ -318,8 +330,21 @@ impl Source for History {
             .collect();
         let mut prov = HashMap::new();
         if !wanted.is_empty() {
-            // A missing tree or commit stops `git log` where it meets it: what it read is kept.
-            let (p, stopped) = provenance(&self.repo, &listed.revs, &[], &wanted, &[])?;
+            // A long history is diffed by one git per thread, on consecutive runs of its commits.
+            // Should a missing tree or commit stop one of them, the one pass over the whole history
+            // gives what it gives today: it stops where it meets the damage and keeps what it read.
+            let split = match &listed.commits {
+                Some(commits) if self.threads > 1 && commits.len() >= split_from() => {
+                    provenance_split(&self.repo, commits, &wanted, self.threads.min(4))
+                        .ok()
+                        .filter(|(_, stopped)| stopped.is_none())
+                }
+                _ => None,
+            };
+            let (p, stopped) = match split {
+                Some(done) => done,
+                None => provenance(&self.repo, &listed.revs, &[], &wanted, &[])?,
+            };
             prov = p;
             if let Some(why) = stopped.filter(|_| !held.is_empty()) {
                 if !retry_at_paths(&self.repo, &listed.revs, &blobs, &mut prov) {

@@ -67,6 +67,9 @@ pub(crate) struct Sink<'a> {
 pub(crate) struct Listing {
     /// Objects the history names but the repository lacks (blobs, trees, commits).
     pub missing: Vec<String>,
+    /// The commits of the scanned revisions in the order git walked them; None when the walk did not
+    /// print them all (a damaged history).
+    pub commits: Option<Vec<String>>,
     /// True when the extra commits were walked; false when they could not be (a damaged
     /// unreachable commit): their blobs were then listed with no path.
     pub walked_more: bool,
@@ -101,9 +104,13 @@ pub(crate) fn list_blobs(
         pending: None,
         maybe_trees: Vec::new(),
         messages: Vec::new(),
+        commits: Vec::new(),
+        unframed: false,
     };
     let framing = Framing::new();
     let failed = w.walk_both(repo, revs, &[], &framing, sink).err();
+    // The walk's commits in order, when git printed every one of them.
+    let commits = (failed.is_none() && !w.unframed).then(|| std::mem::take(&mut w.commits));
     w.reachable = false;
     let mut walked_more = false;
     if !more.is_empty() {
@@ -122,6 +129,7 @@ pub(crate) fn list_blobs(
     }
     Listing {
         missing: w.missing,
+        commits,
         walked_more,
         failed: failed.map(|e| format!("{e:#}")),
     }
@@ -157,6 +165,10 @@ struct Walk {
     /// Childless lines at directory paths: trees, unless `cat-file` says otherwise.
     maybe_trees: Vec<(String, String)>,
     messages: Vec<Message>,
+    /// The reachable commits whose messages git printed, in order.
+    commits: Vec<String>,
+    /// True when git could not print the messages and the commits were listed by id.
+    unframed: bool,
 }
 
 impl Walk {
@@ -261,6 +273,7 @@ impl Walk {
         if self.walk(repo, revs, more, Some(framing), sink).is_ok() {
             return Ok(());
         }
+        self.unframed = true;
         self.walk(repo, revs, more, None, sink)
     }
 
@@ -312,6 +325,9 @@ impl Walk {
                     // Listed once, should a second pass list this history again.
                     if !self.printed.insert(id64(&m.sha)) {
                         continue;
+                    }
+                    if self.reachable {
+                        self.commits.push(m.sha.clone());
                     }
                     self.messages.push(m);
                     if self.messages.len() >= MESSAGES_PER_SEND {

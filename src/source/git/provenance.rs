@@ -90,6 +90,74 @@ pub(crate) fn provenance(
     wanted: &[&str],
     paths: &[&str],
 ) -> Result<(HashMap<String, BlobHistory>, Option<String>)> {
+    let p = pass(repo, revs, more, wanted, paths)?;
+    let stopped = p.stopped.clone();
+    Ok((finish(vec![p]), stopped))
+}
+
+/// [`provenance`] of the commits `commits` (the scanned history, in the order `git log` walks it),
+/// each diffed against its parents without walking, in `parts` `git log` processes at once on
+/// consecutive runs of the list. The result is the one pass's: the runs are joined in order. For an
+/// undamaged history only (a missing object would stop one run and not the others).
+pub(crate) fn provenance_split(
+    repo: &Repo,
+    commits: &[String],
+    wanted: &[&str],
+    parts: usize,
+) -> Result<(HashMap<String, BlobHistory>, Option<String>)> {
+    let per = commits.len().div_ceil(parts.max(1)).max(1);
+    let walk = ["--no-walk=unsorted".to_string()];
+    let passes: Vec<Result<Pass>> = std::thread::scope(|s| {
+        let runs: Vec<_> = commits
+            .chunks(per)
+            .map(|run| s.spawn(|| pass(repo, &walk, run, wanted, &[])))
+            .collect();
+        runs.into_iter()
+            .map(|t| t.join().unwrap_or_else(|_| anyhow::bail!("git log reader panicked")))
+            .collect()
+    });
+    let passes = passes.into_iter().collect::<Result<Vec<Pass>>>()?;
+    let stopped = passes.iter().find_map(|p| p.stopped.clone());
+    Ok((finish(passes), stopped))
+}
+
+/// What one `git log` pass read: per blob its non-merge events in log order, and the merges that
+/// introduced a blob (known only once every parent diff of the merge was read).
+struct Pass {
+    hist: HashMap<String, BlobHistory>,
+    merge_adds: Vec<(String, Event)>,
+    stopped: Option<String>,
+}
+
+/// The passes joined in order: events in log order, then what merges introduced, as one pass over the
+/// whole history gives them.
+fn finish(passes: Vec<Pass>) -> HashMap<String, BlobHistory> {
+    let mut hist: HashMap<String, BlobHistory> = HashMap::new();
+    let mut merges = Vec::new();
+    for p in passes {
+        for (oid, h) in p.hist {
+            let all = hist.entry(oid).or_default();
+            all.adds.extend(h.adds);
+            all.removes.extend(h.removes);
+            all.paths.extend(h.paths);
+            all.tree |= h.tree;
+        }
+        merges.extend(p.merge_adds);
+    }
+    for (blob, e) in merges {
+        hist.entry(blob).or_default().adds.push(e);
+    }
+    hist
+}
+
+/// One `git log` pass (see [`provenance`]).
+fn pass(
+    repo: &Repo,
+    revs: &[String],
+    more: &[String],
+    wanted: &[&str],
+    paths: &[&str],
+) -> Result<Pass> {
     let wanted_set: HashSet<&str> = wanted.iter().copied().collect();
     let mut cmd = repo.git();
     cmd.args([
@@ -214,15 +282,16 @@ pub(crate) fn provenance(
             first_line(&stderr)
         )
     });
-    for ((_, blob, path), (n, c)) in merge_adds {
-        if n >= c.parents {
-            hist.entry(blob)
-                .or_default()
-                .adds
-                .push(Event { commit: c, path });
-        }
-    }
-    Ok((hist, stopped))
+    let merge_adds = merge_adds
+        .into_iter()
+        .filter(|(_, (n, c))| *n >= c.parents)
+        .map(|((_, blob, path), (_, c))| (blob, Event { commit: c, path }))
+        .collect();
+    Ok(Pass {
+        hist,
+        merge_adds,
+        stopped,
+    })
 }
 
 /// The NUL-separated fields of `git log -z`, read one at a time (lossy UTF-8, as paths and names
