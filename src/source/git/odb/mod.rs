@@ -152,7 +152,7 @@ const DELTA_CACHE_MIB: u64 = 64;
 const KEEP_RESULTS: bool = true;
 /// Compressed bytes read between two trims of the mapped packs, in MiB (`NHISCAN_GIT_TRIM_MIB`; 0
 /// turns trimming off).
-const TRIM_EVERY_MIB: u64 = 64;
+const TRIM_EVERY_MIB: u64 = 16;
 
 fn env_mib(var: &str, default: u64) -> u64 {
     std::env::var(var)
