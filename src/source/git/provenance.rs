@@ -73,11 +73,13 @@ impl BlobHistory {
     }
 }
 
-/// One `git log -m --raw --find-object` pass over the scanned revisions (`revs`, and `more` on its
-/// standard input): for each wanted blob, the
-/// commits that added it and removed it. Merges are diffed against each parent (without `-m` the
-/// pass is a third cheaper on redis, but misses blobs that a merge introduces); a merge introduces a
-/// blob at a path only if the blob is there in none of its parents.
+/// One `git log -c --raw --find-object` pass over the scanned revisions (`revs`, and `more` on its
+/// standard input): for each wanted blob, the commits that added it and removed it. A merge shows a
+/// path only where its result differs from every parent (`-c`), which is where a merge introduces a
+/// blob (present in none of its parents). Measured: `-m`, diffing each merge against each parent
+/// and keeping what was added against all, found the same and took twice as long on git/git
+/// (25.3 s against 12.7 s; redis 1.27 against 0.91 CPU-s); without either, blobs a merge
+/// introduces are missed.
 ///
 /// A missing tree or commit stops `git log` where it meets it: what it printed until then is kept,
 /// and why it stopped comes second (the damage itself is reported from the listing). Given `paths`,
@@ -162,7 +164,7 @@ fn pass(
     let mut cmd = repo.git();
     cmd.args([
         "log",
-        "-m",
+        "-c",
         "--raw",
         "--no-abbrev",
         "--no-renames",
@@ -203,9 +205,8 @@ fn pass(
         child.stdout.take().context("git log: no output pipe")?,
     ));
     let mut hist: HashMap<String, BlobHistory> = HashMap::new();
-    // Per (commit, blob, path): in how many parent diffs the blob was added there.
-    let mut merge_adds: HashMap<(String, String, String), (usize, Arc<CommitInfo>)> =
-        HashMap::new();
+    // Blobs merges brought in themselves, in log order.
+    let mut merge_adds: Vec<(String, Event)> = Vec::new();
     let mut current: Option<Arc<CommitInfo>> = None;
     while let Some(f) = fields.next_field() {
         let f = f.trim_start_matches('\n');
@@ -229,44 +230,47 @@ fn pass(
             }));
             continue;
         }
-        let Some(meta) = f.strip_prefix(':') else {
+        // `:old_mode new_mode old new status` NUL path; for a merge (`-c`), one colon, one mode and
+        // one id per parent before the result's: `::mode1 mode2 mode old1 old2 new status`.
+        let parents = f.bytes().take_while(|&b| b == b':').count();
+        if parents == 0 {
             continue;
-        };
-        // `:old_mode new_mode old new status` NUL path
+        }
         let path = fields.next_field().unwrap_or_default();
-        let mut m = meta.split(' ');
-        let (old_mode, new_mode, old, new) = (
-            m.next().unwrap_or(""),
-            m.next().unwrap_or(""),
-            m.next().unwrap_or(""),
-            m.next().unwrap_or(""),
-        );
+        let tokens: Vec<&str> = f[parents..].split(' ').collect();
+        if tokens.len() < 2 * (parents + 1) {
+            continue;
+        }
+        let (modes, ids) = (&tokens[..=parents], &tokens[parents + 1..2 * parents + 2]);
+        let (new_mode, new) = (modes[parents], ids[parents]);
         let Some(c) = &current else { continue };
-        if old == new {
+        if parents == 1 && ids[0] == new {
             continue;
         }
         if wanted_set.contains(new) {
             let h = hist.entry(new.to_string()).or_default();
             h.paths.push(path.clone());
             h.tree |= new_mode == "040000";
+            let e = Event {
+                commit: c.clone(),
+                path: path.clone(),
+            };
+            // A merge shows a path only where it differs from every parent: there it brought the
+            // blob in itself (an evil merge, a conflict resolution).
             if c.parents <= 1 {
-                h.adds.push(Event {
-                    commit: c.clone(),
-                    path: path.clone(),
-                });
+                h.adds.push(e);
             } else {
-                let e = merge_adds
-                    .entry((c.sha.clone(), new.to_string(), path.clone()))
-                    .or_insert_with(|| (0, c.clone()));
-                e.0 += 1;
+                merge_adds.push((new.to_string(), e));
             }
         }
-        if wanted_set.contains(old) {
-            let h = hist.entry(old.to_string()).or_default();
-            h.paths.push(path.clone());
-            h.tree |= old_mode == "040000";
-            if c.parents <= 1 {
-                h.removes.push(c.clone());
+        for (old, old_mode) in ids[..parents].iter().zip(modes) {
+            if wanted_set.contains(old) {
+                let h = hist.entry(old.to_string()).or_default();
+                h.paths.push(path.clone());
+                h.tree |= *old_mode == "040000";
+                if c.parents <= 1 {
+                    h.removes.push(c.clone());
+                }
             }
         }
     }
@@ -282,11 +286,6 @@ fn pass(
             first_line(&stderr)
         )
     });
-    let merge_adds = merge_adds
-        .into_iter()
-        .filter(|(_, (n, c))| *n >= c.parents)
-        .map(|((_, blob, path), (_, c))| (blob, Event { commit: c, path }))
-        .collect();
     Ok(Pass {
         hist,
         merge_adds,
