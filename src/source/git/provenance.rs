@@ -115,7 +115,10 @@ pub(crate) fn provenance_split(
             .map(|run| s.spawn(|| pass(repo, &walk, run, wanted, &[])))
             .collect();
         runs.into_iter()
-            .map(|t| t.join().unwrap_or_else(|_| anyhow::bail!("git log reader panicked")))
+            .map(|t| {
+                t.join()
+                    .unwrap_or_else(|_| anyhow::bail!("git log reader panicked"))
+            })
             .collect()
     });
     let passes = passes.into_iter().collect::<Result<Vec<Pass>>>()?;

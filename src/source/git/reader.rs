@@ -249,7 +249,32 @@ fn grow_pipe(p: &std::process::ChildStdout) {
 fn grow_pipe(_: &std::process::ChildStdout) {}
 
 /// The type of each object (`blob`, `tree`, ..., `missing`), in order; None when git could not say.
+/// Read from the pack headers in process where the store has the object, else asked of git.
 pub(crate) fn object_types(repo: &Repo, oids: &[String]) -> Option<Vec<String>> {
+    let Some(odb) = repo.odb() else {
+        return object_types_from_git(repo, oids);
+    };
+    let mut cursor = odb.cursor();
+    let mut types: Vec<Option<String>> = oids
+        .iter()
+        .map(|o| cursor.kind(o).map(|k| k.name().to_string()))
+        .collect();
+    let left: Vec<String> = oids
+        .iter()
+        .zip(&types)
+        .filter(|(_, t)| t.is_none())
+        .map(|(o, _)| o.clone())
+        .collect();
+    if !left.is_empty() {
+        let mut from_git = object_types_from_git(repo, &left)?.into_iter();
+        for t in types.iter_mut().filter(|t| t.is_none()) {
+            *t = from_git.next();
+        }
+    }
+    types.into_iter().collect()
+}
+
+fn object_types_from_git(repo: &Repo, oids: &[String]) -> Option<Vec<String>> {
     let mut cmd = repo.git();
     cmd.args(["cat-file", "--batch-check=%(objecttype)"]);
     let (child, writer) = spawn_fed(&mut cmd, oids, "cat-file").ok()?;

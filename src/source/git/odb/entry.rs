@@ -17,7 +17,6 @@ pub(crate) enum Kind {
 
 impl Kind {
     /// git's name for it.
-    #[cfg(test)]
     pub(crate) fn name(self) -> &'static str {
         match self {
             Kind::Commit => "commit",

@@ -299,6 +299,35 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// The kind of the object with id `oid` (hex), from the headers of its delta chain, with nothing
+    /// inflated but a loose object's header; None when it is not here or not readable.
+    pub(crate) fn kind(&mut self, oid: &str) -> Option<Kind> {
+        let id = unhex(oid).filter(|id| id.len() == self.odb.hash_len)?;
+        let (mut p, mut off) = match self.odb.locate(&id)? {
+            Place::Packed(p, off) => (p, off),
+            Place::Loose(path) => return loose::read(&path, 0, &mut self.z).ok().map(|l| l.kind),
+        };
+        for _ in 0..=MAX_CHAIN {
+            // A header read touches a page of the mapped pack: counted as one, for the trim.
+            self.odb.count(4096);
+            let h = entry::header(&self.odb.packs[p].data, usize::try_from(off).ok()?, {
+                self.odb.hash_len
+            })
+            .ok()?;
+            match h.entry {
+                Entry::Whole(kind, _) => return Some(kind),
+                Entry::Delta(Base::Offset(o), _) => off = o,
+                Entry::Delta(Base::Id(id), _) => match self.odb.locate(&id)? {
+                    Place::Packed(bp, bo) => (p, off) = (bp, bo),
+                    Place::Loose(path) => {
+                        return loose::read(&path, 0, &mut self.z).ok().map(|l| l.kind)
+                    }
+                },
+            }
+        }
+        None
+    }
+
     /// Decodes the entry at `at` of `pack`; Err when it is corrupt (git then says how).
     fn packed(&mut self, pack: usize, at: u64, max_size: u64) -> Result<Found, String> {
         let (mut p, mut off) = (pack, at);
