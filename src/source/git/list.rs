@@ -392,6 +392,8 @@ mod tests {
             pending: None,
             maybe_trees: Vec::new(),
             messages: Vec::new(),
+            commits: Vec::new(),
+            unframed: false,
         };
         let (mut b, mut m) = (|_: Vec<BlobRef>| {}, |_: Vec<Message>| {});
         let mut sink = Sink {
