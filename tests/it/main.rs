@@ -14,6 +14,7 @@ mod encodings;
 mod false_positives;
 mod fuzz;
 mod git;
+mod git_packed;
 mod hostile;
 mod html;
 mod image;

@@ -1,0 +1,123 @@
+//! `nhiscan git` on packed histories: objects read in process from packs (delta chains, keyword
+//! hits derived along them) and the provenance pass split over several git processes report
+//! exactly what reading through `git cat-file` and one provenance pass report.
+
+use crate::support::{aws_key_id, github_token, json, nhiscan, triples, Repo, ENABLE};
+
+/// A history where one file changes a little in each of many commits, with secrets coming and
+/// going, a branch, and a merge that brings a secret in itself; repacked so that most versions are
+/// deltas of others.
+fn packed_history() -> Repo {
+    let r = Repo::new();
+    let mut lines: Vec<String> = (0..300)
+        .map(|i| format!("setting_{i} = value {i}\n"))
+        .collect();
+    for c in 0..40u64 {
+        let at = (c as usize * 37) % lines.len();
+        lines[at] = match c % 5 {
+            0 => format!("aws_access_key_id = {}\n", aws_key_id(100 + c)),
+            1 => format!("token: {}\n", github_token("ghp_", 200 + c)),
+            _ => format!("setting_{at} = changed in {c}\n"),
+        };
+        r.write("config/app.conf", &lines.concat());
+        r.commit(&format!("change {c}"));
+        r.advance(1);
+    }
+    r.git(&["checkout", "-q", "-b", "topic"]);
+    r.write("topic.txt", "topic\n");
+    r.commit("topic work");
+    r.git(&["checkout", "-q", "main"]);
+    r.write("main.txt", "main\n");
+    r.commit("main work");
+    r.git(&["merge", "-q", "--no-ff", "--no-commit", "topic"]);
+    r.write("merged.env", &format!("KEY={}\n", aws_key_id(999)));
+    r.git(&["add", "merged.env"]);
+    r.git(&["commit", "-q", "-m", "evil merge"]);
+    r.git(&["repack", "-adfq", "--depth=50", "--window=50"]);
+    r
+}
+
+fn scan(r: &Repo, env: &[(&str, &str)]) -> serde_json::Value {
+    let rules = r.rules.to_string_lossy().to_string();
+    let mut cmd = nhiscan();
+    cmd.current_dir(&r.dir).env("HOME", r.home());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .args([
+            "git", "--rules", &rules, "--enable", ENABLE, "--format", "json",
+        ])
+        .output()
+        .unwrap();
+    let mut rep = json(&out);
+    rep["summary"]["seconds"] = serde_json::Value::Null;
+    rep
+}
+
+#[test]
+fn a_packed_history_reports_the_same_in_process_and_through_git() {
+    let r = packed_history();
+    let packed = r.git(&["count-objects", "-v"]);
+    assert!(
+        packed.contains("packs: 1"),
+        "the history is packed: {packed}"
+    );
+    let idx = std::fs::read_dir(r.dir.join(".git/objects/pack"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "idx"))
+        .unwrap();
+    let chains = r.git(&["verify-pack", "-v", &idx.to_string_lossy()]);
+    assert!(
+        chains.contains("chain length = 5"),
+        "versions are deltas: {chains}"
+    );
+    // In process, with the keyword hits of each version derived from its delta base's (every debug
+    // build checks them against a whole keyword pass).
+    let ours = scan(&r, &[]);
+    let git = scan(&r, &[("NHISCAN_GIT_READER", "git")]);
+    assert_eq!(ours, git);
+    // 8 AWS keys, 8 GitHub tokens in the file's versions, and the merge's.
+    let found = triples(&ours);
+    assert_eq!(found.len(), 17, "{found:?}");
+    let merged: Vec<_> = ours["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["properties"]["path"] == "merged.env")
+        .collect();
+    assert_eq!(merged.len(), 1);
+    assert_eq!(merged[0]["properties"]["summary"], "evil merge");
+    // The provenance pass split over several git processes, one commit per run.
+    for split in ["1", "7"] {
+        let rep = scan(&r, &[("NHISCAN_PROVENANCE_SPLIT", split)]);
+        assert_eq!(rep, ours, "split from {split} commits");
+    }
+}
+
+#[test]
+fn a_store_with_a_damaged_pack_reports_what_git_reports() {
+    let r = packed_history();
+    let before = scan(&r, &[]);
+    let pack = std::fs::read_dir(r.dir.join(".git/objects/pack"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "pack"))
+        .unwrap();
+    let mut bytes = std::fs::read(&pack).unwrap();
+    let n = bytes.len();
+    // Damage a stretch in the middle of the pack: some versions cannot be decoded.
+    for b in &mut bytes[n / 2..n / 2 + 64] {
+        *b ^= 0xff;
+    }
+    std::fs::remove_file(&pack).unwrap();
+    std::fs::write(&pack, bytes).unwrap();
+    let ours = scan(&r, &[]);
+    let git = scan(&r, &[("NHISCAN_GIT_READER", "git")]);
+    assert_eq!(ours, git);
+    assert_eq!(ours["summary"]["incomplete"], true);
+    assert!(triples(&ours).len() < triples(&before).len());
+}
