@@ -37,6 +37,16 @@ fn packed_history() -> Repo {
     r
 }
 
+/// The repository's one pack (`pack`) or its index (`idx`).
+fn pack_file(r: &Repo, ext: &str) -> std::path::PathBuf {
+    std::fs::read_dir(r.dir.join(".git/objects/pack"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == ext))
+        .unwrap()
+}
+
 fn scan(r: &Repo, env: &[(&str, &str)]) -> serde_json::Value {
     let rules = r.rules.to_string_lossy().to_string();
     let mut cmd = nhiscan();
@@ -63,12 +73,7 @@ fn a_packed_history_reports_the_same_in_process_and_through_git() {
         packed.contains("packs: 1"),
         "the history is packed: {packed}"
     );
-    let idx = std::fs::read_dir(r.dir.join(".git/objects/pack"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "idx"))
-        .unwrap();
+    let idx = pack_file(&r, "idx");
     let chains = r.git(&["verify-pack", "-v", &idx.to_string_lossy()]);
     assert!(
         chains.contains("chain length = 5"),
@@ -101,12 +106,7 @@ fn a_packed_history_reports_the_same_in_process_and_through_git() {
 fn a_store_with_a_damaged_pack_reports_what_git_reports() {
     let r = packed_history();
     let before = scan(&r, &[]);
-    let pack = std::fs::read_dir(r.dir.join(".git/objects/pack"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "pack"))
-        .unwrap();
+    let pack = pack_file(&r, "pack");
     let mut bytes = std::fs::read(&pack).unwrap();
     let n = bytes.len();
     // Damage a stretch in the middle of the pack: some versions cannot be decoded.
