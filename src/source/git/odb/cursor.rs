@@ -8,7 +8,7 @@ use flate2::{Decompress, FlushDecompress, Status};
 
 use super::cache::{Cached, DeltaCache};
 use super::entry::{self, Base, Entry, Kind};
-use super::{loose, unhex, Found, Odb, Place, MAX_CHAIN};
+use super::{loose, unhex, Found, Odb, Place, MAX_CHAIN, MAX_OBJECT};
 use crate::engine::derive::{derive, sorted_hits, Piece};
 use crate::engine::keywords::{Hit, Keywords};
 
@@ -278,6 +278,9 @@ impl<'a> Cursor<'a> {
             .data
             .get(data_at..)
             .ok_or("entry past the pack's end")?;
+        if size > MAX_OBJECT {
+            return Err("pack entry over the in-process size limit".into());
+        }
         let size = usize::try_from(size).map_err(|_| "entry too large")?;
         out.clear();
         // One byte more than promised, so a stream longer than its header says is caught.

@@ -149,7 +149,7 @@ pub(super) fn apply(
     pieces: &mut Vec<Piece>,
 ) -> Option<()> {
     let (base_size, size, mut i) = sizes(delta)?;
-    if base_size != base.len() as u64 {
+    if base_size != base.len() as u64 || size > super::MAX_OBJECT {
         return None;
     }
     out.clear();
@@ -251,6 +251,12 @@ mod tests {
         // The same delta on a base of another size, or cut short, is refused.
         assert!(apply(&base[1..], &d, &mut out, &mut pieces).is_none());
         assert!(apply(base, &d[..d.len() - 1], &mut out, &mut pieces).is_none());
+        // A result larger than the in-process limit is refused before anything is allocated.
+        let mut huge = Vec::new();
+        varint(base.len() as u64, &mut huge);
+        varint(1 << 40, &mut huge);
+        huge.extend_from_slice(&[0x80 | 0x10, 10]);
+        assert!(apply(base, &huge, &mut out, &mut pieces).is_none());
         // A copy past the base's end is refused, never read out of bounds.
         let mut bad = Vec::new();
         varint(base.len() as u64, &mut bad);

@@ -37,6 +37,12 @@ pub(super) fn read(path: &Path, max_size: u64, z: &mut Decompress) -> Result<Loo
         .ok()
         .and_then(|s| s.parse().ok())
         .ok_or_else(corrupt)?;
+    if size > super::MAX_OBJECT && size <= max_size {
+        return Err(format!(
+            "{}: over the in-process size limit",
+            path.display()
+        ));
+    }
     if size > max_size {
         return Ok(Loose {
             kind,

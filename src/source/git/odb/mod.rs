@@ -29,6 +29,10 @@ use idx::Idx;
 const MAX_ALTERNATE_DEPTH: usize = 5;
 /// Longer delta chains are taken for corrupt (git writes at most 4,095 by `--depth`).
 const MAX_CHAIN: usize = 10_000;
+/// The largest object (whole, delta, or a delta's result, the bases on a chain included) decoded in
+/// process; sizes come from the pack itself, so a damaged or crafted one never makes us allocate
+/// more. A larger one is left to git, like anything else this reader cannot decode.
+const MAX_OBJECT: u64 = 1 << 30;
 
 /// One pack: its mapped data and index.
 struct Pack {
