@@ -37,7 +37,7 @@ struct Branch {
 /// often on no branch at all), or for a commit message, its own commit. Origins no branch reaches
 /// are left as they are.
 pub(crate) fn add_to(
-    repo: &Repo,
+    walk: Walk,
     origins: &mut [Option<Arc<Origin>>],
     prov: &HashMap<String, BlobHistory>,
 ) -> Result<()> {
@@ -65,7 +65,7 @@ pub(crate) fn add_to(
     commits.sort();
     commits.dedup();
     let wanted: Vec<&str> = commits.iter().map(String::as_str).collect();
-    let (names, found) = containing(repo, &wanted)?;
+    let (names, found) = walk.containing(&wanted)?;
     for o in origins.iter_mut().flatten() {
         let mut set: Option<Set> = None;
         for c in commits_of(o) {
@@ -88,91 +88,114 @@ pub(crate) fn add_to(
     Ok(())
 }
 
-/// The branches, and for each of `commits` that some branch contains, the set of those branches.
-/// Commits no branch contains are absent.
-fn containing(repo: &Repo, commits: &[&str]) -> Result<(Vec<Branch>, HashMap<String, Set>)> {
-    let mut out = HashMap::new();
-    if commits.is_empty() {
-        return Ok((Vec::new(), out));
-    }
-    let refs = repo.output(&[
-        "for-each-ref",
-        "--format=%(objectname) %(objecttype) %(refname) %(symref)",
-        "refs/heads",
-        "refs/remotes",
-    ])?;
-    let mut names: Vec<Branch> = Vec::new();
-    let mut tips: HashMap<String, Set> = HashMap::new();
-    let refs = String::from_utf8_lossy(&refs);
-    let branches: Vec<(&str, Branch)> = refs
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split(' ');
-            let (oid, kind, name) = (f.next()?, f.next()?, f.next()?);
-            // `origin/HEAD` points at another branch: that branch is listed itself.
-            let symref = f.next().is_some_and(|s| !s.is_empty());
-            if kind != "commit" || symref {
-                return None;
-            }
-            let branch = match name.strip_prefix("refs/heads/") {
-                Some(n) => Branch {
-                    name: n.to_string(),
-                    remote: false,
-                },
-                None => Branch {
-                    name: name.strip_prefix("refs/remotes/")?.to_string(),
-                    remote: true,
-                },
-            };
-            Some((oid, branch))
-        })
-        .collect();
-    let words = branches.len().div_ceil(64);
-    for (i, (oid, branch)) in branches.into_iter().enumerate() {
-        names.push(branch);
-        let set = tips
-            .entry(oid.to_string())
-            .or_insert_with(|| vec![0; words]);
-        set[i / 64] |= 1 << (i % 64);
-    }
-    if tips.is_empty() {
-        return Ok((names, out));
-    }
-    let wanted: HashSet<&str> = commits.iter().copied().collect();
-    let tip_list: Vec<String> = tips.keys().cloned().collect();
-    let mut cmd = repo.git();
-    cmd.args(["rev-list", "--topo-order", "--parents", "--stdin"]);
-    let (mut child, writer) = spawn_fed(&mut cmd, &tip_list, "rev-list")?;
-    let stdout = child.stdout.take().context("git rev-list output")?;
-    // Sets pushed down to commits not printed yet: only the frontier of the walk is held.
-    let mut pending: HashMap<String, Set> = tips;
-    for line in std::io::BufReader::with_capacity(1 << 16, stdout).lines() {
-        let line = line.context("git rev-list output")?;
-        let mut ids = line.split(' ');
-        let Some(c) = ids.next() else { continue };
-        let Some(set) = pending.remove(c) else {
-            continue;
-        };
-        for p in ids {
-            let to = pending
-                .entry(p.to_string())
+/// The branches and the walk from their tips, read before it is known which commits are asked
+/// about, so that it runs beside the provenance pass.
+pub(crate) struct Walk {
+    names: Vec<Branch>,
+    tips: HashMap<String, Set>,
+    words: usize,
+    /// `git rev-list --topo-order --parents` from the tips: one commit and its parents per line.
+    out: Vec<u8>,
+}
+
+impl Walk {
+    /// Lists the branches and walks the history from their tips.
+    pub(crate) fn read(repo: &Repo) -> Result<Walk> {
+        let refs = repo.output(&[
+            "for-each-ref",
+            "--format=%(objectname) %(objecttype) %(refname) %(symref)",
+            "refs/heads",
+            "refs/remotes",
+        ])?;
+        let mut names: Vec<Branch> = Vec::new();
+        let mut tips: HashMap<String, Set> = HashMap::new();
+        let refs = String::from_utf8_lossy(&refs);
+        let branches: Vec<(&str, Branch)> = refs
+            .lines()
+            .filter_map(|l| {
+                let mut f = l.split(' ');
+                let (oid, kind, name) = (f.next()?, f.next()?, f.next()?);
+                // `origin/HEAD` points at another branch: that branch is listed itself.
+                let symref = f.next().is_some_and(|s| !s.is_empty());
+                if kind != "commit" || symref {
+                    return None;
+                }
+                let branch = match name.strip_prefix("refs/heads/") {
+                    Some(n) => Branch {
+                        name: n.to_string(),
+                        remote: false,
+                    },
+                    None => Branch {
+                        name: name.strip_prefix("refs/remotes/")?.to_string(),
+                        remote: true,
+                    },
+                };
+                Some((oid, branch))
+            })
+            .collect();
+        let words = branches.len().div_ceil(64);
+        for (i, (oid, branch)) in branches.into_iter().enumerate() {
+            names.push(branch);
+            let set = tips
+                .entry(oid.to_string())
                 .or_insert_with(|| vec![0; words]);
-            for (a, b) in to.iter_mut().zip(&set) {
-                *a |= b;
+            set[i / 64] |= 1 << (i % 64);
+        }
+        let mut out = Vec::new();
+        if !tips.is_empty() {
+            let tip_list: Vec<String> = tips.keys().cloned().collect();
+            let mut cmd = repo.git();
+            cmd.args(["rev-list", "--topo-order", "--parents", "--stdin"]);
+            let (child, writer) = spawn_fed(&mut cmd, &tip_list, "rev-list")?;
+            let done = child.wait_with_output().context("git rev-list")?;
+            if let Some(w) = writer {
+                let _ = w.join();
+            }
+            if !done.status.success() {
+                anyhow::bail!("git rev-list: {}", first_line(&done.stderr));
+            }
+            out = done.stdout;
+        }
+        Ok(Walk {
+            names,
+            tips,
+            words,
+            out,
+        })
+    }
+
+    /// The branches, and for each of `commits` that some branch contains, the set of those
+    /// branches. Commits no branch contains are absent.
+    fn containing(self, commits: &[&str]) -> Result<(Vec<Branch>, HashMap<String, Set>)> {
+        let mut found = HashMap::new();
+        if commits.is_empty() || self.tips.is_empty() {
+            return Ok((self.names, found));
+        }
+        let wanted: HashSet<&str> = commits.iter().copied().collect();
+        // Sets pushed down to commits not reached yet: children come before their parents, so only
+        // the frontier of the walk is held.
+        let mut pending: HashMap<String, Set> = self.tips;
+        for line in self.out.lines() {
+            let line = line.context("git rev-list output")?;
+            let mut ids = line.split(' ');
+            let Some(c) = ids.next() else { continue };
+            let Some(set) = pending.remove(c) else {
+                continue;
+            };
+            for p in ids {
+                let to = pending
+                    .entry(p.to_string())
+                    .or_insert_with(|| vec![0; self.words]);
+                for (a, b) in to.iter_mut().zip(&set) {
+                    *a |= b;
+                }
+            }
+            if wanted.contains(c) {
+                found.insert(c.to_string(), set);
             }
         }
-        if wanted.contains(c) {
-            out.insert(c.to_string(), set);
-        }
+        Ok((self.names, found))
     }
-    let status = child.wait_with_output().context("git rev-list")?;
-    if let Some(w) = writer {
-        let _ = w.join();
-    }
-    if !status.status.success() {
-        anyhow::bail!("git rev-list: {}", first_line(&status.stderr));
-    }
-    Ok((names, out))
 }
 
 /// The names of the branches in `set`, those naming an environment first, at most [`MAX_NAMES`].

@@ -6,19 +6,20 @@
 //! lacks (a blob, a tree, a commit) or cannot give (a corrupt object) is reported by id, the rest is
 //! scanned, and the scan says it is incomplete.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use anyhow::Result;
 
+mod finish;
+
 use super::added::{Added, Ranges};
 use super::branches;
-use super::list::{all_objects, list_blobs, not, Objects, Sink};
+use super::list::{all_objects, list_blobs, Objects, Sink};
 use super::message::Message;
-use super::missing::{self, short};
-use super::origin::{blob_display, blob_of, blob_origin, history_origin, message_origin};
-use super::provenance::{provenance, provenance_split, retry_at_paths};
+use super::missing::short;
+use super::origin::{blob_display, blob_origin, message_origin};
 use super::reader::{batch_size, readers, BlobRef, Read, Reader};
 use super::refs::Revs;
 use super::repo::Repo;
@@ -28,15 +29,6 @@ use crate::source::{Feed, Source, Unit};
 
 /// Commit messages per hand-over to the scanning threads, for `--since`/`--range`.
 const MESSAGES_PER_RUN: usize = 256;
-
-/// Commits from which the provenance pass is split over several git processes: below, one process
-/// costs less than starting several (`NHISCAN_PROVENANCE_SPLIT` overrides it, for tests).
-fn split_from() -> usize {
-    std::env::var("NHISCAN_PROVENANCE_SPLIT")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000)
-}
 
 /// What the listing hands the worker threads.
 enum Work {
@@ -309,124 +301,27 @@ impl Source for History {
         !self.every_version && matches!(self.revs, Revs::All | Revs::Branch(_))
     }
 
-    /// Provenance, only for blobs with findings, and the paths of missing objects, in one
-    /// history-wide log pass after the blobs are read: running it alongside the readers took a
-    /// CPU-second from git's decompression, which is the critical path on two cores.
+    /// Provenance, only for blobs with findings, and the paths of missing objects, in a
+    /// history-wide log pass after the blobs are read (which blobs need it is known only then), and
+    /// the branches that hold each finding's commits, walked beside it.
     fn finalize(&self, held: &[Arc<Origin>], feed: &Feed<'_>) -> Result<Vec<Option<Arc<Origin>>>> {
         let Some(listed) = self.listed.get() else {
             return Ok(held.iter().cloned().map(Some).collect());
         };
-        let blobs: Vec<Option<BlobRef>> = held.iter().map(blob_of).collect();
-        let oids = |reachable: bool| {
-            blobs
-                .iter()
-                .flatten()
-                // A blob no commit names (no path) has no provenance to find.
-                .filter(move |b| b.reachable == reachable && (reachable || !b.path.is_empty()))
-                .map(|b| b.oid.as_str())
-        };
-        let wanted: Vec<&str> = oids(true)
-            .chain(listed.missing.iter().map(String::as_str))
-            .collect();
-        let mut prov = HashMap::new();
-        if !wanted.is_empty() {
-            // A long history is diffed by one git per thread, on consecutive runs of its commits.
-            // Should a missing tree or commit stop one of them, the one pass over the whole history
-            // gives what it gives today: it stops where it meets the damage and keeps what it read.
-            let split = match &listed.commits {
-                Some(commits) if self.threads > 1 && commits.len() >= split_from() => {
-                    provenance_split(&self.repo, commits, &wanted, self.threads.min(4))
-                        .ok()
-                        .filter(|(_, stopped)| stopped.is_none())
-                }
-                _ => None,
-            };
-            let (p, stopped) = match split {
-                Some(done) => done,
-                None => provenance(&self.repo, &listed.revs, &[], &wanted, &[])?,
-            };
-            prov = p;
-            if let Some(why) = stopped.filter(|_| !held.is_empty()) {
-                if !retry_at_paths(&self.repo, &listed.revs, &blobs, &mut prov) {
-                    feed.warn(&format!(
-                        "{why}; findings it did not reach are reported without their commit"
-                    ));
-                }
-            }
-        }
-        // Blobs of unreachable commits (`--all-objects`): those commits alone introduced them.
-        let unreachable: Vec<&str> = oids(false).collect();
-        if !unreachable.is_empty() && !listed.stdin.is_empty() {
-            match provenance(
-                &self.repo,
-                &not(&listed.revs),
-                &listed.stdin,
-                &unreachable,
-                &[],
-            ) {
-                Ok((p, None)) => prov.extend(p),
-                Ok((p, Some(why))) => {
-                    prov.extend(p);
-                    feed.warn(&format!(
-                        "{why}; blobs of unreachable commits it did not reach are reported without their commit"
-                    ));
-                }
-                Err(e) => feed.warn(&format!(
-                    "{e}; blobs of unreachable commits are reported without their commit"
-                )),
-            }
-        }
-        let head = if held.is_empty() {
-            HashSet::new()
-        } else {
-            self.repo.head_blobs()
-        };
-        let known = |oid: &str| {
-            let h = prov.get(oid)?;
-            Some(missing::Missing {
-                oid: oid.to_string(),
-                kind: if h.tree {
-                    missing::Kind::Tree
-                } else {
-                    missing::Kind::Blob
-                },
-                path: Some(h.first_path()?),
-                commit: h.introduced().map(|e| e.commit.sha.clone()),
-            })
-        };
-        for m in missing::name(&self.repo, &listed.revs, &listed.missing, &known) {
-            feed.error(m.display(), m.message());
-        }
-        let now = crate::dates::now_secs();
-        let mut origins: Vec<Option<Arc<Origin>>> = held
-            .iter()
-            .zip(blobs)
-            .map(|(o, b)| {
-                Some(match b {
-                    Some(b) => Arc::new(history_origin(
-                        &b,
-                        prov.get(b.oid.as_str()),
-                        head.contains(&b.oid),
-                        now,
-                    )),
-                    None => o.clone(),
-                })
-            })
-            .collect();
-        if let Err(e) = branches::add_to(&self.repo, &mut origins, &prov) {
-            feed.warn(&format!(
-                "{e}; findings are reported without the branches that contain them"
-            ));
-        }
-        Ok(origins)
+        std::thread::scope(|s| {
+            // The branch walk needs no provenance to start: it runs beside the provenance pass.
+            let walk = (!held.is_empty()).then(|| s.spawn(|| branches::Walk::read(&self.repo)));
+            self.final_origins(listed, held, feed, walk)
+        })
     }
 
     fn hint(&self) -> Option<&'static str> {
-        Some(
-            "hint: a secret in git history stays exposed to anyone with a clone even after it is \
-             deleted: revoke and rotate it first; rewriting history (git filter-repo) only limits \
-             further spread. Accept a finding with an [[allow]] entry (fingerprint, reason, expires) \
-             in .nhiscan.toml.",
-        )
+        Some(HINT)
     }
 }
+
+/// The hint a history scan with findings ends with.
+const HINT: &str = "hint: a secret in git history stays exposed to anyone with a clone even after it is \
+             deleted: revoke and rotate it first; rewriting history (git filter-repo) only limits \
+             further spread. Accept a finding with an [[allow]] entry (fingerprint, reason, expires) \
+             in .nhiscan.toml.";
