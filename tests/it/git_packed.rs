@@ -121,3 +121,73 @@ fn a_store_with_a_damaged_pack_reports_what_git_reports() {
     assert_eq!(ours["summary"]["incomplete"], true);
     assert!(triples(&ours).len() < triples(&before).len());
 }
+
+#[test]
+fn shared_partial_bare_and_worktree_layouts_report_the_same_in_process_and_through_git() {
+    let r = packed_history();
+    r.git(&["config", "uploadpack.allowFilter", "true"]);
+    let src = r.dir.to_string_lossy().to_string();
+    let home = r.home().to_path_buf();
+    let scan_at = |dir: &std::path::Path, env: &[(&str, &str)]| {
+        let rules = r.rules.to_string_lossy().to_string();
+        let mut cmd = nhiscan();
+        cmd.current_dir(dir).env("HOME", &home);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd
+            .args([
+                "git", "--rules", &rules, "--enable", ENABLE, "--format", "json",
+            ])
+            .output()
+            .unwrap();
+        let mut rep = json(&out);
+        rep["summary"]["seconds"] = serde_json::Value::Null;
+        rep
+    };
+    let whole = scan_at(&r.dir, &[]);
+    let layouts: [(&str, Vec<&str>); 3] = [
+        // Objects borrowed through `objects/info/alternates`.
+        ("shared", vec!["clone", "-q", "--shared"]),
+        // What the promisor did not send is absent: reported, never fetched.
+        (
+            "partial",
+            vec![
+                "clone",
+                "-q",
+                "--no-local",
+                "--filter=blob:none",
+                "--no-checkout",
+            ],
+        ),
+        ("bare", vec!["clone", "-q", "--bare"]),
+    ];
+    for (name, args) in layouts {
+        let dest = home.join(name);
+        let mut a = args.clone();
+        let from = if name == "partial" {
+            format!("file://{src}")
+        } else {
+            src.clone()
+        };
+        a.push(&from);
+        let d = dest.to_string_lossy().to_string();
+        a.push(&d);
+        r.git_in(&home, &a);
+        let ours = scan_at(&dest, &[]);
+        let git = scan_at(&dest, &[("NHISCAN_GIT_READER", "git")]);
+        assert_eq!(ours, git, "{name}");
+        if name == "partial" {
+            assert_eq!(ours["summary"]["incomplete"], true);
+            assert!(!ours["errors"].as_array().unwrap().is_empty());
+        } else {
+            assert_eq!(triples(&ours), triples(&whole), "{name}");
+        }
+    }
+    // A linked worktree reads the common directory's packs.
+    let wt = home.join("wt");
+    r.git(&["worktree", "add", "-q", "-b", "side", &wt.to_string_lossy()]);
+    let ours = scan_at(&wt, &[]);
+    assert_eq!(ours, scan_at(&wt, &[("NHISCAN_GIT_READER", "git")]));
+    assert_eq!(triples(&ours), triples(&whole));
+}
