@@ -191,3 +191,57 @@ fn shared_partial_bare_and_worktree_layouts_report_the_same_in_process_and_throu
     assert_eq!(ours, scan_at(&wt, &[("NHISCAN_GIT_READER", "git")]));
     assert_eq!(triples(&ours), triples(&whole));
 }
+
+#[test]
+fn a_sha256_repository_reports_the_same_in_process_and_through_git() {
+    let r = Repo::new();
+    let home = r.home().to_path_buf();
+    let dir = home.join("sha256");
+    r.git_in(
+        &home,
+        &[
+            "init",
+            "-q",
+            "--object-format=sha256",
+            "-b",
+            "main",
+            &dir.to_string_lossy(),
+        ],
+    );
+    for c in 0..12u64 {
+        let body: String = (0..200)
+            .map(|i| {
+                if i == c as usize * 7 {
+                    format!("key = {}\n", aws_key_id(300 + c))
+                } else {
+                    format!("line {i}\n")
+                }
+            })
+            .collect();
+        std::fs::write(dir.join("app.conf"), body).unwrap();
+        r.git_in(&dir, &["add", "-A"]);
+        r.git_in(&dir, &["commit", "-q", "-m", &format!("v{c}")]);
+    }
+    r.git_in(&dir, &["repack", "-adfq", "--depth=20", "--window=20"]);
+    let rules = r.rules.to_string_lossy().to_string();
+    let run = |env: &[(&str, &str)]| {
+        let mut cmd = nhiscan();
+        cmd.current_dir(&dir).env("HOME", &home);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd
+            .args([
+                "git", "--rules", &rules, "--enable", ENABLE, "--format", "json",
+            ])
+            .output()
+            .unwrap();
+        let mut rep = json(&out);
+        rep["summary"]["seconds"] = serde_json::Value::Null;
+        rep
+    };
+    let ours = run(&[]);
+    assert_eq!(ours, run(&[("NHISCAN_GIT_READER", "git")]));
+    assert_eq!(triples(&ours).len(), 12);
+    assert_eq!(ours["summary"]["incomplete"], false);
+}

@@ -38,7 +38,6 @@ impl Repo {
                 "--absolute-git-dir",
                 "--is-bare-repository",
                 "--is-shallow-repository",
-                "--show-object-format",
                 "--git-path",
                 "objects",
                 "--git-common-dir",
@@ -67,14 +66,10 @@ impl Repo {
         lines.next();
         let bare = lines.next() == Some("true");
         let shallow = lines.next() == Some("true");
-        let hash_len = if lines.next() == Some("sha256") {
-            32
-        } else {
-            20
-        };
         // Both printed relative to `path` unless absolute.
         let objects = path.join(lines.next().unwrap_or_default());
         let common = path.join(lines.next().unwrap_or_default());
+        let hash_len = hash_len(&common);
         let top = lines
             .next()
             .filter(|t| !bare && !t.is_empty())
@@ -262,4 +257,44 @@ pub(crate) fn first_line(stderr: &[u8]) -> String {
         .find(|l| l.starts_with("fatal:"))
         .or(lines.first())
         .map_or("git failed".into(), |l| l.to_string())
+}
+
+/// Bytes per object id: 32 when the repository's own config sets `extensions.objectFormat =
+/// sha256` (git reads extensions from there only), else 20. Read here rather than asked of
+/// `git rev-parse --show-object-format`, which git before 2.27 does not know.
+fn hash_len(common: &Path) -> usize {
+    let config = std::fs::read_to_string(common.join("config")).unwrap_or_default();
+    let mut in_extensions = false;
+    for line in config.lines() {
+        let l = line.trim().to_ascii_lowercase();
+        if l.starts_with('[') {
+            in_extensions = l.trim_start_matches('[').starts_with("extensions");
+        } else if in_extensions {
+            if let Some((k, v)) = l.split_once('=') {
+                if k.trim() == "objectformat" && v.trim().trim_matches('"') == "sha256" {
+                    return 32;
+                }
+            }
+        }
+    }
+    20
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_object_format_comes_from_the_repository_config() {
+        for (format, len) in [("sha1", 20), ("sha256", 32)] {
+            let dir = tempfile::tempdir().unwrap();
+            let ok = std::process::Command::new("git")
+                .arg("-C")
+                .arg(dir.path())
+                .args(["init", "-q", &format!("--object-format={format}")])
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok);
+            assert_eq!(super::hash_len(&dir.path().join(".git")), len, "{format}");
+        }
+    }
 }
