@@ -64,6 +64,28 @@ impl<'a> Cursor<'a> {
         self
     }
 
+    /// The bytes of the hex id `oid`, if it is one of this store's ids.
+    fn id_of(&self, oid: &str) -> Option<Vec<u8>> {
+        unhex(oid).filter(|id| id.len() == self.odb.hash_len)
+    }
+
+    /// The header of the entry at `off` of pack `p`.
+    fn header_at(&self, p: usize, off: u64) -> Result<entry::Header, String> {
+        let at = usize::try_from(off).map_err(|_| "offset past the address space")?;
+        entry::header(&self.odb.packs[p].data, at, self.odb.hash_len)
+    }
+
+    /// Where the base of a delta entry of pack `p` is; Err when the store lacks it.
+    fn base_place(&self, p: usize, base: Base) -> Result<Place, String> {
+        match base {
+            Base::Offset(o) => Ok(Place::Packed(p, o)),
+            Base::Id(id) => self
+                .odb
+                .locate(&id)
+                .ok_or_else(|| "delta base missing".into()),
+        }
+    }
+
     /// A text blob's keyword hits, found by a whole pass.
     fn hits_of(&self, kind: Kind, data: &[u8]) -> Option<Rc<Vec<Hit>>> {
         let kw = self.kw?;
@@ -73,7 +95,7 @@ impl<'a> Cursor<'a> {
 
     /// Reads the object with id `oid` (hex), or only its kind and size when it is over `max_size`.
     pub(crate) fn read(&mut self, oid: &str, max_size: u64) -> Found {
-        let Some(id) = unhex(oid).filter(|id| id.len() == self.odb.hash_len) else {
+        let Some(id) = self.id_of(oid) else {
             return Found::Elsewhere;
         };
         match self.odb.locate(&id) {
@@ -97,7 +119,7 @@ impl<'a> Cursor<'a> {
     /// The kind of the object with id `oid` (hex), from the headers of its delta chain, with nothing
     /// inflated but a loose object's header; None when it is not here or not readable.
     pub(crate) fn kind(&mut self, oid: &str) -> Option<Kind> {
-        let id = unhex(oid).filter(|id| id.len() == self.odb.hash_len)?;
+        let id = self.id_of(oid)?;
         let (mut p, mut off) = match self.odb.locate(&id)? {
             Place::Packed(p, off) => (p, off),
             Place::Loose(path) => return loose::read(&path, 0, &mut self.z).ok().map(|l| l.kind),
@@ -105,14 +127,9 @@ impl<'a> Cursor<'a> {
         for _ in 0..=MAX_CHAIN {
             // A header read touches a page of the mapped pack: counted as one, for the trim.
             self.odb.count(4096);
-            let h = entry::header(&self.odb.packs[p].data, usize::try_from(off).ok()?, {
-                self.odb.hash_len
-            })
-            .ok()?;
-            match h.entry {
+            match self.header_at(p, off).ok()?.entry {
                 Entry::Whole(kind, _) => return Some(kind),
-                Entry::Delta(Base::Offset(o), _) => off = o,
-                Entry::Delta(Base::Id(id), _) => match self.odb.locate(&id)? {
+                Entry::Delta(base, _) => match self.base_place(p, base).ok()? {
                     Place::Packed(bp, bo) => (p, off) = (bp, bo),
                     Place::Loose(path) => {
                         return loose::read(&path, 0, &mut self.z).ok().map(|l| l.kind)
@@ -134,10 +151,7 @@ impl<'a> Cursor<'a> {
             if chain.len() > MAX_CHAIN {
                 return Err("delta chain too long".into());
             }
-            let data = &self.odb.packs[p].data;
-            let h = entry::header(data, usize::try_from(off).map_err(|_| "offset")?, {
-                self.odb.hash_len
-            })?;
+            let h = self.header_at(p, off)?;
             match h.entry {
                 Entry::Whole(kind, size) => {
                     break Start::Whole {
@@ -155,17 +169,13 @@ impl<'a> Cursor<'a> {
                         data_at: h.data_at,
                         size,
                     });
-                    match base {
-                        Base::Offset(o) => off = o,
-                        Base::Id(id) => match self.odb.locate(&id) {
-                            Some(Place::Packed(bp, bo)) => (p, off) = (bp, bo),
-                            Some(Place::Loose(path)) => {
-                                let l = loose::read(&path, u64::MAX, &mut self.z)?;
-                                let data = l.data.ok_or("loose base not read")?;
-                                break Start::Decoded(l.kind, Rc::new(data), None);
-                            }
-                            None => return Err("delta base missing".into()),
-                        },
+                    match self.base_place(p, base)? {
+                        Place::Packed(bp, bo) => (p, off) = (bp, bo),
+                        Place::Loose(path) => {
+                            let l = loose::read(&path, u64::MAX, &mut self.z)?;
+                            let data = l.data.ok_or("loose base not read")?;
+                            break Start::Decoded(l.kind, Rc::new(data), None);
+                        }
                     }
                 }
             }
