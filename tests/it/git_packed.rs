@@ -47,10 +47,11 @@ fn pack_file(r: &Repo, ext: &str) -> std::path::PathBuf {
         .unwrap()
 }
 
-fn scan(r: &Repo, env: &[(&str, &str)]) -> serde_json::Value {
+/// The JSON report of `nhiscan git` run in `dir` with `env`, its timing blanked.
+fn scan_in(r: &Repo, dir: &std::path::Path, env: &[(&str, &str)]) -> serde_json::Value {
     let rules = r.rules.to_string_lossy().to_string();
     let mut cmd = nhiscan();
-    cmd.current_dir(&r.dir).env("HOME", r.home());
+    cmd.current_dir(dir).env("HOME", r.home());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -63,6 +64,11 @@ fn scan(r: &Repo, env: &[(&str, &str)]) -> serde_json::Value {
     let mut rep = json(&out);
     rep["summary"]["seconds"] = serde_json::Value::Null;
     rep
+}
+
+/// [`scan_in`] the repository's own directory.
+fn scan(r: &Repo, env: &[(&str, &str)]) -> serde_json::Value {
+    scan_in(r, &r.dir, env)
 }
 
 #[test]
@@ -128,24 +134,7 @@ fn shared_partial_bare_and_worktree_layouts_report_the_same_in_process_and_throu
     r.git(&["config", "uploadpack.allowFilter", "true"]);
     let src = r.dir.to_string_lossy().to_string();
     let home = r.home().to_path_buf();
-    let scan_at = |dir: &std::path::Path, env: &[(&str, &str)]| {
-        let rules = r.rules.to_string_lossy().to_string();
-        let mut cmd = nhiscan();
-        cmd.current_dir(dir).env("HOME", &home);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let out = cmd
-            .args([
-                "git", "--rules", &rules, "--enable", ENABLE, "--format", "json",
-            ])
-            .output()
-            .unwrap();
-        let mut rep = json(&out);
-        rep["summary"]["seconds"] = serde_json::Value::Null;
-        rep
-    };
-    let whole = scan_at(&r.dir, &[]);
+    let whole = scan_in(&r, &r.dir, &[]);
     let layouts: [(&str, Vec<&str>); 3] = [
         // Objects borrowed through `objects/info/alternates`.
         ("shared", vec!["clone", "-q", "--shared"]),
@@ -174,8 +163,8 @@ fn shared_partial_bare_and_worktree_layouts_report_the_same_in_process_and_throu
         let d = dest.to_string_lossy().to_string();
         a.push(&d);
         r.git_in(&home, &a);
-        let ours = scan_at(&dest, &[]);
-        let git = scan_at(&dest, &[("NHISCAN_GIT_READER", "git")]);
+        let ours = scan_in(&r, &dest, &[]);
+        let git = scan_in(&r, &dest, &[("NHISCAN_GIT_READER", "git")]);
         assert_eq!(ours, git, "{name}");
         if name == "partial" {
             assert_eq!(ours["summary"]["incomplete"], true);
@@ -187,8 +176,8 @@ fn shared_partial_bare_and_worktree_layouts_report_the_same_in_process_and_throu
     // A linked worktree reads the common directory's packs.
     let wt = home.join("wt");
     r.git(&["worktree", "add", "-q", "-b", "side", &wt.to_string_lossy()]);
-    let ours = scan_at(&wt, &[]);
-    assert_eq!(ours, scan_at(&wt, &[("NHISCAN_GIT_READER", "git")]));
+    let ours = scan_in(&r, &wt, &[]);
+    assert_eq!(ours, scan_in(&r, &wt, &[("NHISCAN_GIT_READER", "git")]));
     assert_eq!(triples(&ours), triples(&whole));
 }
 
@@ -223,25 +212,8 @@ fn a_sha256_repository_reports_the_same_in_process_and_through_git() {
         r.git_in(&dir, &["commit", "-q", "-m", &format!("v{c}")]);
     }
     r.git_in(&dir, &["repack", "-adfq", "--depth=20", "--window=20"]);
-    let rules = r.rules.to_string_lossy().to_string();
-    let run = |env: &[(&str, &str)]| {
-        let mut cmd = nhiscan();
-        cmd.current_dir(&dir).env("HOME", &home);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let out = cmd
-            .args([
-                "git", "--rules", &rules, "--enable", ENABLE, "--format", "json",
-            ])
-            .output()
-            .unwrap();
-        let mut rep = json(&out);
-        rep["summary"]["seconds"] = serde_json::Value::Null;
-        rep
-    };
-    let ours = run(&[]);
-    assert_eq!(ours, run(&[("NHISCAN_GIT_READER", "git")]));
+    let ours = scan_in(&r, &dir, &[]);
+    assert_eq!(ours, scan_in(&r, &dir, &[("NHISCAN_GIT_READER", "git")]));
     assert_eq!(triples(&ours).len(), 12);
     assert_eq!(ours["summary"]["incomplete"], false);
 }

@@ -296,7 +296,8 @@ fn object_types_from_git(repo: &Repo, oids: &[String]) -> Option<Vec<String>> {
     (out.status.success() && types.len() == oids.len()).then_some(types)
 }
 
-/// How many cat-file processes read the blobs: one per worker thread (at most 4), one for small jobs.
+/// How many `git log` processes diff the commits of `--since`/`--range` ([`super::added`]): one per
+/// worker thread (at most 4), one for small jobs.
 pub(crate) fn readers(threads: usize) -> usize {
     // NHISCAN_GIT_READERS forces the count (tests exercise the split on small repositories).
     if let Some(n) = std::env::var("NHISCAN_GIT_READERS")
@@ -308,8 +309,9 @@ pub(crate) fn readers(threads: usize) -> usize {
     threads.clamp(1, 4)
 }
 
-/// Blobs per cat-file batch: a contiguous run of history, long enough for git's delta-base cache to
-/// pay off, short enough that reading starts early and the readers stay balanced.
+/// Blobs per hand-over from the listing to a worker: a contiguous run of history, whose delta chains
+/// the worker's cache mostly resolves once (on redis 16,384, 4,096 and 2,048 measured the same; 512
+/// was slower).
 pub(crate) fn batch_size() -> usize {
     std::env::var("NHISCAN_GIT_BATCH")
         .ok()
