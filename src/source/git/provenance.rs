@@ -142,8 +142,8 @@ pub(crate) fn provenance_split(
 /// together, few enough that starting them costs nothing measurable.
 const RUNS_PER_PROCESS: usize = 4;
 
-/// What one `git log` pass read: per blob its non-merge events in log order, and the merges that
-/// introduced a blob (known only once every parent diff of the merge was read).
+/// What one `git log` pass read: per blob its non-merge events in log order, and, apart, the merges
+/// that introduced a blob (appended after every pass's own events, as [`finish`] joins them).
 struct Pass {
     hist: HashMap<String, BlobHistory>,
     merge_adds: Vec<(String, Event)>,
