@@ -150,7 +150,8 @@ impl Scanner {
         // The file's context, judged once and only for units with findings.
         let context = std::cell::OnceCell::new();
         let context = || *context.get_or_init(|| self.contexts.classify(&origin.name, data));
-        for m in self.engine.scan_with(data, unit.hits) {
+        let focus = unit.lines.map(|ranges| lines().bytes_of(data, ranges));
+        for m in self.engine.scan_with(data, unit.hits, focus.as_deref()) {
             let rule = self.engine.rule(m.rule);
             let (line, column) = lines().position(data, m.start);
             let (end_line, end_column) = lines().position(data, m.end);
@@ -345,6 +346,19 @@ impl LineIndex {
             last: std::cell::Cell::new((0, 0, 1)),
             allows: Default::default(),
         }
+    }
+
+    /// The bytes of 1-based inclusive line ranges, as sorted closed intervals: from a range's first
+    /// byte to the start of the line after it (a span ending there is on the range's last line).
+    fn bytes_of(&self, data: &[u8], ranges: &[(usize, usize)]) -> Vec<(usize, usize)> {
+        let at = |line: usize| self.starts.get(line).copied().unwrap_or(data.len());
+        let mut out: Vec<(usize, usize)> = ranges
+            .iter()
+            .filter(|&&(a, b)| a >= 1 && a <= b && a <= self.starts.len())
+            .map(|&(a, b)| (at(a - 1), at(b)))
+            .collect();
+        out.sort_unstable();
+        out
     }
 
     /// 1-based line and 1-based column in characters (UTF-8 sequences count once).

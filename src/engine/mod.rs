@@ -138,7 +138,18 @@ impl Engine {
     /// All matches in `data`, provider rules winning over generic ones on the same span. `hits`: the
     /// keyword hits of `data` when already known, sorted as [`derive::sorted_hits`] sorts them (None:
     /// the keyword pass finds them).
-    pub(crate) fn scan_with(&self, data: &[u8], hits: Option<&[keywords::Hit]>) -> Vec<Match> {
+    ///
+    /// `focus`: when only some of `data` counts (the lines a staged change adds), the byte ranges
+    /// that do, as sorted closed intervals. Windows and decoded values that reach none of them are not
+    /// searched: every match lies inside its searched window, so nothing that touches a range is lost,
+    /// and a one-line change to a large file does not pay for compiling the regexes its other lines
+    /// would wake.
+    pub(crate) fn scan_with(
+        &self,
+        data: &[u8],
+        hits: Option<&[keywords::Hit]>,
+        focus: Option<&[(usize, usize)]>,
+    ) -> Vec<Match> {
         let mut out = Vec::new();
         if let (Some(given), Some(kw)) = (hits, &self.keywords) {
             // NHISCAN_CHECK_HITS=1 (and every debug build, so every test) checks given hits against
@@ -153,7 +164,7 @@ impl Engine {
                 );
             }
         }
-        self.scan_depth(data, 0, hits, &mut out);
+        self.scan_depth(data, 0, hits, focus, &mut out);
         self.resolve_overlaps(out)
     }
 
@@ -162,8 +173,11 @@ impl Engine {
         data: &[u8],
         depth: u8,
         given: Option<&[keywords::Hit]>,
+        focus: Option<&[(usize, usize)]>,
         out: &mut Vec<Match>,
     ) {
+        // Offsets inside decoded content are not offsets of `data`: the focus applies at the top.
+        let wanted = |(s, e): (usize, usize)| depth > 0 || focus.is_none_or(|f| touches(f, s, e));
         let Some(kw) = &self.keywords else { return };
         let found;
         let hits = match given {
@@ -187,7 +201,10 @@ impl Engine {
                             Some((_, e)) if ws <= *e => *e = (*e).max(we),
                             slot => {
                                 if let Some((s, e)) = slot.take() {
-                                    self.run_rule(r, data, s, e, &mut seen, out);
+                                    let (s, e) = widen(data, s, e);
+                                    if wanted((s, e)) {
+                                        self.run_rule(r, data, s, e, &mut seen, out);
+                                    }
                                 } else {
                                     touched.push(r);
                                 }
@@ -219,18 +236,24 @@ impl Engine {
         }
         for r in touched {
             if let Some((s, e)) = open[r].take() {
-                self.run_rule(r, data, s, e, &mut seen, out);
+                let (s, e) = widen(data, s, e);
+                if wanted((s, e)) {
+                    self.run_rule(r, data, s, e, &mut seen, out);
+                }
             }
         }
         let mut budget = MAX_DECODED;
         for (trig, s, e) in decode_windows {
             for (span, kind, decoded) in trig.candidates(data, s, e) {
+                if !wanted(span) {
+                    continue;
+                }
                 if budget == 0 {
                     return;
                 }
                 budget -= 1;
                 let mut inner = Vec::new();
-                self.scan_depth(&decoded, depth + 1, None, &mut inner);
+                self.scan_depth(&decoded, depth + 1, None, None, &mut inner);
                 for m in inner {
                     if seen.insert((m.rule, span.0, span.1 + m.start)) {
                         out.push(Match {
@@ -262,25 +285,16 @@ impl Engine {
         }
     }
 
-    /// Runs one rule's regex over `data[s..e]`, widened to token boundaries so a window edge never cuts
-    /// a token in two.
+    /// Runs one rule's regex over `data[s..e]` (a window [`widen`]ed to token boundaries).
     fn run_rule(
         &self,
         r: usize,
         data: &[u8],
-        mut s: usize,
-        mut e: usize,
+        s: usize,
+        e: usize,
         seen: &mut HashSet<(usize, usize, usize)>,
         out: &mut Vec<Match>,
     ) {
-        let limit_s = s.saturating_sub(BEFORE);
-        while s > limit_s && is_token_byte(data[s - 1]) {
-            s -= 1;
-        }
-        let limit_e = (e + 4096).min(data.len());
-        while e < limit_e && is_token_byte(data[e]) {
-            e += 1;
-        }
         let rule = &self.rules[r];
         let hay = &data[s..e];
         if !rule.spec.window_may_match(hay) {
@@ -410,6 +424,26 @@ impl Engine {
     }
 }
 
+/// `data[s..e]` widened to token boundaries, so a window edge never cuts a token in two.
+fn widen(data: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
+    let limit_s = s.saturating_sub(BEFORE);
+    while s > limit_s && is_token_byte(data[s - 1]) {
+        s -= 1;
+    }
+    let limit_e = (e + 4096).min(data.len());
+    while e < limit_e && is_token_byte(data[e]) {
+        e += 1;
+    }
+    (s, e)
+}
+
+/// True when `s..e` reaches one of the sorted closed intervals `focus`. The end counts too: a span
+/// that ends where a line starts is on that line (the scanner gives its end that line).
+fn touches(focus: &[(usize, usize)], s: usize, e: usize) -> bool {
+    let i = focus.partition_point(|&(_, hi)| hi < s);
+    focus.get(i).is_some_and(|&(lo, _)| lo <= e)
+}
+
 /// What the gates after a regex match decide.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Gate {
@@ -451,4 +485,21 @@ fn ignored_key(rule: &Rule, before_secret: &[u8]) -> bool {
 
 fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/' | b'=' | b'.')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::touches;
+
+    #[test]
+    fn a_window_touches_a_focus_range_it_overlaps_or_ends_at() {
+        let focus = [(10, 20), (40, 50)];
+        assert!(touches(&focus, 0, 10), "ends where a range starts");
+        assert!(touches(&focus, 15, 16));
+        assert!(touches(&focus, 20, 30), "starts where a range ends");
+        assert!(touches(&focus, 25, 45));
+        assert!(!touches(&focus, 21, 39), "between the ranges");
+        assert!(!touches(&focus, 51, 90), "after the last");
+        assert!(!touches(&[], 0, 90));
+    }
 }

@@ -5,12 +5,13 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context as _, Result};
 use serde_json::json;
 
-use super::git::{read_blobs, Read, Repo};
+use super::git::{first_line, git_at, read_blobs, Read, Repo};
 use super::{Feed, Source, Unit};
 use crate::finding::Origin;
 
@@ -265,47 +266,80 @@ fn unquote(p: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The staged changes (`git diff --cached` against HEAD, or the empty tree before the first commit).
-fn changes(repo: &Repo) -> Result<Vec<Change>> {
-    if repo.top.is_none() {
-        bail!(
-            "{}: a bare repository has no index to check; `nhiscan staged` runs in a working tree",
-            repo.path.display()
-        );
-    }
-    let diff = repo.output(&[
-        "diff",
-        "--cached",
-        "-U0",
-        "--no-color",
-        "--no-ext-diff",
-        "--no-textconv",
-        "--no-renames",
-        "--no-relative",
-        "--submodule=short",
-        "--full-index",
-        "--diff-filter=ACMRT",
-        "--src-prefix=a/",
-        "--dst-prefix=b/",
-    ])?;
-    Ok(parse_diff(&diff))
-}
+/// `git diff` arguments for the staged changes (against HEAD, or the empty tree before the first
+/// commit), with the added lines and full blob ids.
+const DIFF: &[&str] = &[
+    "diff",
+    "--cached",
+    "-U0",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-renames",
+    "--no-relative",
+    "--submodule=short",
+    "--full-index",
+    "--diff-filter=ACMRT",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+];
 
 /// What `git commit` would add to the repository at `path`.
 pub(crate) struct Staged {
     repo: Repo,
     shown: String,
+    /// The diff, started before the repository is opened: it is most of a pre-commit scan's wait,
+    /// and `rev-parse` and the rules load meanwhile.
+    diff: Mutex<Option<Child>>,
     changes: OnceLock<Vec<Change>>,
 }
 
 impl Staged {
     /// The staged changes of the repository at `path`.
     pub(crate) fn open(path: &std::path::Path) -> Result<Staged> {
+        let mut diff = git_at(path)
+            .args(DIFF)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("cannot run `git` (is it installed and on PATH?)")?;
+        let stop = |diff: &mut Child| {
+            let _ = diff.kill();
+            let _ = diff.wait();
+        };
+        let repo = match Repo::open(path) {
+            Ok(r) => r,
+            Err(e) => {
+                stop(&mut diff);
+                return Err(e);
+            }
+        };
+        if repo.top.is_none() {
+            stop(&mut diff);
+            bail!(
+                "{}: a bare repository has no index to check; `nhiscan staged` runs in a working tree",
+                repo.path.display()
+            );
+        }
         Ok(Staged {
-            repo: Repo::open(path)?,
+            repo,
             shown: path.display().to_string(),
+            diff: Mutex::new(Some(diff)),
             changes: OnceLock::new(),
         })
+    }
+
+    /// The changes of the diff started by [`Staged::open`].
+    fn changes(&self) -> Result<Vec<Change>> {
+        let Some(diff) = self.diff.lock().expect("diff lock").take() else {
+            bail!("the staged diff was already read");
+        };
+        let out = diff.wait_with_output().context("cannot run git")?;
+        if !out.status.success() {
+            bail!("git {}: {}", DIFF.join(" "), first_line(&out.stderr));
+        }
+        Ok(parse_diff(&out.stdout))
     }
 }
 
@@ -319,7 +353,7 @@ impl Source for Staged {
     }
 
     fn prepare(&self) -> Result<()> {
-        let c = changes(&self.repo)?;
+        let c = self.changes()?;
         let _ = self.changes.set(c);
         Ok(())
     }

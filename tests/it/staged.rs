@@ -56,6 +56,46 @@ fn only_added_lines_report() {
 }
 
 #[test]
+fn a_change_deep_in_a_large_file_is_checked_where_it_lands() {
+    // Only windows that reach an added line are searched: a value added under a name already there,
+    // and an encoded token, are still found, and the old secrets around them stay quiet.
+    use base64::Engine as _;
+    let r = Repo::new();
+    let filler: String = (0..300)
+        .map(|i| format!("# api_key and token notes, line {i}\n"))
+        .collect();
+    let old_value = super::support::password(26);
+    let file = |value: &str, extra: &str| {
+        format!(
+            "old_key: {}\n{filler}db:\n  user: orders\n  password: |\n    {value}\n  host: db01\n{filler}{extra}",
+            aws_key_id(27)
+        )
+    };
+    r.write("deploy/values.txt", &file(&old_value, ""));
+    r.commit("existing");
+    let encoded = base64::engine::general_purpose::STANDARD
+        .encode(format!("token={}", github_token("ghp_", 28)));
+    r.write(
+        "deploy/values.txt",
+        &file(
+            &super::support::password(29),
+            &format!("deploy_token_b64: {encoded}\n"),
+        ),
+    );
+    r.git(&["add", "-A"]);
+    // The built-in rules: the generic and encoded cases are theirs.
+    let out = r.cli(&r.dir, &["staged", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        triples(&json(&out)),
+        vec![
+            t("deploy/values.txt", 305, "generic-password-next-line"),
+            t("deploy/values.txt", 607, "github-pat-classic"),
+        ]
+    );
+}
+
+#[test]
 fn deletions_and_binary_files_do_not_report() {
     let r = Repo::new();
     r.write("k.txt", &format!("{}\n", aws_key_id(24)));
@@ -81,6 +121,22 @@ fn staged_outside_a_repository_exits_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("not a git repository"));
+}
+
+#[test]
+fn staged_in_a_bare_repository_exits_2_naming_it() {
+    let r = Repo::new();
+    r.write("a.txt", "a\n");
+    r.commit("a");
+    let bare = r.dir.join("bare.git");
+    r.git(&["clone", "-q", "--bare", ".", bare.to_str().unwrap()]);
+    let out = r.cli(&r.dir, &["staged", "bare.git"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("bare.git") && err.contains("no index to check"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -42,4 +42,4 @@ mod submodule;
 pub(crate) use history::History;
 pub(crate) use reader::{read_blobs, Read};
 pub(crate) use refs::Revs;
-pub(crate) use repo::Repo;
+pub(crate) use repo::{first_line, git_at, Repo};

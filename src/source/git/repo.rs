@@ -134,24 +134,7 @@ impl Repo {
     /// cache larger than git's default pays on history order (redis: 256 MB peak, 0.3 s faster than
     /// 48m/16m windows at 96 MB).
     pub(crate) fn git(&self) -> Command {
-        let mut c = Command::new("git");
-        c.arg("-C").arg(&self.path);
-        // nhiscan makes no network request: in a partial clone, what is missing is reported, not
-        // fetched from the promisor remote (git 2.44 and later honour this).
-        c.env("GIT_NO_LAZY_FETCH", "1");
-        // Into a pipe, rev-list and log flush after every commit unless told not to: one write
-        // (and one wake-up of the reader) per commit. Nothing here reads git interactively, so
-        // whole buffers (redis, 39,736 commit messages: 39,807 writes → 2,058, −80 ms of git's CPU).
-        c.env("GIT_FLUSH", "0");
-        for opt in [
-            "core.quotePath=false",
-            "core.packedGitWindowSize=64m",
-            "core.packedGitLimit=192m",
-            "core.deltaBaseCacheLimit=160m",
-        ] {
-            c.arg("-c").arg(opt);
-        }
-        c
+        git_at(&self.path)
     }
 
     /// Runs git and returns stdout, or an error carrying git's own message.
@@ -246,6 +229,29 @@ pub(crate) fn write_stdin(
         }
         let _ = w.flush();
     }))
+}
+
+/// git run in `path` (`git -C path`) as nhiscan runs it: see [`Repo::git`]. For a process that may
+/// start before the repository is opened (the staged diff starts while `rev-parse` runs).
+pub(crate) fn git_at(path: &Path) -> Command {
+    let mut c = Command::new("git");
+    c.arg("-C").arg(path);
+    // nhiscan makes no network request: in a partial clone, what is missing is reported, not
+    // fetched from the promisor remote (git 2.44 and later honour this).
+    c.env("GIT_NO_LAZY_FETCH", "1");
+    // Into a pipe, rev-list and log flush after every commit unless told not to: one write
+    // (and one wake-up of the reader) per commit. Nothing here reads git interactively, so
+    // whole buffers (redis, 39,736 commit messages: 39,807 writes → 2,058, −80 ms of git's CPU).
+    c.env("GIT_FLUSH", "0");
+    for opt in [
+        "core.quotePath=false",
+        "core.packedGitWindowSize=64m",
+        "core.packedGitLimit=192m",
+        "core.deltaBaseCacheLimit=160m",
+    ] {
+        c.arg("-c").arg(opt);
+    }
+    c
 }
 
 /// The line of git's stderr worth showing: the `fatal:` line, else the first non-empty one.
