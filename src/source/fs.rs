@@ -30,6 +30,9 @@ pub(crate) struct Walk {
     root: PathBuf,
     /// Where the project config is looked for first (then up to `root`).
     start: PathBuf,
+    /// The current directory, absolute: relative paths are made absolute against it without asking
+    /// the kernel again for every file.
+    cwd: PathBuf,
 }
 
 impl Walk {
@@ -55,6 +58,7 @@ impl Walk {
             threads,
             root,
             start,
+            cwd: std::path::absolute(".").unwrap_or_else(|_| PathBuf::from(".")),
         })
     }
 }
@@ -141,7 +145,7 @@ impl Source for Walk {
                 let entry = match entry {
                     Ok(e) => e,
                     Err(err) => {
-                        report_walk_error(&err, feed, &self.root);
+                        report_walk_error(&err, feed, &self.root, &self.cwd);
                         return WalkState::Continue;
                     }
                 };
@@ -169,7 +173,7 @@ impl Source for Walk {
 impl Walk {
     /// The repository-relative path of `path`.
     fn rel(&self, path: &Path) -> String {
-        relative(path, &self.root)
+        relative(path, &self.root, &self.cwd)
     }
 
     /// Reads one file (`stream`: a pipe or device named on the command line) and feeds it.
@@ -190,17 +194,26 @@ impl Walk {
             return;
         }
         let max = feed.limits().max_file_size;
+        // A regular file is read to the size it had when opened (at most max + 1 bytes): reading
+        // to an exact limit ends without the extra read that finds end-of-file, two read calls per
+        // small file fewer (linux-6.1: 261k reads for 78k files). A stream, or a file whose size
+        // says nothing (procfs shows 0), is read to its end.
+        let limit = if stream || len == 0 {
+            max + 1
+        } else {
+            len.min(max + 1)
+        };
         buf.clear();
         // The first 8 KiB decide binary content (as git and ripgrep do) before the rest is read, so
         // a large binary costs one block, not its size.
-        if let Err(e) = (&mut file).take(8192).read_to_end(buf) {
+        if let Err(e) = (&mut file).take(limit.min(8192)).read_to_end(buf) {
             return feed.error_in(shown, &self.rel(path), format!("cannot read: {e}"));
         }
         if buf.len() == 8192 && super::is_binary(buf) && super::text::wide_to_utf8(buf).is_none() {
             return feed.skip(&shown, "binary content");
         }
         // A failed allocation fails this file, not the process.
-        let want = if stream { 0 } else { len.min(max + 1) as usize };
+        let want = if stream { 0 } else { limit as usize };
         if buf.try_reserve(want.saturating_sub(buf.len())).is_err() {
             return feed.error_in(
                 shown,
@@ -208,10 +221,7 @@ impl Walk {
                 format!("cannot allocate {want} bytes to read it"),
             );
         }
-        if let Err(e) = (&mut file)
-            .take(max + 1 - buf.len() as u64)
-            .read_to_end(buf)
-        {
+        if let Err(e) = (&mut file).take(limit - buf.len() as u64).read_to_end(buf) {
             return feed.error_in(shown, &self.rel(path), format!("cannot read: {e}"));
         }
         if buf.len() as u64 > max {
@@ -244,9 +254,15 @@ impl Walk {
 }
 
 /// `path` relative to `root` (the repository root), as reports name it; as shown when outside.
-fn relative(path: &Path, root: &Path) -> String {
-    std::path::absolute(path)
-        .ok()
+/// `cwd`: the absolute current directory, so that `std::path::absolute` does not call getcwd for
+/// every file (it does for a relative path).
+fn relative(path: &Path, root: &Path, cwd: &Path) -> String {
+    let abs = if path.is_absolute() {
+        std::path::absolute(path)
+    } else {
+        std::path::absolute(cwd.join(path))
+    };
+    abs.ok()
         .and_then(|a| a.strip_prefix(root).ok().map(display))
         .unwrap_or_else(|| display(path))
 }
@@ -264,7 +280,7 @@ fn open(path: &Path, stream: bool) -> std::io::Result<std::fs::File> {
     o.open(path)
 }
 
-fn report_walk_error(err: &ignore::Error, feed: &Feed<'_>, root: &Path) {
+fn report_walk_error(err: &ignore::Error, feed: &Feed<'_>, root: &Path, cwd: &Path) {
     // The ignore crate wraps errors with the path; unwrap for a message that names the file once.
     fn path_of(e: &ignore::Error) -> Option<String> {
         match e {
@@ -291,7 +307,7 @@ fn report_walk_error(err: &ignore::Error, feed: &Feed<'_>, root: &Path) {
         }
     }
     let shown = path_of(err).unwrap_or_else(|| "<walk>".into());
-    let rel = relative(Path::new(&shown), root);
+    let rel = relative(Path::new(&shown), root, cwd);
     feed.error_in(shown, &rel, inner(err));
 }
 
