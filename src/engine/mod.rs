@@ -17,6 +17,7 @@ pub(crate) mod filler;
 pub(crate) mod keybody;
 pub(crate) mod keywords;
 pub(crate) mod literals;
+mod memo;
 pub(crate) mod placeholder;
 pub(crate) mod published;
 pub(crate) mod rule;
@@ -295,12 +296,45 @@ impl Engine {
         seen: &mut HashSet<(usize, usize, usize)>,
         out: &mut Vec<Match>,
     ) {
-        let rule = &self.rules[r];
-        let hay = &data[s..e];
-        if !rule.spec.window_may_match(hay) {
+        if !self.rules[r].spec.window_may_match(&data[s..e]) {
             return;
         }
+        // What decides the answer: the window and the bytes a match start looks back at.
+        let back = s.min(3);
+        let mut emit = |found: &[memo::Found]| {
+            for f in found {
+                let (abs_s, abs_e) = (s + f.start as usize, s + f.end as usize);
+                if !seen.insert((r, abs_s, abs_e)) {
+                    continue;
+                }
+                let Some((entropy, vetoed)) = f.kept else {
+                    continue;
+                };
+                out.push(Match {
+                    rule: r,
+                    start: abs_s,
+                    end: abs_e,
+                    secret: data[abs_s..abs_e].to_vec(),
+                    entropy,
+                    decoded: None,
+                    vetoed,
+                });
+            }
+        };
+        if e - s <= memo::MAX_WINDOW {
+            let search = || self.search(r, data, s, e);
+            memo::with_found(self.id, r, back, &data[s - back..e], search, emit);
+        } else {
+            emit(&self.search(r, data, s, e));
+        }
+    }
+
+    /// Every match of rule `r` in the window `data[s..e]`, relative to `s`, with the gates' verdicts.
+    fn search(&self, r: usize, data: &[u8], s: usize, e: usize) -> Vec<memo::Found> {
+        let rule = &self.rules[r];
+        let hay = &data[s..e];
         let (re, secret_group) = rule.regex();
+        let mut found = Vec::new();
         CACHES.with_borrow_mut(|caches| {
             let (cache, caps) = caches
                 .entry((self.id, r))
@@ -323,30 +357,23 @@ impl Engine {
                 let Some(span) = caps.get_group(secret_group) else {
                     continue;
                 };
-                let (abs_s, abs_e) = (s + span.start, s + span.end);
-                if !seen.insert((r, abs_s, abs_e)) {
-                    continue;
-                }
-                if ignored_key(rule, &hay[m.start()..span.start]) {
-                    continue;
-                }
-                let secret = &data[abs_s..abs_e];
-                let (entropy, vetoed) = match self.accept(rule, secret) {
-                    Gate::Pass(h) => (h, false),
-                    Gate::BadChecksum => (0.0, true),
-                    Gate::Rejected => continue,
+                let kept = if ignored_key(rule, &hay[m.start()..span.start]) {
+                    None
+                } else {
+                    match self.accept(rule, &hay[span.start..span.end]) {
+                        Gate::Pass(h) => Some((h, false)),
+                        Gate::BadChecksum => Some((0.0, true)),
+                        Gate::Rejected => None,
+                    }
                 };
-                out.push(Match {
-                    rule: r,
-                    start: abs_s,
-                    end: abs_e,
-                    secret: secret.to_vec(),
-                    entropy,
-                    decoded: None,
-                    vetoed,
+                found.push(memo::Found {
+                    start: span.start as u32,
+                    end: span.end as u32,
+                    kept,
                 });
             }
         });
+        found
     }
 
     /// The gates after a regex match.
