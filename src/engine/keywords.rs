@@ -202,7 +202,7 @@ impl Keywords {
     /// Every keyword occurrence in `data`, appended to `out` (in no particular order).
     pub(crate) fn find(&self, data: &[u8], out: &mut Vec<Hit>) {
         let n = data.len();
-        if n < STREAMS * BLOCK * 8 {
+        if n < STREAMS * BLOCK * 2 {
             return self.find_streams::<1>(data, out);
         }
         self.find_streams::<STREAMS>(data, out)
@@ -299,7 +299,9 @@ mod tests {
                 _ => data.push(b"abcdefgh sk-_:/\n"[(x >> 8) as usize % 16]),
             }
         }
-        for len in [0, 1, 5, 100, 4095, 4096, 4097, 20_000, 200_000] {
+        for len in [
+            0, 1, 5, 100, 1023, 1024, 1025, 4095, 4096, 4097, 20_000, 200_000,
+        ] {
             let d = &data[..len.min(data.len())];
             let mut got = Vec::new();
             k.find(d, &mut got);

@@ -44,7 +44,7 @@ struct Entry {
     rule: usize,
     back: usize,
     bytes: Box<[u8]>,
-    found: Box<[Found]>,
+    found: Vec<Found>,
 }
 
 /// One thread's memo and its bookkeeping.
@@ -104,7 +104,7 @@ pub(crate) fn with_found(
     if done == Some(true) {
         return;
     }
-    let found: Box<[Found]> = search().into_boxed_slice();
+    let found = search();
     use_found(&found);
     if done.is_some() {
         MEMO.with_borrow_mut(|m| {

@@ -254,17 +254,21 @@ impl Walk {
 }
 
 /// `path` relative to `root` (the repository root), as reports name it; as shown when outside.
-/// `cwd`: the absolute current directory, so that `std::path::absolute` does not call getcwd for
-/// every file (it does for a relative path).
+/// `cwd`: the absolute current directory. A relative path is joined to it rather than passed to
+/// `std::path::absolute`, which asks getcwd for every file. Components drop the `.`s a walk path
+/// may hold (`src/./a.py` when `src/.` was typed), as `absolute` does.
 fn relative(path: &Path, root: &Path, cwd: &Path) -> String {
     let abs = if path.is_absolute() {
-        std::path::absolute(path)
+        std::path::absolute(path).ok()
     } else {
-        std::path::absolute(cwd.join(path))
+        Some(cwd.join(path))
     };
-    abs.ok()
-        .and_then(|a| a.strip_prefix(root).ok().map(display))
-        .unwrap_or_else(|| display(path))
+    abs.and_then(|a| {
+        a.strip_prefix(root)
+            .ok()
+            .map(|rest| display(&rest.components().collect::<PathBuf>()))
+    })
+    .unwrap_or_else(|| display(path))
 }
 
 /// Opens a file for reading; a regular file without blocking on open (a FIFO put in its place would
