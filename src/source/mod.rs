@@ -5,6 +5,7 @@
 //! provenance, image whiteouts), it says so ([`Source::defers_origins`]) and the pipeline asks it for
 //! the final origins of the units that produced findings ([`Source::finalize`]).
 
+pub(crate) mod diff;
 pub(crate) mod fs;
 pub(crate) mod fs_context;
 pub(crate) mod git;

@@ -16,7 +16,7 @@ use anyhow::{Context as _, Result};
 use super::message::{Framing, Line, Message, Records};
 use super::reader::BlobRef;
 use super::repo::{first_line, spawn_fed, Repo};
-use crate::source::staged::{Change, DiffParser};
+use crate::source::diff::{Change, DiffParser};
 
 /// 1-based, inclusive line ranges.
 pub(crate) type Ranges = Vec<(usize, usize)>;
