@@ -96,6 +96,36 @@ fn a_change_deep_in_a_large_file_is_checked_where_it_lands() {
 }
 
 #[test]
+fn a_changed_block_value_under_an_old_key_is_the_change() {
+    // The Helm analyzer places the finding on the key's line; the value of `password: |` is on the
+    // line below, which is what the change adds.
+    let r = Repo::new();
+    let values = |pw: &str, host: &str| {
+        format!("db:\n  user: orders\n  password: |\n    {pw}\n  host: {host}\n")
+    };
+    let pw = super::support::password(30);
+    r.write("chart/values.yaml", &values(&pw, "db01"));
+    r.commit("chart");
+    r.write("chart/values.yaml", &values(&pw, "db02"));
+    r.git(&["add", "-A"]);
+    let out = r.cli(&r.dir, &["staged", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    r.write(
+        "chart/values.yaml",
+        &values(&super::support::password(31), "db02"),
+    );
+    r.git(&["add", "-A"]);
+    let out = r.cli(&r.dir, &["staged", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rep = json(&out);
+    assert_eq!(
+        triples(&rep),
+        vec![t("chart/values.yaml", 3, "helm-values-secret")]
+    );
+    assert_eq!(rep["findings"][0]["end_line"], 4);
+}
+
+#[test]
 fn deletions_and_binary_files_do_not_report() {
     let r = Repo::new();
     r.write("k.txt", &format!("{}\n", aws_key_id(24)));

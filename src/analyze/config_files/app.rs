@@ -23,12 +23,9 @@ pub(super) fn spring(inp: &Input, text: &str, hits: &mut Vec<Hit>) {
     for d in inp.yaml() {
         flat(d, String::new(), &mut |key, line, v| {
             if names_secret(key.rsplit('.').next().unwrap_or(&key)) && is_literal(v) {
-                hits.push(secret_hit(
-                    SPRING_CONFIG_SECRET,
-                    line,
-                    format!("property `{key}`"),
-                    v,
-                ));
+                let mut h = secret_hit(SPRING_CONFIG_SECRET, line, format!("property `{key}`"), v);
+                h.end_line = value_end_line(inp.data, line, v);
+                hits.push(h);
             }
         });
     }
@@ -140,12 +137,9 @@ pub(super) fn helm_values(inp: &Input, hits: &mut Vec<Hit>) {
                 && !names_k8s_secret(last, v)
                 && !is_lowercase_words(v)
             {
-                hits.push(secret_hit(
-                    HELM_VALUES_SECRET,
-                    line,
-                    format!("value `{key}`"),
-                    v,
-                ));
+                let mut h = secret_hit(HELM_VALUES_SECRET, line, format!("value `{key}`"), v);
+                h.end_line = value_end_line(inp.data, line, v);
+                hits.push(h);
             }
         });
     }

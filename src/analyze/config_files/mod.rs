@@ -123,6 +123,28 @@ fn secret_hit(rule: &'static str, line: usize, what: String, secret: &str) -> Hi
     h
 }
 
+/// The line a YAML value found on or after its key's `line` ends on: a block scalar's text is on the
+/// lines below its key, and a report that counts only some lines (a staged change) must see a
+/// changed block value as on the changed line. The value's last line of text is looked for in the
+/// next 64 KiB; not found (a folded or escaped value), the key's line.
+fn value_end_line(data: &[u8], line: usize, value: &str) -> usize {
+    let Some(last) = value.lines().map(str::trim).rfind(|l| !l.is_empty()) else {
+        return line;
+    };
+    let from = if line <= 1 {
+        0
+    } else {
+        match memchr::memchr_iter(b'\n', data).nth(line - 2) {
+            Some(i) => i + 1,
+            None => return line,
+        }
+    };
+    let hay = &data[from..data.len().min(from + (64 << 10))];
+    memchr::memmem::find(hay, last.as_bytes()).map_or(line, |at| {
+        line + memchr::memchr_iter(b'\n', &hay[..at]).count()
+    })
+}
+
 /// `key=value` lines (npmrc, properties), with 1-based line numbers; comments skipped.
 pub(super) fn kv_lines(text: &str) -> impl Iterator<Item = (usize, &str, &str)> {
     text.lines().enumerate().filter_map(|(i, l)| {
@@ -204,5 +226,15 @@ mod tests {
             "a.password=${PW}\nb.token=vault:secret/x\nc.secret=true\nexistingSecret=db-creds\n",
         );
         assert!(h.is_empty(), "{h:?}");
+    }
+
+    #[test]
+    fn a_block_value_ends_where_its_text_is() {
+        let text = b"db:\n  password: |\n    s3cr3tValue9\n  host: x\nother: s3cr3tValue9\n";
+        assert_eq!(value_end_line(text, 2, "s3cr3tValue9\n"), 3);
+        // On the key's line, or not in the file as written (folded): the key's line.
+        assert_eq!(value_end_line(b"password: abc123def\n", 1, "abc123def"), 1);
+        assert_eq!(value_end_line(text, 2, "folded value"), 2);
+        assert_eq!(value_end_line(text, 99, "s3cr3tValue9"), 99);
     }
 }
