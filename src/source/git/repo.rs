@@ -129,10 +129,7 @@ impl Repo {
         })
     }
 
-    /// git with bounded pack windows and delta cache: by default git maps whole packs, and on a large
-    /// history the mapped pages are most of the peak RSS (redis: cat-file 534 MB by default). A delta
-    /// cache larger than git's default pays on history order (redis: 256 MB peak, 0.3 s faster than
-    /// 48m/16m windows at 96 MB).
+    /// git run in this repository, as [`git_at`] sets it up.
     pub(crate) fn git(&self) -> Command {
         git_at(&self.path)
     }
@@ -231,8 +228,11 @@ pub(crate) fn write_stdin(
     }))
 }
 
-/// git run in `path` (`git -C path`) as nhiscan runs it: see [`Repo::git`]. For a process that may
-/// start before the repository is opened (the staged diff starts while `rev-parse` runs).
+/// git run in `path` (`git -C path`) as nhiscan runs it, also before a [`Repo`] is opened (the staged
+/// diff starts while `rev-parse` runs). Pack windows and the delta cache are bounded: by default git
+/// maps whole packs, and on a large history the mapped pages are most of the peak RSS (redis:
+/// cat-file 534 MB by default). A delta cache larger than git's default pays on history order
+/// (redis: 256 MB peak, 0.3 s faster than 48m/16m windows at 96 MB).
 pub(crate) fn git_at(path: &Path) -> Command {
     let mut c = Command::new("git");
     c.arg("-C").arg(path);
