@@ -13,12 +13,14 @@ use std::sync::{Arc, OnceLock};
 use anyhow::Result;
 
 mod finish;
+mod queue;
 
 use super::added::{Added, Ranges};
 use super::branches;
 use super::list::{all_objects, list_blobs, Objects, Sink};
 use super::message::Message;
 use super::missing::short;
+use super::odb::FamilyOrder;
 use super::origin::{blob_display, blob_origin, message_origin};
 use super::reader::{batch_size, readers, BlobRef, Read, Reader};
 use super::refs::Revs;
@@ -26,16 +28,19 @@ use super::repo::Repo;
 use super::submodule::Submodules;
 use crate::finding::Origin;
 use crate::source::{Feed, Source, Unit};
+use queue::{Listing, Queue, Work};
 
 /// Commit messages per hand-over to the scanning threads, for `--since`/`--range`.
 const MESSAGES_PER_RUN: usize = 256;
+/// Blobs listed but not yet read, at most: about 160 bytes each.
+const MAX_WAITING: usize = 1 << 19;
 
-/// What the listing hands the worker threads.
-enum Work {
-    /// A run of blobs to read and scan.
-    Blobs(Vec<BlobRef>),
-    /// A run of commit messages.
-    Messages(Vec<Message>),
+/// Blobs a worker takes from the queue at once (`NHISCAN_GIT_RUN` overrides it, for measuring).
+fn run_size() -> usize {
+    std::env::var("NHISCAN_GIT_RUN")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2048)
 }
 
 /// The history of a repository: the blobs of the chosen revisions.
@@ -103,9 +108,9 @@ impl History {
         let repo = &self.repo;
         let max_size = feed.limits().max_file_size;
         let workers = self.threads.max(1);
-        // Batches go to the workers as they are listed, so reading starts at once instead of after
-        // the whole history has been walked.
-        let (tx, rx) = crossbeam_channel::bounded::<Work>(workers * 2);
+        // Blobs go to the workers as they are listed, so reading starts at once instead of after
+        // the whole history has been walked; what is left when the listing ends goes in pack order.
+        let queue = Queue::new(run_size(), MAX_WAITING, repo.odb().map(FamilyOrder::new));
         let on_blob = |b: &BlobRef, read: Read<'_>| match read {
             Read::Data(data, hits) => {
                 // Line-level ranges see their gitlinks in the diffs.
@@ -142,11 +147,10 @@ impl History {
         };
         std::thread::scope(|s| {
             for _ in 0..workers {
-                let rx = rx.clone();
-                let on_blob = &on_blob;
+                let (on_blob, queue) = (&on_blob, &queue);
                 s.spawn(move || {
                     let mut reader = Reader::new(repo).with_keywords(feed.keywords());
-                    for work in rx {
+                    while let Some(work) = queue.next() {
                         match work {
                             Work::Blobs(batch) => {
                                 let oids: Vec<&str> =
@@ -163,7 +167,7 @@ impl History {
                     }
                 });
             }
-            drop(rx);
+            let listing = Listing(&queue);
             let listed = list(&mut Sink {
                 blobs: &mut |mut batch| {
                     // Blobs the run already knows (a fork's shared history) are not read again.
@@ -173,14 +177,12 @@ impl History {
                         });
                     }
                     if !batch.is_empty() {
-                        let _ = tx.send(Work::Blobs(batch));
+                        queue.blobs(batch);
                     }
                 },
-                messages: &mut |ms| {
-                    let _ = tx.send(Work::Messages(ms));
-                },
+                messages: &mut |ms| queue.messages(ms),
             });
-            drop(tx);
+            drop(listing);
             // The workers finish when the channel drains; the scope waits for them.
             listed
         })

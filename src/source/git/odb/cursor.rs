@@ -193,6 +193,12 @@ impl<'a> Cursor<'a> {
             return Ok(Found::TooLarge(kind, size));
         }
         let (mut data, mut hits) = match start {
+            // Hits the cache lacks (a loose base) are found once, here, so the chain derives its
+            // own from them.
+            Start::Decoded(_, d, None) if !chain.is_empty() => {
+                let h = self.hits_of(kind, &d);
+                (d, h)
+            }
             Start::Decoded(_, d, h) => (d, h),
             Start::Whole {
                 pack,
@@ -203,13 +209,9 @@ impl<'a> Cursor<'a> {
             } => {
                 let mut out = Vec::new();
                 self.inflate(pack, data_at, size, &mut out)?;
-                // A whole object a delta was made on: the next version is likely made on it too,
-                // and its hits are what every version above it derives its own from.
-                let hits = if chain.is_empty() {
-                    None
-                } else {
-                    self.hits_of(kind, &out)
-                };
+                // Found before it is kept: the versions made on it derive their hits from these,
+                // even when it is read first on its own (as it is in family order).
+                let hits = self.hits_of(kind, &out);
                 let d = Rc::new(out);
                 if !chain.is_empty() || self.odb.keep_results {
                     self.keep(pack, at, kind, &d, &hits);

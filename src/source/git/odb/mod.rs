@@ -13,6 +13,7 @@ mod cursor;
 mod entry;
 mod idx;
 mod loose;
+mod order;
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -24,6 +25,7 @@ use crate::engine::keywords::Hit;
 pub(crate) use cursor::Cursor;
 pub(crate) use entry::Kind;
 use idx::Idx;
+pub(crate) use order::FamilyOrder;
 
 /// How deep alternates of alternates are followed (git's own limit).
 const MAX_ALTERNATE_DEPTH: usize = 5;
@@ -140,8 +142,10 @@ impl Odb {
 }
 
 /// Decoded bytes per delta-cache of each reading thread, in MiB (`NHISCAN_GIT_DELTA_CACHE`
-/// overrides it): measured on the redis mirror, docs/git-reader.md.
-const DELTA_CACHE_MIB: u64 = 64;
+/// overrides it): measured on the redis mirror, docs/git-reader.md. Most of a history is read by
+/// delta family ([`FamilyOrder`]), where a cache needs to hold only a chain, not the versions
+/// between two of a file's in listing order.
+const DELTA_CACHE_MIB: u64 = 32;
 /// Whether each object read is kept in the cache as well as the bases on its chain
 /// (`NHISCAN_GIT_KEEP_RESULTS=0|1`): measured, docs/git-reader.md.
 const KEEP_RESULTS: bool = true;

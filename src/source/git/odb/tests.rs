@@ -237,3 +237,64 @@ fn objects_of_an_alternate_are_read_and_a_damaged_entry_is_left_to_git() {
     }
     assert!(left > 0, "the damage was not noticed");
 }
+
+#[test]
+fn family_order_reads_each_delta_family_depth_first_after_its_base() {
+    let repo = history("sha1");
+    let d = repo.path();
+    // `git verify-pack -v`: id, type, size, size in pack, offset, and for a delta its depth and base.
+    let listing = String::from_utf8(git(d, &["verify-pack", "-v", &pack_idx(d)])).unwrap();
+    let mut blobs = Vec::new();
+    let mut base_of = std::collections::HashMap::new();
+    for line in listing.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() >= 5 && f[1] == "blob" {
+            blobs.push(f[0]);
+            if f.len() == 7 {
+                base_of.insert(f[0], f[6]);
+            }
+        }
+    }
+    assert!(
+        base_of.len() > 40,
+        "the fixture must have deltas: {}",
+        base_of.len()
+    );
+    let odb = Odb::open(&objects_dir(d), 20);
+    let mut order = super::FamilyOrder::new(&odb);
+    // Added as a history is listed, newest first: the reverse of nothing in particular.
+    let places: std::collections::HashMap<&str, u64> = blobs
+        .iter()
+        .rev()
+        .map(|b| (*b, order.add(b).expect("a packed blob has a place")))
+        .collect();
+    let loose = every_object(d)
+        .into_iter()
+        .find(|o| o.2 == b"a loose object")
+        .unwrap();
+    assert_eq!(order.add(&loose.0), None, "a loose object has no place");
+    let ranks = order.ranks();
+    let rank = |b: &str| ranks[&places[b]];
+    // The chain of each blob, from itself down to its family's whole object.
+    let chain = |b: &str| {
+        let mut c = vec![b.to_string()];
+        while let Some(base) = base_of.get(c[c.len() - 1].as_str()) {
+            c.push(base.to_string());
+        }
+        c
+    };
+    for b in &blobs {
+        // Depth first: the blobs made (at any depth) on `b` come right after it, together.
+        let mut under: Vec<u64> = blobs
+            .iter()
+            .filter(|x| *x != b && chain(x).contains(&b.to_string()))
+            .map(|x| rank(x))
+            .collect();
+        under.sort_unstable();
+        let expected: Vec<u64> = (1..=under.len() as u64).map(|i| rank(b) + i).collect();
+        assert_eq!(
+            under, expected,
+            "{b}: its deltas are not read right after it"
+        );
+    }
+}
