@@ -110,7 +110,12 @@ impl History {
         let workers = self.threads.max(1);
         // Blobs go to the workers as they are listed, so reading starts at once instead of after
         // the whole history has been walked; what is left when the listing ends goes in pack order.
-        let queue = Queue::new(run_size(), MAX_WAITING, repo.odb().map(FamilyOrder::new));
+        let queue = Queue::new(
+            run_size(),
+            MAX_WAITING,
+            workers.saturating_sub(1),
+            repo.odb().map(FamilyOrder::new),
+        );
         let on_blob = |b: &BlobRef, read: Read<'_>| match read {
             Read::Data(data, hits) => {
                 // Line-level ranges see their gitlinks in the diffs.
@@ -146,11 +151,11 @@ impl History {
             }
         };
         std::thread::scope(|s| {
-            for _ in 0..workers {
+            for worker in 0..workers {
                 let (on_blob, queue) = (&on_blob, &queue);
                 s.spawn(move || {
                     let mut reader = Reader::new(repo).with_keywords(feed.keywords());
-                    while let Some(work) = queue.next() {
+                    while let Some(work) = queue.next(worker) {
                         match work {
                             Work::Blobs(batch) => {
                                 let oids: Vec<&str> =
