@@ -109,7 +109,7 @@ impl History {
         let max_size = feed.limits().max_file_size;
         let workers = self.threads.max(1);
         // Blobs go to the workers as they are listed, so reading starts at once instead of after
-        // the whole history has been walked; what is left when the listing ends goes in pack order.
+        // the whole history has been walked; what is left when the listing ends goes by delta family.
         let queue = Queue::new(
             run_size(),
             MAX_WAITING,
@@ -188,7 +188,7 @@ impl History {
                 messages: &mut |ms| queue.messages(ms),
             });
             drop(listing);
-            // The workers finish when the channel drains; the scope waits for them.
+            // The workers finish when the queue drains; the scope waits for them.
             listed
         })
     }

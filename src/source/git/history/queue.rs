@@ -134,6 +134,8 @@ impl<'a> Queue<'a> {
         };
         if let Some(f) = &self.families {
             let ranks = f.lock().unwrap_or_else(|e| e.into_inner()).ranks();
+            // Stable: what has no rank (no pack holds it, or past the families' bound) stays in
+            // listing order, after the rest.
             rest.sort_by_key(|w| ranks.get(&w.place).copied().unwrap_or(NOWHERE));
         }
         let mut s = self.lock();

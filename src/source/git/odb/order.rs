@@ -16,6 +16,9 @@ use super::{unhex, Odb, MAX_CHAIN};
 
 /// No base: a whole object, or one whose base this store cannot find.
 const ROOT: u64 = u64::MAX;
+/// Pack entries remembered at most (about 40 bytes each with their ranks): past it, an object
+/// added gets its place but no family, and is read after the ordered ones, in the order added.
+const MAX_ENTRIES: usize = 1 << 21;
 
 /// The delta families of the objects added so far.
 pub(crate) struct FamilyOrder<'a> {
@@ -49,6 +52,9 @@ impl<'a> FamilyOrder<'a> {
             .enumerate()
             .find_map(|(i, p)| Some((i, p.idx.find(&id)?)))?;
         let first = place(pack, offset)?;
+        if self.base.len() >= MAX_ENTRIES {
+            return Some(first);
+        }
         let (mut p, mut off, mut at) = (pack, offset, first);
         for _ in 0..=MAX_CHAIN {
             if self.base.contains_key(&at) {
