@@ -309,9 +309,9 @@ pub(crate) fn readers(threads: usize) -> usize {
     threads.clamp(1, 4)
 }
 
-/// Blobs per hand-over from the listing to a worker: a contiguous run of history, whose delta chains
-/// the worker's cache mostly resolves once (on redis 16,384, 4,096 and 2,048 measured the same; 512
-/// was slower).
+/// Blobs per hand-over from the listing to the history's queue, which hands workers runs of its
+/// own size (measured when this was the hand-over to a worker, in listing order, on redis: 16,384,
+/// 4,096 and 2,048 the same, 512 slower).
 pub(crate) fn batch_size() -> usize {
     std::env::var("NHISCAN_GIT_BATCH")
         .ok()

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use lru::LruCache;
 
 use super::entry::Kind;
+use super::entry_key;
 use crate::engine::keywords::Hit;
 
 /// A decoded object held by the cache, with its keyword hits when they were found.
@@ -45,24 +46,20 @@ impl DeltaCache {
         }
     }
 
-    fn key(pack: usize, offset: u64) -> u64 {
-        // Offsets stay below 2^48 (256 TiB packs); pack numbers below 2^16.
-        ((pack as u64) << 48) | offset
-    }
-
     /// The decoded entry at `offset` of pack `pack`, if held.
     pub(super) fn get(&mut self, pack: usize, offset: u64) -> Option<Cached> {
-        self.map.get(&Self::key(pack, offset)).cloned()
+        self.map.get(&entry_key(pack, offset)?).cloned()
     }
 
     /// Keeps a decoded entry, dropping the least recently used ones past the budget. An object larger
     /// than half the budget is not kept: it would push out everything else for one use.
     pub(super) fn put(&mut self, pack: usize, offset: u64, entry: Cached) {
         let n = entry.bytes();
-        if n > self.budget / 2 || pack >= 1 << 16 || offset >= 1 << 48 {
+        // Offsets stay below 2^48 (256 TiB packs) and pack numbers below 2^16, or are not kept.
+        let Some(key) = entry_key(pack, offset).filter(|_| n <= self.budget / 2) else {
             return;
-        }
-        if let Some(old) = self.map.put(Self::key(pack, offset), entry) {
+        };
+        if let Some(old) = self.map.put(key, entry) {
             self.held -= old.bytes();
         }
         self.held += n;

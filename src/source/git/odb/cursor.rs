@@ -69,12 +69,6 @@ impl<'a> Cursor<'a> {
         unhex(oid).filter(|id| id.len() == self.odb.hash_len)
     }
 
-    /// The header of the entry at `off` of pack `p`.
-    fn header_at(&self, p: usize, off: u64) -> Result<entry::Header, String> {
-        let at = usize::try_from(off).map_err(|_| "offset past the address space")?;
-        entry::header(&self.odb.packs[p].data, at, self.odb.hash_len)
-    }
-
     /// Where the base of a delta entry of pack `p` is; Err when the store lacks it.
     fn base_place(&self, p: usize, base: Base) -> Result<Place, String> {
         match base {
@@ -127,7 +121,7 @@ impl<'a> Cursor<'a> {
         for _ in 0..=MAX_CHAIN {
             // A header read touches a page of the mapped pack: counted as one, for the trim.
             self.odb.count(4096);
-            match self.header_at(p, off).ok()?.entry {
+            match self.odb.header_at(p, off).ok()?.entry {
                 Entry::Whole(kind, _) => return Some(kind),
                 Entry::Delta(base, _) => match self.base_place(p, base).ok()? {
                     Place::Packed(bp, bo) => (p, off) = (bp, bo),
@@ -151,7 +145,7 @@ impl<'a> Cursor<'a> {
             if chain.len() > MAX_CHAIN {
                 return Err("delta chain too long".into());
             }
-            let h = self.header_at(p, off)?;
+            let h = self.odb.header_at(p, off)?;
             match h.entry {
                 Entry::Whole(kind, size) => {
                     break Start::Whole {

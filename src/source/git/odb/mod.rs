@@ -126,11 +126,23 @@ impl Odb {
         }
     }
 
+    /// The pack holding the object with id `id`, and the entry's offset there.
+    fn packed(&self, id: &[u8]) -> Option<(usize, u64)> {
+        self.packs
+            .iter()
+            .enumerate()
+            .find_map(|(i, p)| Some((i, p.idx.find(id)?)))
+    }
+
+    /// The header of the entry at `off` of pack `p`.
+    fn header_at(&self, p: usize, off: u64) -> Result<entry::Header, String> {
+        let at = usize::try_from(off).map_err(|_| "offset past the address space")?;
+        entry::header(&self.packs[p].data, at, self.hash_len)
+    }
+
     fn locate(&self, id: &[u8]) -> Option<Place> {
-        for (i, p) in self.packs.iter().enumerate() {
-            if let Some(off) = p.idx.find(id) {
-                return Some(Place::Packed(i, off));
-            }
+        if let Some((i, off)) = self.packed(id) {
+            return Some(Place::Packed(i, off));
         }
         let hex = hex(id);
         self.dirs
@@ -164,6 +176,12 @@ fn env_mib(var: &str, default: u64) -> u64 {
 enum Place {
     Packed(usize, u64),
     Loose(PathBuf),
+}
+
+/// A packed entry as one number, its pack in the top 16 bits and its offset below (None past
+/// those): the key of the delta cache and of the family order.
+fn entry_key(pack: usize, offset: u64) -> Option<u64> {
+    (pack < 1 << 16 && offset < 1 << 48).then_some((pack as u64) << 48 | offset)
 }
 
 /// `objects` and, through `info/alternates`, the object directories it borrows from.

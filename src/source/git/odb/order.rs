@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use super::entry::{Base, Entry};
-use super::{unhex, Odb, MAX_CHAIN};
+use super::{entry_key, unhex, Odb, MAX_CHAIN};
 
 /// No base: a whole object, or one whose base this store cannot find.
 const ROOT: u64 = u64::MAX;
@@ -23,13 +23,8 @@ const MAX_ENTRIES: usize = 1 << 21;
 /// The delta families of the objects added so far.
 pub(crate) struct FamilyOrder<'a> {
     odb: &'a Odb,
-    /// Each entry met (as `place`) with the place of its base, or [`ROOT`].
+    /// Each entry met (by [`entry_key`]) with its base's, or [`ROOT`].
     base: HashMap<u64, u64>,
-}
-
-/// A packed entry as one number: its pack in the top 16 bits, its offset below.
-fn place(pack: usize, offset: u64) -> Option<u64> {
-    (pack < 1 << 16 && offset < 1 << 48).then_some((pack as u64) << 48 | offset)
 }
 
 impl<'a> FamilyOrder<'a> {
@@ -45,13 +40,8 @@ impl<'a> FamilyOrder<'a> {
     /// already met; its place, or None when no pack here holds it.
     pub(crate) fn add(&mut self, oid: &str) -> Option<u64> {
         let id = unhex(oid).filter(|id| id.len() == self.odb.hash_len)?;
-        let (pack, offset) = self
-            .odb
-            .packs
-            .iter()
-            .enumerate()
-            .find_map(|(i, p)| Some((i, p.idx.find(&id)?)))?;
-        let first = place(pack, offset)?;
+        let (pack, offset) = self.odb.packed(&id)?;
+        let first = entry_key(pack, offset)?;
         if self.base.len() >= MAX_ENTRIES {
             return Some(first);
         }
@@ -73,19 +63,15 @@ impl<'a> FamilyOrder<'a> {
     /// The place of the base of the entry at `off` of pack `p`: None for a whole object, a damaged
     /// header, or a base not in any pack here.
     fn base_of(&self, p: usize, off: u64) -> Option<u64> {
-        let data = &self.odb.packs[p].data;
         // A header read touches a page of the mapped pack: counted as one, for the trim.
         self.odb.count(4096);
-        let h = super::entry::header(data, usize::try_from(off).ok()?, self.odb.hash_len).ok()?;
-        match h.entry {
+        match self.odb.header_at(p, off).ok()?.entry {
             Entry::Whole(..) => None,
-            Entry::Delta(Base::Offset(o), _) => place(p, o),
-            Entry::Delta(Base::Id(id), _) => self
-                .odb
-                .packs
-                .iter()
-                .enumerate()
-                .find_map(|(i, q)| place(i, q.idx.find(&id)?)),
+            Entry::Delta(Base::Offset(o), _) => entry_key(p, o),
+            Entry::Delta(Base::Id(id), _) => {
+                let (i, o) = self.odb.packed(&id)?;
+                entry_key(i, o)
+            }
         }
     }
 
