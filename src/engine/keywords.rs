@@ -30,9 +30,8 @@ pub(crate) struct Hit {
 pub(crate) struct Keywords {
     class: [u8; 256],
     /// Transitions, class-major: the next state from `sid` on a byte of class `c` is at
-    /// `c * stride + sid`. Laid out so that the states text visits most (the shallow ones, numbered
-    /// first, breadth first) on the bytes text has most (classes numbered by [`FREQUENT`]) share few
-    /// cache lines.
+    /// `c * stride + sid`, so the states text visits most (the shallow ones, numbered first,
+    /// breadth first) sit together at the start of each class's row.
     table: Table,
     stride: usize,
     start: u32,
@@ -45,7 +44,7 @@ pub(crate) struct Keywords {
 }
 
 /// The transition table: 16-bit ids when every id fits (half the cache footprint of 32-bit ones:
-/// 0.71 → 0.51 ns/byte on linux source with the built-in rules), 32-bit ones otherwise.
+/// 0.60 → 0.52 ns/byte on linux source with the built-in rules), 32-bit ones otherwise.
 enum Table {
     Narrow(Vec<u16>),
     Wide(Vec<u32>),
@@ -72,7 +71,9 @@ impl Id for u32 {
 
 const BLOCK: usize = 64;
 const STREAMS: usize = 5;
-/// Bytes of source code and text, most frequent first (case-folded; measured on the linux tree).
+/// Bytes of source code and text, most frequent first (case-folded; counted on the linux tree). The
+/// classes are numbered in this order, so the rows of the bytes text has most lie next to each
+/// other: a small gain, 0.518–0.526 ns/byte against 0.522–0.550 numbered by byte value.
 const FREQUENT: &[u8] =
     b" et_sr\tina\ncodlpufm),(;hkbgv*-=0>xwy1.2/{}\"&8q63#4:5z<[]!+|97%j\\@'~?^`";
 
