@@ -119,9 +119,7 @@ impl<'a> Cursor<'a> {
             Place::Loose(path) => return loose::read(&path, 0, &mut self.z).ok().map(|l| l.kind),
         };
         for _ in 0..=MAX_CHAIN {
-            // A header read touches a page of the mapped pack: counted as one, for the trim.
-            self.odb.count(4096);
-            match self.odb.header_at(p, off).ok()?.entry {
+            match self.odb.header_only(p, off).ok()?.entry {
                 Entry::Whole(kind, _) => return Some(kind),
                 Entry::Delta(base, _) => match self.base_place(p, base).ok()? {
                     Place::Packed(bp, bo) => (p, off) = (bp, bo),

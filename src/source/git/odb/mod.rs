@@ -140,6 +140,13 @@ impl Odb {
         entry::header(&self.packs[p].data, at, self.hash_len)
     }
 
+    /// [`Odb::header_at`] for a walk that reads headers only: each touches a page of the mapped
+    /// pack, counted as one for the trim (a decode counts the bytes it reads instead).
+    fn header_only(&self, p: usize, off: u64) -> Result<entry::Header, String> {
+        self.count(4096);
+        self.header_at(p, off)
+    }
+
     fn locate(&self, id: &[u8]) -> Option<Place> {
         if let Some((i, off)) = self.packed(id) {
             return Some(Place::Packed(i, off));

@@ -63,9 +63,7 @@ impl<'a> FamilyOrder<'a> {
     /// The place of the base of the entry at `off` of pack `p`: None for a whole object, a damaged
     /// header, or a base not in any pack here.
     fn base_of(&self, p: usize, off: u64) -> Option<u64> {
-        // A header read touches a page of the mapped pack: counted as one, for the trim.
-        self.odb.count(4096);
-        match self.odb.header_at(p, off).ok()?.entry {
+        match self.odb.header_only(p, off).ok()?.entry {
             Entry::Whole(..) => None,
             Entry::Delta(Base::Offset(o), _) => entry_key(p, o),
             Entry::Delta(Base::Id(id), _) => {
