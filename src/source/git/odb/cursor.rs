@@ -8,7 +8,7 @@ use flate2::{Decompress, FlushDecompress, Status};
 
 use super::cache::{Cached, DeltaCache};
 use super::entry::{self, Base, Entry, Kind};
-use super::{loose, unhex, Found, Odb, Place, MAX_CHAIN, MAX_OBJECT};
+use super::{loose, Found, Odb, Place, MAX_CHAIN, MAX_OBJECT};
 use crate::engine::derive::{derive, sorted_hits, Piece};
 use crate::engine::keywords::{Hit, Keywords};
 
@@ -64,11 +64,6 @@ impl<'a> Cursor<'a> {
         self
     }
 
-    /// The bytes of the hex id `oid`, if it is one of this store's ids.
-    fn id_of(&self, oid: &str) -> Option<Vec<u8>> {
-        unhex(oid).filter(|id| id.len() == self.odb.hash_len)
-    }
-
     /// Where the base of a delta entry of pack `p` is; Err when the store lacks it.
     fn base_place(&self, p: usize, base: Base) -> Result<Place, String> {
         match base {
@@ -89,7 +84,7 @@ impl<'a> Cursor<'a> {
 
     /// Reads the object with id `oid` (hex), or only its kind and size when it is over `max_size`.
     pub(crate) fn read(&mut self, oid: &str, max_size: u64) -> Found {
-        let Some(id) = self.id_of(oid) else {
+        let Some(id) = self.odb.id_of(oid) else {
             return Found::Elsewhere;
         };
         match self.odb.locate(&id) {
@@ -113,7 +108,7 @@ impl<'a> Cursor<'a> {
     /// The kind of the object with id `oid` (hex), from the headers of its delta chain, with nothing
     /// inflated but a loose object's header; None when it is not here or not readable.
     pub(crate) fn kind(&mut self, oid: &str) -> Option<Kind> {
-        let id = self.id_of(oid)?;
+        let id = self.odb.id_of(oid)?;
         let (mut p, mut off) = match self.odb.locate(&id)? {
             Place::Packed(p, off) => (p, off),
             Place::Loose(path) => return loose::read(&path, 0, &mut self.z).ok().map(|l| l.kind),

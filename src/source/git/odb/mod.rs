@@ -126,6 +126,11 @@ impl Odb {
         }
     }
 
+    /// The binary id of hex id `oid`; None when it is not one of this store's length.
+    fn id_of(&self, oid: &str) -> Option<Vec<u8>> {
+        unhex(oid).filter(|id| id.len() == self.hash_len)
+    }
+
     /// The pack holding the object with id `id`, and the entry's offset there.
     fn packed(&self, id: &[u8]) -> Option<(usize, u64)> {
         self.packs

@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use super::entry::{Base, Entry};
-use super::{entry_key, unhex, Odb, MAX_CHAIN};
+use super::{entry_key, Odb, MAX_CHAIN};
 
 /// No base: a whole object, or one whose base this store cannot find.
 const ROOT: u64 = u64::MAX;
@@ -39,7 +39,7 @@ impl<'a> FamilyOrder<'a> {
     /// Adds the object with hex id `oid`, reading the headers of its delta chain as far as an entry
     /// already met; its place, or None when no pack here holds it.
     pub(crate) fn add(&mut self, oid: &str) -> Option<u64> {
-        let id = unhex(oid).filter(|id| id.len() == self.odb.hash_len)?;
+        let id = self.odb.id_of(oid)?;
         let (pack, offset) = self.odb.packed(&id)?;
         let first = entry_key(pack, offset)?;
         if self.base.len() >= MAX_ENTRIES {
