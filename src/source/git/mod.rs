@@ -38,6 +38,7 @@ mod reader;
 mod refs;
 mod repo;
 mod submodule;
+mod touching;
 
 pub(crate) use history::History;
 pub(crate) use reader::{read_blobs, Read};

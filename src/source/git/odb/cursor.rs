@@ -84,10 +84,18 @@ impl<'a> Cursor<'a> {
 
     /// Reads the object with id `oid` (hex), or only its kind and size when it is over `max_size`.
     pub(crate) fn read(&mut self, oid: &str, max_size: u64) -> Found {
-        let Some(id) = self.odb.id_of(oid) else {
+        match self.odb.id_of(oid) {
+            Some(id) => self.read_id(&id, max_size),
+            None => Found::Elsewhere,
+        }
+    }
+
+    /// [`Cursor::read`] by the id's bytes.
+    pub(crate) fn read_id(&mut self, id: &[u8], max_size: u64) -> Found {
+        if id.len() != self.odb.hash_len {
             return Found::Elsewhere;
-        };
-        match self.odb.locate(&id) {
+        }
+        match self.odb.locate(id) {
             Some(Place::Packed(pack, at)) => {
                 self.packed(pack, at, max_size).unwrap_or(Found::Elsewhere)
             }
@@ -176,7 +184,7 @@ impl<'a> Cursor<'a> {
             (None, Start::Decoded(_, d, _)) => d.len() as u64,
             (None, Start::Whole { size, .. }) => *size,
         };
-        if size > max_size || !matches!(kind, Kind::Blob | Kind::Commit) {
+        if size > max_size || !matches!(kind, Kind::Blob | Kind::Commit | Kind::Tree) {
             return Ok(Found::TooLarge(kind, size));
         }
         let (mut data, mut hits) = match start {

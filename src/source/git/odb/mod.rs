@@ -101,6 +101,11 @@ impl Odb {
         }
     }
 
+    /// The length of an object id in bytes (20 for SHA-1, 32 for SHA-256).
+    pub(crate) fn hash_len(&self) -> usize {
+        self.hash_len
+    }
+
     /// A reader for one thread.
     pub(crate) fn cursor(&self) -> Cursor<'_> {
         Cursor::new(self)
@@ -236,7 +241,7 @@ fn open_pack(idx_path: &Path, hash_len: usize) -> Option<Pack> {
 }
 
 /// Lowercase hex of an id.
-fn hex(id: &[u8]) -> String {
+pub(crate) fn hex(id: &[u8]) -> String {
     use std::fmt::Write as _;
     id.iter()
         .fold(String::with_capacity(id.len() * 2), |mut s, b| {
