@@ -62,6 +62,18 @@ pub(crate) struct Sink<'a> {
     pub messages: &'a mut dyn FnMut(Vec<Message>),
 }
 
+/// A commit as the listing walked it: what [`super::touching`] needs of it.
+#[derive(Debug)]
+pub(crate) struct Walked {
+    /// Its id.
+    pub sha: String,
+    /// Its tree's id.
+    pub tree: String,
+    /// Its parents' ids separated by a space, as git sees them (grafts and the shallow boundary
+    /// applied).
+    pub parents: String,
+}
+
 /// What listing the history leaves for provenance and the report.
 #[derive(Debug, Default)]
 pub(crate) struct Listing {
@@ -69,7 +81,7 @@ pub(crate) struct Listing {
     pub missing: Vec<String>,
     /// The commits of the scanned revisions in the order git walked them; None when the walk did not
     /// print them all (a damaged history).
-    pub commits: Option<Vec<String>>,
+    pub commits: Option<Vec<Walked>>,
     /// True when the extra commits were walked; false when they could not be (a damaged
     /// unreachable commit): their blobs were then listed with no path.
     pub walked_more: bool,
@@ -166,7 +178,7 @@ struct Walk {
     maybe_trees: Vec<(String, String)>,
     messages: Vec<Message>,
     /// The reachable commits whose messages git printed, in order.
-    commits: Vec<String>,
+    commits: Vec<Walked>,
     /// True when git could not print the messages and the commits were listed by id.
     unframed: bool,
 }
@@ -327,7 +339,11 @@ impl Walk {
                         continue;
                     }
                     if self.reachable {
-                        self.commits.push(m.sha.clone());
+                        self.commits.push(Walked {
+                            sha: m.sha.clone(),
+                            tree: m.tree.clone(),
+                            parents: m.parents.clone(),
+                        });
                     }
                     self.messages.push(m);
                     if self.messages.len() >= MESSAGES_PER_SEND {

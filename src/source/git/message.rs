@@ -21,6 +21,10 @@ use std::hash::{BuildHasher as _, Hasher as _};
 pub(crate) struct Message {
     /// The commit id.
     pub sha: String,
+    /// Its tree's id.
+    pub tree: String,
+    /// Its parents' ids separated by a space (as `%P` prints them).
+    pub parents: String,
     /// The author's name.
     pub author: String,
     /// The author's email address.
@@ -43,6 +47,8 @@ impl Message {
         };
         let mut m = Message {
             sha: sha.to_string(),
+            tree: String::new(),
+            parents: String::new(),
             author: String::new(),
             email: String::new(),
             author_time: 0,
@@ -50,6 +56,18 @@ impl Message {
             reachable,
         };
         let head = String::from_utf8_lossy(head);
+        for l in head.lines() {
+            if let Some(t) = l.strip_prefix("tree ") {
+                m.tree = t.to_string();
+            } else if let Some(p) = l.strip_prefix("parent ") {
+                if !m.parents.is_empty() {
+                    m.parents.push(' ');
+                }
+                m.parents.push_str(p);
+            } else if !m.tree.is_empty() {
+                break;
+            }
+        }
         // `author Name <email> 1577923200 +0000`
         if let Some(a) = head.lines().find_map(|l| l.strip_prefix("author ")) {
             if let (Some(lt), Some(gt)) = (a.rfind('<'), a.rfind('>')) {
@@ -90,7 +108,9 @@ impl Framing {
         Framing {
             start: format!("\x01{nonce}\x00").into_bytes(),
             end: format!("\x02{nonce}").into_bytes(),
-            format: format!("--format=%x01{nonce}%x00%H%x00%at%x00%an%x00%ae%n%B%x02{nonce}"),
+            format: format!(
+                "--format=%x01{nonce}%x00%H%x00%T%x00%P%x00%at%x00%an%x00%ae%n%B%x02{nonce}"
+            ),
         }
     }
 
@@ -147,9 +167,13 @@ impl Records {
         let mut f = head.split('\0');
         let mut next = || f.next().unwrap_or_default().to_string();
         let sha = next();
+        let tree = next();
+        let parents = next();
         let author_time = next().trim().parse().unwrap_or(0);
         self.cur = Some(Message {
             sha,
+            tree,
+            parents,
             author_time,
             author: next(),
             email: next(),
@@ -180,10 +204,19 @@ mod tests {
     #[test]
     fn records_and_object_lines_are_told_apart() {
         let f = Framing::with_nonce("n0");
-        let out = b"\x01n0\x00c1\x00100\x00Al Ice\x00a@x\nsubject\n\nbody\n\x02n0\n\x01n0\x00c2\x00200\x00B\x00b@x\nno newline\x02n0\n\x01n0\x00c3\x00300\x00C\x00c@x\n\x02n0\n\nb1 path/x\nt1 \n?m1\n";
+        let out = b"\x01n0\x00c1\x00t1\x00p1 p2\x00100\x00Al Ice\x00a@x\nsubject\n\nbody\n\x02n0\n\x01n0\x00c2\x00t2\x00\x00200\x00B\x00b@x\nno newline\x02n0\n\x01n0\x00c3\x00t3\x00c2\x00300\x00C\x00c@x\n\x02n0\n\nb1 path/x\nt1 \n?m1\n";
         let (msgs, objects) = read(&f, out);
         assert_eq!(msgs.len(), 3);
         assert_eq!(msgs[0].sha, "c1");
+        assert_eq!(
+            (msgs[0].tree.as_str(), msgs[0].parents.as_str()),
+            ("t1", "p1 p2")
+        );
+        assert_eq!(
+            (msgs[1].tree.as_str(), msgs[1].parents.as_str()),
+            ("t2", "")
+        );
+        assert_eq!(msgs[2].parents, "c2");
         assert_eq!(msgs[0].author, "Al Ice");
         assert_eq!(msgs[0].email, "a@x");
         assert_eq!(msgs[0].author_time, 100);
@@ -197,7 +230,7 @@ mod tests {
     fn a_message_cannot_forge_the_end_of_its_record() {
         // A message carrying another run's markers and object-like lines stays one message.
         let f = Framing::with_nonce("secret-nonce");
-        let out = b"\x01secret-nonce\x00c1\x001\x00A\x00a@x\nfix\n\x02guess\n\x01guess\x00c9\x000\x00X\x00x\ndeadbeef evil/path\n\x02secret-nonce\nb1 real\n";
+        let out = b"\x01secret-nonce\x00c1\x00t1\x00\x001\x00A\x00a@x\nfix\n\x02guess\n\x01guess\x00c9\x00t9\x00\x000\x00X\x00x\ndeadbeef evil/path\n\x02secret-nonce\nb1 real\n";
         let (msgs, objects) = read(&f, out);
         assert_eq!(msgs.len(), 1);
         assert!(msgs[0].text.ends_with(b"deadbeef evil/path\n"));
@@ -206,7 +239,7 @@ mod tests {
 
     #[test]
     fn a_commit_object_gives_its_message_and_author() {
-        let obj = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nparent 1111111111111111111111111111111111111111\nauthor Al Ice <al@example.com> 1577923200 +0000\ncommitter B <b@x> 1577923201 +0000\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n x\n -----END PGP SIGNATURE-----\n\nsubject\n\nbody\n";
+        let obj = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nparent 1111111111111111111111111111111111111111\nparent 2222222222222222222222222222222222222222\nauthor Al Ice <al@example.com> 1577923200 +0000\ncommitter B <b@x> 1577923201 +0000\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n x\n -----END PGP SIGNATURE-----\n\nsubject\n\nbody\n";
         let m = Message::from_object("c1", obj, false);
         assert_eq!(m.text, b"subject\n\nbody\n");
         assert_eq!(
@@ -214,6 +247,11 @@ mod tests {
             ("Al Ice", "al@example.com")
         );
         assert_eq!(m.author_time, 1577923200);
+        assert_eq!(m.tree, "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+        assert_eq!(
+            m.parents,
+            "1111111111111111111111111111111111111111 2222222222222222222222222222222222222222"
+        );
         assert!(!m.reachable);
     }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 
+use super::list::Walked;
 use super::reader::BlobRef;
 use super::repo::{first_line, spawn_fed, Repo};
 
@@ -105,28 +106,25 @@ pub(crate) fn provenance(
 /// stop one run and not the others).
 pub(crate) fn provenance_split(
     repo: &Repo,
-    commits: &[String],
+    commits: &[Walked],
     wanted: &[&str],
     parts: usize,
 ) -> Result<(HashMap<String, BlobHistory>, Option<String>)> {
     let parts = parts.max(1);
     // Only the commits whose diff can show a wanted object ([`super::touching`]): on git/git, 2,622
     // of 203,352 for the 19 findings, found in 4.1 s where diffing them all took the git processes
-    // 8.8 s. Not with grafts or a shallow boundary, where git sees other parents than the objects
-    // name (replacement refs already leave the objects to git).
-    let shown: Vec<String>;
-    let commits = match repo.odb().filter(|_| !repo.shallow && !repo.has_grafts()) {
+    // 8.8 s.
+    let commits: Vec<String> = match repo.odb() {
         Some(odb) => {
             let may = super::touching::may_show(odb, commits, wanted, parts);
-            shown = commits
+            commits
                 .iter()
                 .zip(may)
                 .filter(|(_, may)| *may)
-                .map(|(c, _)| c.clone())
-                .collect();
-            &shown[..]
+                .map(|(c, _)| c.sha.clone())
+                .collect()
         }
-        None => commits,
+        None => commits.iter().map(|c| c.sha.clone()).collect(),
     };
     let per = commits.len().div_ceil(parts * RUNS_PER_PROCESS).max(1);
     let runs: Vec<&[String]> = commits.chunks(per).collect();

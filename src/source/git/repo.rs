@@ -101,11 +101,6 @@ impl Repo {
             .as_ref()
     }
 
-    /// Whether `info/grafts` rewrites some commit's parents (as git still reads it, deprecated).
-    pub(crate) fn has_grafts(&self) -> bool {
-        std::env::var_os("GIT_GRAFT_FILE").is_some() || self.common.join("info/grafts").exists()
-    }
-
     /// Whether `refs/replace/` may hold a ref, which git would apply to every object it reads.
     fn has_replacements(&self) -> bool {
         if std::env::var_os("GIT_NO_REPLACE_OBJECTS").is_some() {

@@ -17,7 +17,7 @@ mod queue;
 
 use super::added::{Added, Ranges};
 use super::branches;
-use super::list::{all_objects, list_blobs, Objects, Sink};
+use super::list::{all_objects, list_blobs, Objects, Sink, Walked};
 use super::message::Message;
 use super::missing::short;
 use super::odb::FamilyOrder;
@@ -66,7 +66,7 @@ struct Listed {
     /// Objects the trees name but the repository lacks.
     missing: Vec<String>,
     /// The scanned commits in walk order, when the listing has them all.
-    commits: Option<Vec<String>>,
+    commits: Option<Vec<Walked>>,
 }
 
 impl History {

@@ -16,6 +16,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::Mutex;
 
+use super::list::Walked;
 use super::odb::{Cursor, Found, Kind, Odb};
 
 /// Commits per piece of work a thread takes at a time.
@@ -24,15 +25,20 @@ const CHUNK: usize = 512;
 /// in a whole new directory opens every tree under it.
 const MAX_TREES: usize = 10_000;
 
-/// For each of `commits` (hex ids), whether its `git log -c` diff can show one of `wanted` (hex ids
-/// of blobs or trees): false only when it provably cannot. Read by `threads` threads.
+/// For each of `commits`, whether its `git log -c` diff can show one of `wanted` (hex ids of blobs
+/// or trees): false only when it provably cannot. Read by `threads` threads.
 pub(crate) fn may_show(
     odb: &Odb,
-    commits: &[String],
+    commits: &[Walked],
     wanted: &[&str],
     threads: usize,
 ) -> Vec<bool> {
     let wanted: HashSet<Vec<u8>> = wanted.iter().filter_map(|w| super::odb::unhex(w)).collect();
+    // A parent's tree, from the listing when it walked the parent too.
+    let trees: HashMap<&str, &str> = commits
+        .iter()
+        .map(|c| (c.sha.as_str(), c.tree.as_str()))
+        .collect();
     let next = AtomicUsize::new(0);
     let out: Mutex<Vec<bool>> = Mutex::new(vec![true; commits.len()]);
     std::thread::scope(|s| {
@@ -42,8 +48,8 @@ pub(crate) fn may_show(
                     cursor: odb.cursor(),
                     hash_len: odb.hash_len(),
                     wanted: &wanted,
+                    trees: &trees,
                     opened: 0,
-                    trees: HashMap::new(),
                 };
                 let mut part = Vec::with_capacity(CHUNK);
                 loop {
@@ -67,67 +73,52 @@ struct Walk<'a> {
     cursor: Cursor<'a>,
     hash_len: usize,
     wanted: &'a HashSet<Vec<u8>>,
+    /// The tree of each listed commit, by id.
+    trees: &'a HashMap<&'a str, &'a str>,
     /// Trees opened for the current commit.
     opened: usize,
-    /// The tree of commits read lately (a commit is read again as the next one's parent).
-    trees: HashMap<Vec<u8>, Vec<u8>>,
 }
 
 /// Why a commit goes to git: unclear here.
 struct Unclear;
 
 impl Walk<'_> {
-    /// Whether commit `oid` may show a wanted object (true when unclear).
-    fn commit(&mut self, oid: &str) -> bool {
+    /// Whether `commit` may show a wanted object (true when unclear).
+    fn commit(&mut self, commit: &Walked) -> bool {
         self.opened = 0;
-        super::odb::unhex(oid).is_none_or(|id| self.commit_shows(&id).unwrap_or(true))
+        self.commit_shows(commit).unwrap_or(true)
     }
 
-    fn commit_shows(&mut self, id: &[u8]) -> Result<bool, Unclear> {
-        let (tree, parents) = self.read_commit(id)?;
-        // A root commit is diffed against nothing: every path shows. Few; git decides.
-        if parents.is_empty() {
+    fn commit_shows(&mut self, commit: &Walked) -> Result<bool, Unclear> {
+        let tree = super::odb::unhex(&commit.tree).ok_or(Unclear)?;
+        // A root commit (or one at the shallow boundary) is diffed against nothing: every path
+        // shows. Few; git decides.
+        if commit.parents.is_empty() {
             return Err(Unclear);
         }
-        let mut ptrees = Vec::with_capacity(parents.len());
-        for p in &parents {
+        let mut ptrees = Vec::new();
+        for p in commit.parents.split(' ') {
             ptrees.push(Some(self.tree_of(p)?));
         }
         self.shows(Some(tree), &ptrees)
     }
 
-    /// The tree of commit `id`.
-    fn tree_of(&mut self, id: &[u8]) -> Result<Vec<u8>, Unclear> {
-        match self.trees.get(id) {
-            Some(t) => Ok(t.clone()),
-            None => Ok(self.read_commit(id)?.0),
+    /// The tree of commit `sha`: as listed, else read from the commit (a parent the walk did not
+    /// reach, as in `A..B`).
+    fn tree_of(&mut self, sha: &str) -> Result<Vec<u8>, Unclear> {
+        if let Some(t) = self.trees.get(sha) {
+            return super::odb::unhex(t).ok_or(Unclear);
         }
-    }
-
-    /// A commit's tree and parents (raw ids).
-    fn read_commit(&mut self, id: &[u8]) -> Result<(Vec<u8>, Vec<Vec<u8>>), Unclear> {
-        let data = match self.cursor.read_id(id, 1 << 20) {
+        let id = super::odb::unhex(sha).ok_or(Unclear)?;
+        let data = match self.cursor.read_id(&id, 1 << 20) {
             Found::Object(Kind::Commit, data, _) => data,
             _ => return Err(Unclear),
         };
-        let mut lines = data.split(|&b| b == b'\n');
-        let tree = lines
+        data.split(|&b| b == b'\n')
             .next()
             .and_then(|l| l.strip_prefix(b"tree "))
-            .and_then(unhex_bytes)
-            .ok_or(Unclear)?;
-        let mut parents = Vec::new();
-        for l in lines {
-            match l.strip_prefix(b"parent ") {
-                Some(p) => parents.push(unhex_bytes(p).ok_or(Unclear)?),
-                None => break,
-            }
-        }
-        if self.trees.len() >= MAX_REMEMBERED {
-            self.trees.clear();
-        }
-        self.trees.insert(id.to_vec(), tree.clone());
-        Ok((tree, parents))
+            .and_then(|t| super::odb::unhex(std::str::from_utf8(t).ok()?))
+            .ok_or(Unclear)
     }
 
     /// Whether anything under `m` (the commit's tree here, None: absent) that differs from the
@@ -195,9 +186,6 @@ impl Walk<'_> {
     }
 }
 
-/// Commits whose tree a thread remembers before it forgets them all.
-const MAX_REMEMBERED: usize = 4096;
-
 /// One tree entry.
 #[derive(Clone, Copy)]
 struct Entry<'t> {
@@ -262,13 +250,26 @@ fn diff<'t>(
         if left == p.len() - j && left <= tail {
             return Ok(());
         }
-        let (em, ep) = (entry_end(m, i, hash_len)?, entry_end(p, j, hash_len)?);
-        if let (Some(a), Some(b)) = (em, ep) {
-            if m[i..a] == p[j..b] {
-                (i, j) = (a, b);
+        let em = entry_end(m, i, hash_len)?;
+        if let Some(a) = em {
+            // The same bytes at `j`: the same entry (its NUL, so its end, is where it is in `m`),
+            // then every whole entry after it that the bytes both sides share hold. One search
+            // per entry, on one side only.
+            let n = a - i;
+            if p.len() - j >= n && m[i..a] == p[j..j + n] {
+                let shared = a + common_prefix(&m[a..], &p[j + n..]);
+                let mut at = a;
+                while let Some(end) = entry_end(m, at, hash_len)? {
+                    if end > shared {
+                        break;
+                    }
+                    at = end;
+                }
+                (i, j) = (at, j + (at - i));
                 continue;
             }
         }
+        let ep = entry_end(p, j, hash_len)?;
         let a = em.map(|e| entry(&m[i..e], hash_len)).transpose()?;
         let b = ep.map(|e| entry(&p[j..e], hash_len)).transpose()?;
         let order = match (&a, &b) {
@@ -399,10 +400,6 @@ fn octal(s: &[u8]) -> Option<u32> {
             .contains(&c)
             .then(|| v * 8 + u32::from(c - b'0'))
     })
-}
-
-fn unhex_bytes(s: &[u8]) -> Option<Vec<u8>> {
-    super::odb::unhex(std::str::from_utf8(s).ok()?)
 }
 
 #[cfg(test)]

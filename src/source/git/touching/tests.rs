@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use super::may_show;
+use crate::source::git::list::Walked;
 use crate::source::git::odb::Odb;
 
 fn git(dir: &Path, args: &[&str]) -> String {
@@ -132,6 +133,21 @@ fn history() -> tempfile::TempDir {
     dir
 }
 
+/// Every commit of the history as the listing gives them: id, tree, parents.
+fn walked(d: &Path) -> Vec<Walked> {
+    git(d, &["log", "--all", "--format=%H%x00%T%x00%P"])
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\0').collect();
+            Walked {
+                sha: f[0].into(),
+                tree: f[1].into(),
+                parents: f[2].into(),
+            }
+        })
+        .collect()
+}
+
 /// The commits `git log -c --find-object=wanted` shows a change in.
 fn shown_by_git(d: &Path, wanted: &str) -> HashSet<String> {
     let out = git(
@@ -164,10 +180,8 @@ fn every_commit_git_shows_a_wanted_object_in_is_kept_and_a_plain_one_is_kept_onl
     let dir = history();
     let d = dir.path();
     let odb = Odb::open(&d.join(".git/objects"), 20);
-    let commits: Vec<String> = git(d, &["rev-list", "--all"])
-        .lines()
-        .map(String::from)
-        .collect();
+    let walked = walked(d);
+    let commits: Vec<String> = walked.iter().map(|c| c.sha.clone()).collect();
     let merges: HashSet<String> = git(d, &["rev-list", "--all", "--min-parents=2"])
         .lines()
         .map(String::from)
@@ -187,7 +201,7 @@ fn every_commit_git_shows_a_wanted_object_in_is_kept_and_a_plain_one_is_kept_onl
     let mut dropped = 0;
     for w in &objects {
         let git_shows = shown_by_git(d, w);
-        let may = may_show(&odb, &commits, &[w.as_str()], 2);
+        let may = may_show(&odb, &walked, &[w.as_str()], 2);
         for (c, may) in commits.iter().zip(&may) {
             if git_shows.contains(c) {
                 assert!(may, "git shows {w} in {c}, which was dropped");
@@ -207,9 +221,21 @@ fn unreadable_commits_and_trees_are_kept_for_git() {
     let dir = history();
     let d = dir.path();
     let odb = Odb::open(&d.join(".git/objects"), 20);
-    let head = git(d, &["rev-parse", "HEAD"]).trim().to_string();
-    // An id the store lacks, and text that is no id, are git's to judge.
-    let absent = "0123456789abcdef0123456789abcdef01234567".to_string();
-    let may = may_show(&odb, &[absent, "not an id".into(), head], &[], 1);
-    assert_eq!(may, vec![true, true, false]);
+    let head = walked(d).remove(0);
+    let absent = "0123456789abcdef0123456789abcdef01234567";
+    let with = |tree: &str, parents: &str| Walked {
+        sha: head.sha.clone(),
+        tree: tree.into(),
+        parents: parents.into(),
+    };
+    // A tree the store lacks, text that is no id, a parent neither listed nor in the store: git's
+    // to judge. The real commit shows nothing wanted.
+    let commits = [
+        with(absent, &head.parents),
+        with("not an id", &head.parents),
+        with(&head.tree, absent),
+        with(&head.tree, &head.parents),
+    ];
+    let may = may_show(&odb, &commits, &[], 1);
+    assert_eq!(may, vec![true, true, true, false]);
 }
