@@ -28,7 +28,7 @@ use super::repo::Repo;
 use super::submodule::Submodules;
 use crate::finding::Origin;
 use crate::source::{Feed, Source, Unit};
-use queue::{Listing, Queue, Work};
+use queue::{Listing, Queue, Reading, Work};
 
 /// Commit messages per hand-over to the scanning threads, for `--since`/`--range`.
 const MESSAGES_PER_RUN: usize = 256;
@@ -111,6 +111,7 @@ impl History {
         // Blobs go to the workers as they are listed, so reading starts at once instead of after
         // the whole history has been walked; what is left when the listing ends goes by delta family.
         let queue = Queue::new(
+            workers,
             run_size(),
             MAX_WAITING,
             workers.saturating_sub(1),
@@ -154,6 +155,7 @@ impl History {
             for worker in 0..workers {
                 let (on_blob, queue) = (&on_blob, &queue);
                 s.spawn(move || {
+                    let _reading = Reading(queue);
                     let mut reader = Reader::new(repo).with_keywords(feed.keywords());
                     while let Some(work) = queue.next(worker) {
                         match work {

@@ -34,6 +34,9 @@ struct State {
     messages: VecDeque<Vec<Message>>,
     /// The listing is over: nothing more comes, and what waits is in family order.
     listed: bool,
+    /// Reading threads that have not ended ([`Reading`]): with none left, a full queue no longer
+    /// holds the listing back, or it would wait for them forever.
+    readers: usize,
 }
 
 /// Blobs waiting between the listing and the reading threads.
@@ -57,20 +60,25 @@ pub(super) struct Queue<'a> {
 }
 
 impl<'a> Queue<'a> {
-    /// A queue handing out runs of `run` blobs, with at most `cap` waiting; with `families`, what
+    /// A queue for `readers` reading threads handing out runs of `run` blobs, with at most `cap`
+    /// waiting; with `families`, what
     /// waits when the listing ends goes out by delta family. While the listing goes on, only
     /// `while_listing` reading threads work: the listing (one `git rev-list` and the thread reading
     /// it) is the pace of a long history, and reading threads on every core would take its CPU.
     /// Measured on git/git (2 cores): the listing ended at 9.9 s instead of 14.1 s, the run took
     /// 21.2 s instead of 24.8–26.1 s; on redis 4.31–4.37 s instead of 4.52–4.68 s.
     pub(super) fn new(
+        readers: usize,
         run: usize,
         cap: usize,
         while_listing: usize,
         families: Option<FamilyOrder<'a>>,
     ) -> Queue<'a> {
         Queue {
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                readers,
+                ..State::default()
+            }),
             families: families.map(Mutex::new),
             ready: Condvar::new(),
             room: Condvar::new(),
@@ -103,8 +111,13 @@ impl<'a> Queue<'a> {
             .collect();
         drop(families);
         let mut s = self.lock();
-        while s.blobs.len() >= self.cap {
+        while s.blobs.len() >= self.cap && s.readers > 0 {
             s = self.room.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
+        if s.readers == 0 {
+            // Every reading thread ended early (a panic past the per-blob catch): nothing will
+            // read these; the listing goes on to its end, and the scope reports the panic.
+            return;
         }
         s.blobs.extend(waiting);
         drop(s);
@@ -168,6 +181,19 @@ impl<'a> Queue<'a> {
     }
 }
 
+/// Held by a reading thread for its life: when it ends, however it ends, the [`Queue`] counts one
+/// reader fewer.
+pub(super) struct Reading<'q, 'a>(pub(super) &'q Queue<'a>);
+
+impl Drop for Reading<'_, '_> {
+    fn drop(&mut self) {
+        let mut s = self.0.lock();
+        s.readers = s.readers.saturating_sub(1);
+        drop(s);
+        self.0.room.notify_all();
+    }
+}
+
 /// Ends the listing of a [`Queue`] when dropped, so the reading threads stop even when the listing
 /// fails or panics.
 pub(super) struct Listing<'q, 'a>(pub(super) &'q Queue<'a>);
@@ -200,7 +226,7 @@ mod tests {
 
     #[test]
     fn blobs_go_out_in_runs_as_listed_when_no_pack_is_read_in_process() {
-        let q = Queue::new(2, 100, 1, None);
+        let q = Queue::new(1, 2, 100, 1, None);
         q.blobs(vec![blob("9"), blob("8"), blob("7")]);
         assert_eq!(oids(q.next(0)), ["9", "8"]);
         q.blobs(vec![blob("6"), blob("1"), blob("4")]);
@@ -212,7 +238,7 @@ mod tests {
 
     #[test]
     fn messages_go_first_and_a_listing_dropped_ends_the_readers() {
-        let q = Queue::new(4, 100, 1, None);
+        let q = Queue::new(1, 4, 100, 1, None);
         std::thread::scope(|s| {
             let reader = s.spawn(|| {
                 let mut got = Vec::new();
@@ -234,7 +260,7 @@ mod tests {
 
     #[test]
     fn a_full_queue_holds_the_listing_back_until_a_reader_takes_some() {
-        let q = Queue::new(1, 2, 1, None);
+        let q = Queue::new(1, 1, 2, 1, None);
         std::thread::scope(|s| {
             let lister = s.spawn(|| {
                 for i in 0..5 {
@@ -253,7 +279,7 @@ mod tests {
 
     #[test]
     fn while_listing_only_the_first_readers_work_unless_the_queue_fills() {
-        let q = Queue::new(1, 4, 1, None);
+        let q = Queue::new(2, 1, 4, 1, None);
         q.blobs(vec![blob("a")]);
         std::thread::scope(|s| {
             let second = s.spawn(|| oids(q.next(1)));
@@ -268,5 +294,31 @@ mod tests {
         q.listed();
         assert_eq!(oids(q.next(1)), ["c"]);
         assert!(q.next(1).is_none());
+    }
+
+    #[test]
+    fn a_full_queue_does_not_hold_the_listing_once_every_reader_has_ended() {
+        let q: std::sync::Arc<Queue<'static>> = std::sync::Arc::new(Queue::new(1, 1, 2, 1, None));
+        let reader = {
+            let q = q.clone();
+            std::thread::spawn(move || {
+                let _reading = Reading(&q);
+                assert_eq!(oids(q.next(0)), ["0"]);
+                // Ends here, as a reader that panicked would, leaving the queue to fill.
+            })
+        };
+        let (done, finished) = std::sync::mpsc::channel();
+        // Not joined: should the listing wait forever, the test fails instead of hanging.
+        std::thread::spawn(move || {
+            for i in 0..10 {
+                q.blobs(vec![blob(&i.to_string())]);
+            }
+            q.listed();
+            done.send(()).unwrap();
+        });
+        reader.join().unwrap();
+        finished
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the listing ends once no reader is left");
     }
 }
