@@ -20,7 +20,9 @@
 //! - [`missing`]: what a missing object was and where (a blob, a tree, a commit), for the report.
 //! - [`submodule`]: the submodules (gitlinks) passed over, listed as skipped.
 //! - [`added`]: the lines the commits of `--since` / `--range` add (`git log -p --cc -U0`).
-//! - [`provenance`]: where each blob with findings entered and left the history (one `git log` pass).
+//! - [`provenance`]: where each blob with findings entered and left the history (`git log`, on the
+//!   commits [`touching`] finds can show one).
+//! - [`touching`]: which commits can show a wanted object, from their trees compared in process.
 //! - [`branches`]: which branches contain the commits that introduced findings.
 //! - [`origin`]: the provisional origin a blob is scanned with and the final one it is reported with.
 //! - [`history`]: the [`History`] source that ties them together.
