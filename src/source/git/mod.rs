@@ -40,6 +40,8 @@ mod reader;
 mod refs;
 mod repo;
 mod submodule;
+#[cfg(test)]
+mod testing;
 mod touching;
 
 pub(crate) use history::History;

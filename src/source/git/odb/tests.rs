@@ -8,22 +8,7 @@ use std::process::Command;
 use super::{Found, Kind, Odb};
 use crate::engine::derive::sorted_hits;
 use crate::engine::keywords::Keywords;
-
-fn git(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+use crate::source::git::testing::git;
 
 /// A repository whose one file changes a little in each of many commits, repacked so that most
 /// versions are deltas (chains up to 50 deep), then one more commit left loose.

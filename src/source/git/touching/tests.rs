@@ -11,27 +11,11 @@ use std::process::Command;
 use super::may_show;
 use crate::source::git::list::Walked;
 use crate::source::git::odb::Odb;
+use crate::source::git::testing;
 
+/// [`testing::git`]'s output as text.
 fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    String::from_utf8_lossy(&testing::git(dir, args)).into_owned()
 }
 
 fn write(d: &Path, path: &str, text: &str) {
