@@ -62,9 +62,9 @@ pub(super) struct Queue<'a> {
 impl<'a> Queue<'a> {
     /// A queue for `readers` reading threads handing out runs of `run` blobs, with at most `cap`
     /// waiting; with `families`, what waits when the listing ends goes out by delta family. While
-    /// the listing goes on, only
-    /// `while_listing` reading threads work: the listing (one `git rev-list` and the thread reading
-    /// it) is the pace of a long history, and reading threads on every core would take its CPU.
+    /// the listing goes on, only `while_listing` reading threads work: the listing (one `git
+    /// rev-list` and the thread reading it) is the pace of a long history, and reading threads on
+    /// every core would take its CPU.
     /// Measured on git/git (2 cores): the listing ended at 9.9 s instead of 14.1 s, the run took
     /// 21.2 s instead of 24.8–26.1 s; on redis 4.31–4.37 s instead of 4.52–4.68 s.
     pub(super) fn new(
