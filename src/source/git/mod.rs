@@ -1,22 +1,22 @@
 //! The git history source: every blob reachable from the chosen refs (every ref by default: branches,
 //! tags, remote-tracking refs, `refs/pull/*`, notes, the stash; with `--all-objects`, unreachable
-//! commits too), each unique blob once, read by `git cat-file --batch` processes and scanned in
-//! parallel; with `--since` / `--range`, only the lines the selected commits add count. Provenance (the commit that introduced a
-//! blob, its author, whether it is still at HEAD, exposure age) is looked up afterwards, and only for
-//! blobs that had findings, so a clean history pays nothing for it.
+//! commits too), each unique blob once, read in process from the packs and loose objects ([`odb`];
+//! `git cat-file --batch` for what it does not find or cannot decode) and scanned in parallel; with
+//! `--since` / `--range`, only the lines the selected commits add count. Provenance (the commit that
+//! introduced a blob, its author, whether it is still at HEAD, exposure age) is looked up
+//! afterwards, and only for blobs that had findings, so a clean history pays nothing for it.
 //!
-//! Why the git CLI and not a library: measured on the redis mirror (see docs/design-git.md), one
-//! `git rev-list --objects` (0.8 s) plus one `git cat-file --batch` stream (5.0 s for 5.8 GB) reads every
-//! blob as fast as anything we can link, handles every repository layout git itself handles (bare,
-//! worktrees, alternates, shallow, partial clones, commit-graph, multi-pack index), and adds no C build.
-//! The reader streams; at most a few blobs per worker thread are in memory at once.
+//! git itself still lists the history (`git rev-list --objects`), diffs for provenance and
+//! `--since` / `--range`, and opens the repository: docs/git-reader.md says what the in-process
+//! reader measured against `cat-file` and gitoxide, and what git still does and why.
 //!
 //! - [`repo`]: the repository wrapper (opening, the root, running git with bounded memory).
 //! - [`refs`]: which revisions are scanned, as `git rev-list` arguments.
 //! - [`list`]: listing every commit, tree and blob once (with `--all-objects`, then walking the
 //!   commits no ref reaches), and the objects the repository lacks.
 //! - [`message`]: commit messages, scanned as content of their commit, and their framing.
-//! - [`reader`]: streaming the listed blobs out of `git cat-file --batch`.
+//! - [`reader`]: reading the listed blobs, in process or out of `git cat-file --batch`.
+//! - [`odb`]: the in-process object store (packs, loose objects, alternates).
 //! - [`missing`]: what a missing object was and where (a blob, a tree, a commit), for the report.
 //! - [`submodule`]: the submodules (gitlinks) passed over, listed as skipped.
 //! - [`added`]: the lines the commits of `--since` / `--range` add (`git log -p --cc -U0`).
