@@ -89,13 +89,7 @@ pub(super) fn diff<'t>(
             let n = a - i;
             if p.len() - j >= n && m[i..a] == p[j..j + n] {
                 let shared = a + common_prefix(&m[a..], &p[j + n..]);
-                let mut at = a;
-                while let Some(end) = entry_end(m, at, hash_len)? {
-                    if end > shared {
-                        break;
-                    }
-                    at = end;
-                }
+                let at = whole_entries(m, a, shared, hash_len)?;
                 (i, j) = (at, j + (at - i));
                 continue;
             }
@@ -180,10 +174,19 @@ fn compare(a: &Entry, b: &Entry) -> Ordering {
 /// Where the first entry of `a` that `b` does not hold byte for byte starts: the length of the
 /// whole entries the two trees start with alike.
 fn shared_entries(a: &[u8], b: &[u8], hash_len: usize) -> Result<usize, Unclear> {
-    let same = common_prefix(a, b);
-    let mut at = 0;
-    while let Some(end) = entry_end(a, at, hash_len)? {
-        if end > same {
+    whole_entries(a, 0, common_prefix(a, b), hash_len)
+}
+
+/// Where the entries of `data` from `at` stop fitting before `bound`: the end of the last whole
+/// entry that ends at or before it.
+fn whole_entries(
+    data: &[u8],
+    mut at: usize,
+    bound: usize,
+    hash_len: usize,
+) -> Result<usize, Unclear> {
+    while let Some(end) = entry_end(data, at, hash_len)? {
+        if end > bound {
             break;
         }
         at = end;
