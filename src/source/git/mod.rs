@@ -23,6 +23,7 @@
 //! - [`provenance`]: where each blob with findings entered and left the history (`git log`, on the
 //!   commits [`touching`] finds can show one).
 //! - [`touching`]: which commits can show a wanted object, from their trees compared in process.
+//! - [`trees`]: tree objects as bytes: their entries, and two trees compared.
 //! - [`branches`]: which branches contain the commits that introduced findings.
 //! - [`origin`]: the provisional origin a blob is scanned with and the final one it is reported with.
 //! - [`history`]: the [`History`] source that ties them together.
@@ -43,6 +44,7 @@ mod submodule;
 #[cfg(test)]
 mod testing;
 mod touching;
+mod trees;
 
 pub(crate) use history::History;
 pub(crate) use reader::{read_blobs, Read};

@@ -106,6 +106,12 @@ impl Odb {
         self.hash_len
     }
 
+    /// Whether this store holds the object with id `id` (binary). No: git may still have it, in a
+    /// store this one does not read.
+    pub(crate) fn has(&self, id: &[u8]) -> bool {
+        id.len() == self.hash_len && self.locate(id).is_some()
+    }
+
     /// A reader for one thread.
     pub(crate) fn cursor(&self) -> Cursor<'_> {
         Cursor::new(self)

@@ -15,11 +15,9 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::Mutex;
 
-mod diff;
-
 use super::list::Walked;
 use super::odb::{Cursor, Found, Kind, Odb};
-use diff::{diff, intersect, Differing, Entry};
+use super::trees::{diff, intersect, Differing, Entry, Unclear};
 
 /// Commits per piece of work a thread takes at a time.
 const CHUNK: usize = 512;
@@ -87,9 +85,6 @@ struct Walk<'a> {
     /// Trees opened for the current commit.
     opened: usize,
 }
-
-/// Why a commit goes to git: unclear here.
-struct Unclear;
 
 impl Walk<'_> {
     /// Whether `commit` may show a wanted object (true when unclear).

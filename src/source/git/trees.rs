@@ -1,24 +1,32 @@
-//! Two trees compared as bytes: which of their entries differ, in git's order, with whole runs of
-//! entries both hold byte for byte passed over without reading names.
+//! Tree objects as bytes: their entries, and two trees compared (which of their entries differ, in
+//! git's order, with whole runs of entries both hold byte for byte passed over without reading names).
+//! Shared by [`super::touching`] and the in-process object walk of [`super::list`].
 
 use std::cmp::Ordering;
 
-use super::Unclear;
+/// A tree git would read otherwise: malformed, or (for [`diff`]) out of git's order.
+#[derive(Debug)]
+pub(crate) struct Unclear;
 
 /// One tree entry.
 #[derive(Clone, Copy)]
-pub(super) struct Entry<'t> {
+pub(crate) struct Entry<'t> {
     /// Its name.
     pub name: &'t [u8],
     /// Whether it is a tree (compared as if its name ended in `/`).
     pub tree: bool,
+    /// Whether git takes it for a gitlink (a submodule's commit), which no walk follows: any mode
+    /// that is not a file, a symlink or a tree (git's `canon_mode`).
+    pub gitlink: bool,
     /// The object's id.
     pub id: &'t [u8],
+    /// The whole entry, `mode SP name NUL id`.
+    pub raw: &'t [u8],
 }
 
 /// A name (with its kind) whose entry differs between a tree and a parent's: `m` in the tree, `p`
 /// in the parent's (None: not there).
-pub(super) struct Change<'t> {
+pub(crate) struct Change<'t> {
     /// The tree's entry.
     pub m: Option<Entry<'t>>,
     /// The parent's entry.
@@ -27,13 +35,13 @@ pub(super) struct Change<'t> {
 
 impl<'t> Change<'t> {
     /// The name and kind that changed.
-    pub(super) fn key(&self) -> Entry<'t> {
+    pub(crate) fn key(&self) -> Entry<'t> {
         self.m.or(self.p).expect("a change has a side")
     }
 }
 
 /// A name whose entry differs between a tree (`m`) and each parent's so far (`ps`).
-pub(super) struct Differing<'t> {
+pub(crate) struct Differing<'t> {
     /// The name and kind.
     pub key: Entry<'t>,
     /// The tree's entry there (None: not there).
@@ -43,7 +51,7 @@ pub(super) struct Differing<'t> {
 }
 
 /// The names in `keys` that `changes` has too (both in git's order), with that parent's side added.
-pub(super) fn intersect<'t>(
+pub(crate) fn intersect<'t>(
     keys: Vec<Differing<'t>>,
     changes: &[Change<'t>],
 ) -> Vec<Differing<'t>> {
@@ -65,7 +73,7 @@ pub(super) fn intersect<'t>(
 /// The entries of tree `m` and tree `p` that differ, in git's order. Runs of bytes the two share
 /// are passed over whole entries at a time, without reading names: a commit changes few entries of
 /// the large trees it touches (git/git's root has about 500).
-pub(super) fn diff<'t>(
+pub(crate) fn diff<'t>(
     m: &'t [u8],
     p: &'t [u8],
     hash_len: usize,
@@ -128,6 +136,17 @@ pub(super) fn diff<'t>(
     }
 }
 
+/// The entries of tree `data`, in the order it holds them.
+pub(crate) fn entries(data: &[u8], hash_len: usize) -> Result<Vec<Entry<'_>>, Unclear> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(end) = entry_end(data, at, hash_len)? {
+        out.push(entry(&data[at..end], hash_len)?);
+        at = end;
+    }
+    Ok(out)
+}
+
 /// Where the entry of `data` at `at` ends (`mode SP name NUL id`); None at the end.
 fn entry_end(data: &[u8], at: usize, hash_len: usize) -> Result<Option<usize>, Unclear> {
     if at == data.len() {
@@ -142,16 +161,19 @@ fn entry_end(data: &[u8], at: usize, hash_len: usize) -> Result<Option<usize>, U
 }
 
 /// The entry `raw` holds, whole.
-fn entry(raw: &[u8], hash_len: usize) -> Result<Entry<'_>, Unclear> {
+pub(crate) fn entry(raw: &[u8], hash_len: usize) -> Result<Entry<'_>, Unclear> {
     let nul = raw.len() - hash_len - 1;
     let sp = memchr::memchr(b' ', &raw[..nul]).ok_or(Unclear)?;
     if sp == 0 || nul == sp + 1 {
         return Err(Unclear);
     }
+    let kind = octal(&raw[..sp]).ok_or(Unclear)? & 0o170000;
     Ok(Entry {
         name: &raw[sp + 1..nul],
-        tree: octal(&raw[..sp]).ok_or(Unclear)? & 0o170000 == 0o040000,
+        tree: kind == 0o040000,
+        gitlink: !matches!(kind, 0o100000 | 0o120000 | 0o040000),
         id: &raw[nul + 1..],
+        raw,
     })
 }
 
