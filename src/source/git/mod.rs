@@ -6,7 +6,7 @@
 //! introduced a blob, its author, whether it is still at HEAD, exposure age) is looked up
 //! afterwards, and only for blobs that had findings, so a clean history pays nothing for it.
 //!
-//! git itself still lists the history (`git rev-list --objects`), diffs for provenance and
+//! git itself still lists the commits (`git rev-list`; their trees are walked in process), diffs for provenance and
 //! `--since` / `--range`, and opens the repository: docs/git-reader.md says what the in-process
 //! reader measured against `cat-file` and gitoxide, and what git still does and why.
 //!

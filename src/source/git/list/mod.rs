@@ -1,7 +1,13 @@
-//! Listing the history: one `git rev-list --objects --missing=print` names every commit (with its
-//! message, [`super::message`]), tree and blob of the chosen revisions once, each blob with the first
-//! path it was seen at, and ends with `?<oid>` for every object the history names but the repository
-//! lacks: blobs, trees and commits alike.
+//! Listing the history: every commit (with its message, [`super::message`]), tree and blob of the
+//! chosen revisions once, each blob with the first path it was seen at, and `?<oid>` for every object
+//! the history names but the repository lacks: blobs, trees and commits alike.
+//!
+//! When the object store is read in process, git lists the commits (`git rev-list` with the message
+//! format, no `--objects`) and what the refs name besides commits (`--objects --max-count=0`: tags,
+//! and the trees and blobs a ref points at), and the commits' trees are walked here, as they come,
+//! on a thread of their own ([`objects`]), in git's order and with git's paths. Otherwise, or from
+//! where that walk meets something git would read otherwise, one `git rev-list --objects
+//! --missing=print` lists everything; `NHISCAN_GIT_LIST=git` asks for that.
 //!
 //! Why not `--filter=object:type=blob`, which lists only blobs: with it, git skips a missing tree
 //! without a word (its filter never shows trees, and only shown objects are checked), so the files

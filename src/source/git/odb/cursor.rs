@@ -57,6 +57,13 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// The same cursor with a delta cache of at most `bytes` (the store's own size: see
+    /// `DELTA_CACHE_MIB`).
+    pub(crate) fn with_cache(mut self, bytes: usize) -> Cursor<'a> {
+        self.cache = DeltaCache::new(bytes);
+        self
+    }
+
     /// The same cursor giving each text blob's keyword hits (sorted), derived from its delta base's
     /// where it has one ([`derive`]): the keyword pass then reads only what a version changed.
     pub(crate) fn with_keywords(mut self, kw: Option<&'a Keywords>) -> Cursor<'a> {

@@ -29,6 +29,9 @@ const MAX_DEPTH: usize = 2048;
 /// (a history with very many directories), which only costs lookups.
 const MAX_KEPT: usize = 64 << 20;
 
+/// The walk's delta cache: it runs beside the readers, so its memory adds to theirs. Measured on
+/// git/git, the walk alone: 6.0 s at 16 MiB as at 32, 7.1 s at 8.
+const CACHE: usize = 16 << 20;
 /// Blobs per hand-over to the listing thread.
 const RUN: usize = 256;
 
@@ -69,7 +72,7 @@ impl<'a> ObjectWalk<'a> {
     pub(super) fn new(odb: &'a Odb) -> ObjectWalk<'a> {
         ObjectWalk {
             odb,
-            cursor: odb.cursor(),
+            cursor: odb.cursor().with_cache(CACHE),
             hash_len: odb.hash_len(),
             seen: HashSet::default(),
             last: HashMap::new(),
