@@ -26,3 +26,16 @@ pub(crate) fn git(dir: &Path, args: &[&str]) -> Vec<u8> {
     );
     out.stdout
 }
+
+/// Writes `text` to `path` under `d`, making its directories.
+pub(crate) fn write(d: &Path, path: &str, text: &str) {
+    let p = d.join(path);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// Commits everything in the work tree of `d` (an empty commit when nothing changed).
+pub(crate) fn commit(d: &Path, msg: &str) {
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-q", "--allow-empty", "-m", msg]);
+}

@@ -113,20 +113,7 @@ pub(crate) fn list_blobs(
     sink: &mut Sink<'_>,
     warn: &dyn Fn(&str),
 ) -> Listing {
-    let mut w = Walk {
-        seen: HashSet::new(),
-        printed: HashSet::new(),
-        missing: Vec::new(),
-        cur: Vec::with_capacity(size),
-        size,
-        reachable: true,
-        dirs: HashSet::new(),
-        pending: None,
-        maybe_trees: Vec::new(),
-        messages: Vec::new(),
-        commits: Vec::new(),
-        unframed: false,
-    };
+    let mut w = Walk::new(size);
     let framing = Framing::new();
     let failed = w.walk_both(repo, revs, &[], &framing, sink).err();
     // The walk's commits in order, when git printed every one of them.
@@ -192,6 +179,24 @@ struct Walk {
 }
 
 impl Walk {
+    /// A listing that hands blobs over in runs of `size`.
+    fn new(size: usize) -> Walk {
+        Walk {
+            seen: HashSet::new(),
+            printed: HashSet::new(),
+            missing: Vec::new(),
+            cur: Vec::with_capacity(size.min(1 << 16)),
+            size,
+            reachable: true,
+            dirs: HashSet::new(),
+            pending: None,
+            maybe_trees: Vec::new(),
+            messages: Vec::new(),
+            commits: Vec::new(),
+            unframed: false,
+        }
+    }
+
     fn push(&mut self, oid: &str, path: &str, sink: &mut Sink<'_>) {
         self.push_ref(oid, path, false, sink);
     }
@@ -537,20 +542,7 @@ mod tests {
 
     /// Runs the classification on listing lines; returns the blobs and the lines left to ask about.
     fn classify(lines: &[&str]) -> (Pairs, Pairs) {
-        let mut w = Walk {
-            seen: HashSet::new(),
-            printed: HashSet::new(),
-            missing: Vec::new(),
-            cur: Vec::new(),
-            size: usize::MAX,
-            reachable: true,
-            dirs: HashSet::new(),
-            pending: None,
-            maybe_trees: Vec::new(),
-            messages: Vec::new(),
-            commits: Vec::new(),
-            unframed: false,
-        };
+        let mut w = Walk::new(usize::MAX);
         let (mut b, mut m) = (|_: Vec<BlobRef>| {}, |_: Vec<Message>| {});
         let mut sink = Sink {
             blobs: &mut b,

@@ -11,22 +11,11 @@ use std::process::Command;
 use super::may_show;
 use crate::source::git::list::Walked;
 use crate::source::git::odb::Odb;
-use crate::source::git::testing;
+use crate::source::git::testing::{self, commit, write};
 
 /// [`testing::git`]'s output as text.
 fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&testing::git(dir, args)).into_owned()
-}
-
-fn write(d: &Path, path: &str, text: &str) {
-    let p = d.join(path);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
-
-fn commit(d: &Path, msg: &str) {
-    git(d, &["add", "-A"]);
-    git(d, &["commit", "-q", "--allow-empty", "-m", msg]);
 }
 
 fn merge(d: &Path, args: &[&str]) {

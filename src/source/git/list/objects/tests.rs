@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use super::{Listed, ObjectWalk};
 use crate::source::git::odb::{hex, Odb};
-use crate::source::git::testing::git;
+use crate::source::git::testing::{commit, git, write};
 
 /// Objects in order, and the missing ones sorted.
 type Listing = (Vec<String>, Vec<String>);
@@ -72,17 +72,6 @@ fn both(gd: &Path) -> (Listing, Option<Listing>) {
     eprintln!("walked {} trees in {:?}", trees.len(), start.elapsed());
     listed.extend(walk.absent().iter().map(|id| format!("?{}", hex(id))));
     (theirs, Some(split(&listed)))
-}
-
-fn write(d: &Path, path: &str, text: &str) {
-    let p = d.join(path);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
-
-fn commit(d: &Path, msg: &str) {
-    git(d, &["add", "-A"]);
-    git(d, &["commit", "-q", "--allow-empty", "-m", msg]);
 }
 
 /// The history described at the top of this file.
@@ -151,34 +140,30 @@ fn lists_what_git_lists_in_its_order() {
     assert_eq!(ours, Some(theirs));
 }
 
-/// Removes the loose object `id` from the store of the repository at `d`.
-fn lose(d: &Path, id: &str) {
+/// The history above, then a commit adding `path`, then the loose object at `rev` (`HEAD:…`)
+/// removed from the store: its id, and both listings.
+fn losing(path: &str, rev: &str) -> (String, Listing, Option<Listing>) {
+    let dir = history();
+    let d = dir.path();
+    write(d, path, "soon missing\n");
+    write(d, "kept.txt", "kept\n");
+    commit(d, "to lose");
+    let id = lines(git(d, &["rev-parse", rev])).remove(0);
     std::fs::remove_file(d.join(".git/objects").join(&id[..2]).join(&id[2..])).unwrap();
+    let (theirs, ours) = both(&d.join(".git"));
+    (id, theirs, ours)
 }
 
 #[test]
 fn reports_the_blobs_the_repository_lacks_as_git_does() {
-    let dir = history();
-    let d = dir.path();
-    write(d, "gone/file.txt", "soon missing\n");
-    write(d, "kept.txt", "kept\n");
-    commit(d, "to lose");
-    let blob = lines(git(d, &["rev-parse", "HEAD:gone/file.txt"])).remove(0);
-    lose(d, &blob);
-    let (theirs, ours) = both(&d.join(".git"));
+    let (blob, theirs, ours) = losing("gone/file.txt", "HEAD:gone/file.txt");
     assert!(theirs.1.contains(&format!("?{blob}")));
     assert_eq!(ours, Some(theirs));
 }
 
 #[test]
 fn leaves_a_missing_tree_to_git() {
-    let dir = history();
-    let d = dir.path();
-    write(d, "gone/other.txt", "under a missing tree\n");
-    commit(d, "lose a tree");
-    let tree = lines(git(d, &["rev-parse", "HEAD:gone"])).remove(0);
-    lose(d, &tree);
-    let (theirs, ours) = both(&d.join(".git"));
+    let (tree, theirs, ours) = losing("gone/file.txt", "HEAD:gone");
     assert!(theirs.1.contains(&format!("?{tree}")));
     assert_eq!(ours, None);
 }
