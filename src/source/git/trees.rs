@@ -4,6 +4,9 @@
 
 use std::cmp::Ordering;
 
+/// The largest tree read in process; a larger one is left to git.
+pub(crate) const MAX_TREE: u64 = 64 << 20;
+
 /// A tree git would read otherwise: malformed, or (for [`diff`]) out of git's order.
 #[derive(Debug)]
 pub(crate) struct Unclear;

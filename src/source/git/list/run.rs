@@ -108,9 +108,6 @@ impl Walk {
             (commits, walker.join())
         });
         commits?;
-        if !self.cur.is_empty() {
-            (sink.blobs)(std::mem::take(&mut self.cur));
-        }
         // A walk that panicked is as unclear as one that stopped.
         let Ok(Ok(absent)) = walked else {
             return Ok(false);
@@ -187,7 +184,7 @@ impl Walk {
                         if let Some(t) = &n.trees {
                             let _ = t.send(m.tree.clone());
                         }
-                        if let Some(l) = n.listed.clone() {
+                        if let Some(l) = &n.listed {
                             for run in l.try_iter() {
                                 self.push_listed(run, sink);
                             }

@@ -17,7 +17,7 @@ use std::sync::Mutex;
 
 use super::list::Walked;
 use super::odb::{Cursor, Found, Kind, Odb};
-use super::trees::{diff, intersect, Differing, Entry, Unclear};
+use super::trees::{diff, intersect, Differing, Entry, Unclear, MAX_TREE};
 
 /// Commits per piece of work a thread takes at a time.
 const CHUNK: usize = 512;
@@ -183,7 +183,7 @@ impl Walk<'_> {
         if self.opened > MAX_TREES {
             return Err(Unclear);
         }
-        match self.cursor.read_id(id, 64 << 20) {
+        match self.cursor.read_id(id, MAX_TREE) {
             Found::Object(Kind::Tree, data, _) => Ok(data),
             _ => Err(Unclear),
         }

@@ -20,8 +20,8 @@ use std::rc::Rc;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::source::git::odb::{hex, Cursor, Found, Kind, Odb};
-use crate::source::git::trees::{self, Entry, Unclear};
+use crate::source::git::odb::{hex, unhex, Cursor, Found, Kind, Odb};
+use crate::source::git::trees::{self, Entry, Unclear, MAX_TREE};
 
 /// git's limit on how deep trees nest (`core.maxTreeDepth`'s default): deeper, git stops.
 const MAX_DEPTH: usize = 2048;
@@ -83,7 +83,7 @@ impl<'a> ObjectWalk<'a> {
 
     /// Marks the object with hex id `oid` as listed already (by git, before the walk).
     pub(super) fn see(&mut self, oid: &str) {
-        if let Some(id) = crate::source::git::odb::unhex(oid) {
+        if let Some(id) = unhex(oid) {
             if let Some(k) = key(&id) {
                 self.seen.insert(k);
             }
@@ -105,7 +105,7 @@ impl<'a> ObjectWalk<'a> {
         root: &str,
         out: &mut dyn FnMut(Listed<'_>),
     ) -> Result<(), Unclear> {
-        let id = crate::source::git::odb::unhex(root).ok_or(Unclear)?;
+        let id = unhex(root).ok_or(Unclear)?;
         let mut path = Vec::new();
         let mut stack: Vec<Frame> = Vec::new();
         if let Some(f) = self.open(&id, &mut path, out)? {
@@ -178,7 +178,7 @@ impl<'a> ObjectWalk<'a> {
         }
         // A tree not read here (missing, or in a store not read here) goes to git: whether git
         // walks it decides the first path of everything under it.
-        let Found::Object(Kind::Tree, data, _) = self.cursor.read_id(id, 64 << 20) else {
+        let Found::Object(Kind::Tree, data, _) = self.cursor.read_id(id, MAX_TREE) else {
             return Err(Unclear);
         };
         out(Listed {
