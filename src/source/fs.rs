@@ -16,6 +16,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use ignore::{WalkBuilder, WalkState};
 
+use super::fs_dirs::{split, Dirs, Names};
 use super::{Feed, Source, Unit};
 use crate::analyze::BuildContext;
 use crate::finding::Origin;
@@ -141,6 +142,7 @@ impl Source for Walk {
             });
         builder.build_parallel().run(|| {
             let mut buf = Vec::new();
+            let mut dirs = Dirs::default();
             Box::new(move |entry| {
                 let entry = match entry {
                     Ok(e) => e,
@@ -150,13 +152,35 @@ impl Source for Walk {
                     }
                 };
                 match entry.file_type() {
-                    Some(t) if t.is_file() => self.file(entry.path(), feed, &mut buf, false),
+                    Some(t) if t.is_file() => {
+                        let path = entry.path();
+                        // A file met inside a directory is opened and named through it; one named
+                        // on the command line by its path.
+                        let inside = (entry.depth() > 0).then(|| split(path)).flatten();
+                        let dir = inside
+                            .map(|(parent, name)| (dirs.get(parent, |p| self.names(p)), name));
+                        match dir.and_then(|(dir, name)| Some((dir.names(name)?, dir, name))) {
+                            Some((names, dir, name)) => {
+                                self.file(path, names, || dir.open(name), feed, &mut buf, false)
+                            }
+                            None => self.file(
+                                path,
+                                self.names(path),
+                                || open(path, false),
+                                feed,
+                                &mut buf,
+                                false,
+                            ),
+                        }
+                    }
                     // A FIFO, character device or `<(cmd)` named on the command line is read as a
                     // stream, like `-`; met inside a tree it is listed as skipped (reading one could
                     // block forever).
                     Some(t) if !t.is_dir() && !t.is_symlink() => {
                         if entry.depth() == 0 {
-                            self.file(entry.path(), feed, &mut buf, true);
+                            let path = entry.path();
+                            let names = self.names(path);
+                            self.file(path, names, || open(path, true), feed, &mut buf, true);
                         } else {
                             feed.skip(&display(entry.path()), "not a regular file");
                         }
@@ -171,17 +195,29 @@ impl Source for Walk {
 }
 
 impl Walk {
-    /// The repository-relative path of `path`.
-    fn rel(&self, path: &Path) -> String {
-        relative(path, &self.root, &self.cwd)
+    /// The names of the file at `path`: as shown, and relative to the repository root.
+    pub(super) fn names(&self, path: &Path) -> Names {
+        Names {
+            shown: display(path),
+            rel: relative(path, &self.root, &self.cwd),
+        }
     }
 
-    /// Reads one file (`stream`: a pipe or device named on the command line) and feeds it.
-    fn file(&self, path: &Path, feed: &Feed<'_>, buf: &mut Vec<u8>, stream: bool) {
-        let shown = display(path);
-        let mut file = match open(path, stream) {
+    /// Reads one file (`stream`: a pipe or device named on the command line), opened by `open`,
+    /// and feeds it.
+    fn file(
+        &self,
+        path: &Path,
+        names: Names,
+        open: impl FnOnce() -> std::io::Result<std::fs::File>,
+        feed: &Feed<'_>,
+        buf: &mut Vec<u8>,
+        stream: bool,
+    ) {
+        let Names { shown, rel } = names;
+        let mut file = match open() {
             Ok(f) => f,
-            Err(e) => return feed.error_in(shown, &self.rel(path), format!("cannot open: {e}")),
+            Err(e) => return feed.error_in(shown, &rel, format!("cannot open: {e}")),
         };
         let meta = file.metadata();
         // The walk saw a regular file; what was opened must be one too (a file swapped for a FIFO
@@ -207,7 +243,7 @@ impl Walk {
         // The first 8 KiB decide binary content (as git and ripgrep do) before the rest is read, so
         // a large binary costs one block, not its size.
         if let Err(e) = (&mut file).take(limit.min(8192)).read_to_end(buf) {
-            return feed.error_in(shown, &self.rel(path), format!("cannot read: {e}"));
+            return feed.error_in(shown, &rel, format!("cannot read: {e}"));
         }
         if buf.len() == 8192 && super::is_binary(buf) && super::text::wide_to_utf8(buf).is_none() {
             return feed.skip(&shown, "binary content");
@@ -217,28 +253,27 @@ impl Walk {
         if buf.try_reserve(want.saturating_sub(buf.len())).is_err() {
             return feed.error_in(
                 shown,
-                &self.rel(path),
+                &rel,
                 format!("cannot allocate {want} bytes to read it"),
             );
         }
         if let Err(e) = (&mut file).take(limit - buf.len() as u64).read_to_end(buf) {
-            return feed.error_in(shown, &self.rel(path), format!("cannot read: {e}"));
+            return feed.error_in(shown, &rel, format!("cannot read: {e}"));
         }
         if buf.len() as u64 > max {
             // A stream has no size to skip by: scan what fits and say the rest was not read.
             feed.error_in(
                 shown.clone(),
-                &self.rel(path),
+                &rel,
                 format!("larger than --max-file-size ({max} bytes); scanned the first {max} bytes"),
             );
             buf.truncate(max as usize);
         }
-        let artifact = self.rel(path);
         // Analyzers choose by the repository-relative path, as in `git` and `staged` (GitHub runs
         // only the root's .github/workflows), whatever path was typed.
         let origin = Arc::new(Origin {
-            name: artifact.clone(),
-            ..Origin::file(shown, artifact)
+            name: rel.clone(),
+            ..Origin::file(shown, rel)
         });
         // A Dockerfile on disk has a build context: what `COPY .` would send.
         let context = super::fs_context::for_dockerfile(path);
@@ -273,7 +308,7 @@ fn relative(path: &Path, root: &Path, cwd: &Path) -> String {
 
 /// Opens a file for reading; a regular file without blocking on open (a FIFO put in its place would
 /// otherwise hang the open itself).
-fn open(path: &Path, stream: bool) -> std::io::Result<std::fs::File> {
+pub(super) fn open(path: &Path, stream: bool) -> std::io::Result<std::fs::File> {
     let mut o = std::fs::OpenOptions::new();
     o.read(true);
     #[cfg(unix)]

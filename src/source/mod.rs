@@ -8,6 +8,7 @@
 pub(crate) mod diff;
 pub(crate) mod fs;
 pub(crate) mod fs_context;
+mod fs_dirs;
 pub(crate) mod git;
 pub(crate) mod image;
 pub(crate) mod staged;
