@@ -89,14 +89,49 @@ impl Idx {
             be32(&self.map, HEADER + (first - 1) * 4) as usize
         };
         let hi = be32(&self.map, HEADER + first * 4) as usize;
-        let (mut lo, mut hi) = (lo, hi.min(self.count));
+        self.position(id, lo, hi.min(self.count))
+            .and_then(|i| self.offset(i))
+    }
+
+    /// The first 8 bytes of the `i`-th id, as a number that orders as the ids do.
+    fn key(&self, i: usize) -> u64 {
+        let at = HEADER + FANOUT + i * self.hash_len;
+        u64::from_be_bytes(self.map[at..at + 8].try_into().expect("8 bytes"))
+    }
+
+    /// Where `id` is among the sorted ids `lo..hi`. Ids are hashes, spread evenly, so the place
+    /// is first guessed from the key's value between the ends' (interpolation): on git/git's
+    /// index (850k ids, about 3,300 per first byte) a bisection took 12 probes, each a cache miss
+    /// and a `memcmp` call, which made 5% of a history scan's CPU. A guess that does not halve the
+    /// range is followed by a bisection step, so ids that are not spread evenly (crafted ones)
+    /// cost at most twice the probes of a bisection.
+    fn position(&self, id: &[u8], mut lo: usize, mut hi: usize) -> Option<usize> {
+        let want = u64::from_be_bytes(id[..8].try_into().expect("8 bytes"));
+        let mut guess = true;
         while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            match self.id(mid).cmp(id) {
+            let mid = if guess && hi - lo > 8 {
+                let (a, b) = (self.key(lo), self.key(hi - 1));
+                if want <= a {
+                    lo
+                } else if want >= b {
+                    hi - 1
+                } else {
+                    let span = (hi - 1 - lo) as u128;
+                    lo + ((want - a) as u128 * span / (b - a) as u128) as usize
+                }
+            } else {
+                lo + (hi - lo) / 2
+            };
+            let before = hi - lo;
+            let k = self.key(mid);
+            let order = k.cmp(&want).then_with(|| self.id(mid)[8..].cmp(&id[8..]));
+            match order {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return self.offset(mid),
+                std::cmp::Ordering::Equal => return Some(mid),
             }
+            // Guess again only after a step that at least halved the range.
+            guess = hi - lo <= before / 2;
         }
         None
     }
@@ -104,4 +139,86 @@ impl Idx {
 
 fn be32(b: &[u8], at: usize) -> u32 {
     u32::from_be_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An index of `ids` (sorted here), each at offset 12 + its place.
+    fn index(mut ids: Vec<[u8; 20]>) -> (Idx, Vec<[u8; 20]>) {
+        ids.sort();
+        ids.dedup();
+        let mut b = MAGIC.to_vec();
+        b.extend(2u32.to_be_bytes());
+        for first in 0..256usize {
+            let n = ids.iter().filter(|id| (id[0] as usize) <= first).count() as u32;
+            b.extend(n.to_be_bytes());
+        }
+        ids.iter().for_each(|id| b.extend(id));
+        ids.iter().for_each(|_| b.extend([0u8; 4]));
+        (0..ids.len()).for_each(|i| b.extend((12 + i as u32).to_be_bytes()));
+        b.extend([0u8; 40]);
+        let mut map = memmap2::MmapMut::map_anon(b.len()).unwrap();
+        map.copy_from_slice(&b);
+        (Idx::new(map.make_read_only().unwrap(), 20).unwrap(), ids)
+    }
+
+    /// Every id is found at its offset, and ids next to them are not found.
+    fn finds_exactly(ids: Vec<[u8; 20]>) {
+        let (idx, ids) = index(ids);
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(idx.find(id), Some(12 + i as u64), "{id:?}");
+            let mut near = *id;
+            near[19] ^= 1;
+            if !ids.contains(&near) {
+                assert_eq!(idx.find(&near), None);
+            }
+            let mut near = *id;
+            near[7] = near[7].wrapping_add(1);
+            if !ids.contains(&near) {
+                assert_eq!(idx.find(&near), None);
+            }
+        }
+        assert_eq!(idx.find(&[0u8; 19]), None);
+    }
+
+    fn random_ids(n: usize, seed: u64) -> Vec<[u8; 20]> {
+        let mut x = seed;
+        (0..n)
+            .map(|_| {
+                std::array::from_fn(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn evenly_spread_ids_are_found_where_they_are() {
+        finds_exactly(random_ids(20_000, 0x9e37_79b9_7f4a_7c15));
+    }
+
+    #[test]
+    fn ids_bunched_together_are_found_too() {
+        // Crafted ids: long runs that share their first 8 bytes (only the tail differs), a few far
+        // apart, and the extremes of a first byte.
+        let mut ids = random_ids(500, 7);
+        for (i, id) in random_ids(3_000, 11).into_iter().enumerate() {
+            let mut bunched = [0x42u8; 20];
+            bunched[8..].copy_from_slice(&id[8..]);
+            bunched[7] = (i % 3) as u8;
+            ids.push(bunched);
+        }
+        ids.push([0x42; 20]);
+        ids.push([0xff; 20]);
+        ids.push([0x00; 20]);
+        let mut top = [0x42u8; 20];
+        top[1..].fill(0xff);
+        ids.push(top);
+        finds_exactly(ids);
+    }
 }
