@@ -138,7 +138,7 @@ impl Dir {
             // SAFETY: `raw` was just opened and is owned by nothing else.
             return Ok(unsafe { File::from_raw_fd(raw) });
         }
-        super::fs::open(&self.path.join(name), false)
+        super::fs_read::open(&self.path.join(name), false)
     }
 }
 

@@ -9,6 +9,7 @@ pub(crate) mod diff;
 pub(crate) mod fs;
 pub(crate) mod fs_context;
 mod fs_dirs;
+mod fs_read;
 pub(crate) mod git;
 pub(crate) mod image;
 pub(crate) mod staged;
