@@ -140,9 +140,14 @@ impl Source for Walk {
             .filter_entry(|e| {
                 !(e.file_name() == ".git" && e.file_type().is_some_and(|t| t.is_dir()))
             });
+        // ignore's count: the one given, else the cores (at most 12).
+        let threads = match self.threads {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get().min(12)),
+            n => n,
+        };
         builder.build_parallel().run(|| {
             let mut buf = Vec::new();
-            let mut dirs = Dirs::default();
+            let mut dirs = Dirs::new(threads);
             Box::new(move |entry| {
                 let entry = match entry {
                     Ok(e) => e,
