@@ -26,7 +26,9 @@ pub(super) struct Dir {
 
 /// A file's names: as shown (the path as typed) and relative to the root.
 pub(super) struct Names {
+    /// As reports show it: as typed, without a leading `./`, `/`-separated.
     pub shown: String,
+    /// Relative to the repository root (or the one directory scanned); as shown when outside.
     pub rel: String,
 }
 
