@@ -15,7 +15,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use ignore::{WalkBuilder, WalkState};
 
-use super::fs_dirs::{split, Dirs, Names};
+use super::fs_dirs::{Dirs, Names};
 use super::fs_read::{open, read_sized, read_stream, Got};
 use super::{Feed, Source, Unit};
 use crate::analyze::BuildContext;
@@ -140,14 +140,9 @@ impl Source for Walk {
             .filter_entry(|e| {
                 !(e.file_name() == ".git" && e.file_type().is_some_and(|t| t.is_dir()))
             });
-        // ignore's count: the one given, else the cores (at most 12).
-        let threads = match self.threads {
-            0 => std::thread::available_parallelism().map_or(2, |n| n.get().min(12)),
-            n => n,
-        };
         builder.build_parallel().run(|| {
             let mut buf = Vec::new();
-            let mut dirs = Dirs::new(threads);
+            let mut dirs = Dirs::new(self.threads);
             Box::new(move |entry| {
                 let entry = match entry {
                     Ok(e) => e,
@@ -161,10 +156,10 @@ impl Source for Walk {
                         let path = entry.path();
                         // A file met inside a directory is opened and named through it; one named
                         // on the command line by its path.
-                        let inside = (entry.depth() > 0).then(|| split(path)).flatten();
-                        let dir = inside
-                            .map(|(parent, name)| (dirs.get(parent, |p| self.names(p)), name));
-                        match dir.and_then(|(dir, name)| Some((dir.names(name)?, dir, name))) {
+                        let inside = (entry.depth() > 0)
+                            .then(|| dirs.file(path, |p| self.names(p)))
+                            .flatten();
+                        match inside {
                             Some((names, dir, name)) => {
                                 self.file(path, names, || dir.open(name), feed, &mut buf, false)
                             }

@@ -34,7 +34,7 @@ pub(super) struct Names {
 
 /// `path` split after its last separator: the directory as the walk wrote it (`Path::parent` would
 /// drop a trailing `.` the path holds, and the names must keep it) and the file name.
-pub(super) fn split(path: &Path) -> Option<(&Path, &OsStr)> {
+fn split(path: &Path) -> Option<(&Path, &OsStr)> {
     let name = path.file_name()?;
     let bytes = path.as_os_str().as_encoded_bytes();
     let dir = bytes.strip_suffix(name.as_encoded_bytes())?;
@@ -76,10 +76,23 @@ impl Dirs {
         }
     }
 
+    /// The file at `path` (as the walk wrote it, inside a walked directory): its names and its
+    /// directory, held open, to open it by `name`; None where it must be named and opened by its
+    /// whole path.
+    pub(super) fn file<'p>(
+        &mut self,
+        path: &'p Path,
+        names: impl FnOnce(&Path) -> Names,
+    ) -> Option<(Names, &Dir, &'p OsStr)> {
+        let (parent, name) = split(path)?;
+        let dir = self.get(parent, names);
+        Some((dir.names(name)?, dir, name))
+    }
+
     /// The directory `path`, opened and named on first use; `names` names a file by its whole path,
     /// as the walk does without this cache (the prefixes are taken from a probe file's names, so
     /// every rule of that naming, `./` and all, holds for the files here too).
-    pub(super) fn get(&mut self, path: &Path, names: impl FnOnce(&Path) -> Names) -> &Dir {
+    fn get(&mut self, path: &Path, names: impl FnOnce(&Path) -> Names) -> &Dir {
         debug_assert!(path.as_os_str().as_encoded_bytes().ends_with(b"/"));
         if let Some(i) = self.recent.iter().rposition(|d| d.path == path) {
             let d = self.recent.remove(i);
@@ -190,9 +203,7 @@ mod tests {
                 continue;
             }
             let path = entry.path();
-            let (parent, name) = split(path).unwrap();
-            let dir = dirs.get(parent, |p| walk.names(p));
-            let fast = dir.names(name).expect("named");
+            let (fast, dir, name) = dirs.file(path, |p| walk.names(p)).expect("named");
             let slow = walk.names(path);
             assert_eq!(
                 (&fast.shown, &fast.rel),
