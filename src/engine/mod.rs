@@ -20,6 +20,7 @@ pub(crate) mod literals;
 mod memo;
 pub(crate) mod placeholder;
 pub(crate) mod published;
+mod required;
 pub(crate) mod rule;
 mod window;
 

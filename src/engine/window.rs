@@ -50,7 +50,8 @@ impl Engine {
         seen: &mut HashSet<(usize, usize, usize)>,
         out: &mut Vec<Match>,
     ) {
-        if !self.rules[r].spec.window_may_match(&data[s..e]) {
+        let rule = &self.rules[r];
+        if !rule.spec.window_may_match(&data[s..e]) || !rule.may_match(&data[s..e]) {
             return;
         }
         // What decides the answer: the window and the bytes a match start looks back at.
