@@ -11,7 +11,7 @@ use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
 use serde::{Deserialize, Serialize};
 
-use super::required::{self, Run};
+use super::required::Needs;
 use crate::finding::{Category, Confidence, Lifetime, Severity};
 
 /// The built-in rule files, embedded at build time (see build.rs): (file name, TOML text, the same
@@ -113,8 +113,8 @@ pub struct Rule {
     /// Where the rule came from, for messages: `builtin:cloud.toml` or a user path.
     pub source: String,
     regex: OnceLock<(Regex, usize)>,
-    /// Runs of bytes every match contains (see [`super::required`]), read from the pattern on first use.
-    runs: OnceLock<Vec<Run>>,
+    /// What every match contains (see [`super::required`]), read from the pattern on first use.
+    needs: OnceLock<Needs>,
 }
 
 impl Rule {
@@ -162,16 +162,15 @@ impl Rule {
         (re, *group)
     }
 
-    /// False when `window` cannot hold a match of the pattern: it lacks a run of bytes every match
-    /// has. Cheaper than the search, so it goes first.
+    /// False when `window` cannot hold a match of the pattern: it lacks bytes every match has.
+    /// Cheaper than the search, so it goes first.
     pub(crate) fn may_match(&self, window: &[u8]) -> bool {
-        self.runs
+        self.needs
             .get_or_init(|| {
                 let pattern = self.spec.pattern.as_deref().unwrap_or("");
-                required::runs(pattern, &self.spec.keywords, &syntax_config())
+                Needs::of(pattern, &self.spec.keywords, &syntax_config())
             })
-            .iter()
-            .all(|r| r.within(window))
+            .within(window)
     }
 }
 
@@ -318,7 +317,7 @@ fn validate(source: &str, spec: RuleSpec, eager: bool) -> Result<Rule> {
         spec,
         source: source.to_string(),
         regex: OnceLock::new(),
-        runs: OnceLock::new(),
+        needs: OnceLock::new(),
     })
 }
 

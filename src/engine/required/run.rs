@@ -1,21 +1,14 @@
-//! What every match of a pattern must contain, read from the pattern itself: runs of bytes from
-//! one class (`cio[A-Za-z0-9]{32}` needs 35 letters and digits in a row). A window without such a
-//! run cannot hold a match, and checking that is a fraction of the cost of the regex search that
-//! would say so.
-//!
-//! Measured on linux-6.1 with the built-in rules: 348,054 regex searches over 27.5 MB of windows,
-//! 0.31 CPU-s of the scan's 2.0 (the scan with the searches skipped, same build). Most of them were
-//! provider rules whose keyword is a short, common prefix (`cio`, `btc`, `nfp_`, `hf_`) on lines
-//! that hold no token body at all.
+//! Runs: consecutive bytes from one class that every match has (a token's prefix and body).
 
-use regex_automata::util::syntax;
-use regex_syntax::hir::{Class, Hir, HirKind};
+use regex_syntax::hir::{Hir, HirKind};
+
+use super::{bytes_of, text_share};
 
 /// A run of at least `min` consecutive bytes from `class` that every match contains.
 #[derive(Clone, PartialEq)]
 pub(crate) struct Run {
-    class: [bool; 256],
-    min: usize,
+    pub(super) class: [bool; 256],
+    pub(super) min: usize,
 }
 
 impl std::fmt::Debug for Run {
@@ -76,15 +69,10 @@ impl Run {
     }
 }
 
-/// The runs to check before searching `pattern` (compiled with `config`), most selective first;
-/// empty when the pattern cannot be parsed or promises no run worth a pass. A run one of the rule's
-/// `keywords` has is left out: the window holds a keyword, so the check would mostly pass.
-pub(crate) fn runs(pattern: &str, keywords: &[String], config: &syntax::Config) -> Vec<Run> {
-    let Ok(hir) = syntax::parse_with(pattern, config) else {
-        return Vec::new();
-    };
+/// The runs worth checking, most selective first (see [`super::Needs::of`]).
+pub(super) fn runs(hir: &Hir, keywords: &[String]) -> Vec<Run> {
     let mut found = Vec::new();
-    required(&hir, &mut found);
+    required(hir, &mut found);
     let mut scored: Vec<(f64, Run)> = found
         .into_iter()
         .map(|r| (r.bits(), r))
@@ -197,60 +185,16 @@ fn required(hir: &Hir, out: &mut Vec<Run>) {
     }
 }
 
-/// The bytes a class may match. A Unicode class (only with `(?u)`) matches its ASCII members as
-/// themselves and anything else as bytes 0x80 and up.
-fn bytes_of(class: &Class) -> [bool; 256] {
-    let mut set = [false; 256];
-    match class {
-        Class::Bytes(c) => {
-            for r in c.iter() {
-                for b in r.start()..=r.end() {
-                    set[b as usize] = true;
-                }
-            }
-        }
-        Class::Unicode(c) => {
-            for r in c.iter() {
-                let (lo, hi) = (r.start() as u32, r.end() as u32);
-                for b in lo..=hi.min(0x7f) {
-                    set[b as usize] = true;
-                }
-                if hi >= 0x80 {
-                    set[0x80..].iter_mut().for_each(|b| *b = true);
-                }
-            }
-        }
-    }
-    set
-}
-
-/// A rough share of one byte in source text, for ranking runs only: a wrong guess costs speed,
-/// never a match. Lowercase letters about half, spaces and tabs a sixth, the rest after.
-fn text_share(b: usize) -> f64 {
-    match b as u8 {
-        b'a'..=b'z' => 0.50 / 26.0,
-        b'A'..=b'Z' => 0.07 / 26.0,
-        b'0'..=b'9' => 0.04 / 10.0,
-        b' ' => 0.12,
-        b'\t' => 0.05,
-        b'\n' => 0.03,
-        b'!'..=b'~' => 0.19 / 32.0,
-        _ => 0.0001,
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::testing::hir;
     use super::*;
 
-    fn config() -> syntax::Config {
-        syntax::Config::new().unicode(false).utf8(false)
-    }
-
     fn run(class: &[u8], min: usize) -> Run {
-        let mut set = [false; 256];
-        class.iter().for_each(|&b| set[b as usize] = true);
-        Run { class: set, min }
+        Run {
+            class: super::super::testing::set(class),
+            min,
+        }
     }
 
     fn alnum() -> Vec<u8> {
@@ -262,18 +206,14 @@ mod tests {
 
     #[test]
     fn a_prefixed_token_needs_its_prefix_and_body_in_one_run() {
-        let rs = runs(r"\b(cio[A-Za-z0-9]{32})\b", &["cio".into()], &config());
+        let rs = runs(&hir(r"\b(cio[A-Za-z0-9]{32})\b"), &["cio".into()]);
         // The body alone (32 of the same class) is implied, and the prefix is the keyword's.
         assert_eq!(rs, [run(&alnum(), 35)]);
     }
 
     #[test]
     fn a_separator_splits_runs_only_when_it_is_outside_both_classes() {
-        let rs = runs(
-            r"\b(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})",
-            &[],
-            &config(),
-        );
+        let rs = runs(&hir(r"\b(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})"), &[]);
         let mut body = alnum();
         body.extend(b"_-");
         let mut all = body.clone();
@@ -285,15 +225,15 @@ mod tests {
     #[test]
     fn optional_and_alternative_parts_promise_only_what_every_branch_has() {
         // Either branch has 20 hex digits at least; `x?` may be absent.
-        let rs = runs(r"key=(?:[0-9a-f]{20}|[0-9a-f]{40})x?;", &[], &config());
+        let rs = runs(&hir(r"key=(?:[0-9a-f]{20}|[0-9a-f]{40})x?;"), &[]);
         assert!(rs.contains(&run(b"0123456789abcdef", 20)), "{rs:?}");
         // A branch that is not a run makes the alternation promise nothing; `=`, `;` are too common.
-        assert!(runs(r"(?:[0-9a-f]{20}|foo.*bar)", &[], &config()).is_empty());
+        assert!(runs(&hir(r"(?:[0-9a-f]{20}|foo.*bar)"), &[]).is_empty());
     }
 
     #[test]
     fn case_insensitive_literals_allow_both_cases() {
-        let rs = runs(r"(?i)token_[a-z0-9]{16}", &[], &config());
+        let rs = runs(&hir(r"(?i)token_[a-z0-9]{16}"), &[]);
         let mut class: Vec<u8> = alnum();
         class.push(b'_');
         // [a-z0-9] under (?i) is all letters and digits; with `token_` a 22-byte run.

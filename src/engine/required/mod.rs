@@ -1,0 +1,107 @@
+//! What every match of a pattern must contain, read from the pattern itself, so a window that
+//! lacks it is not searched: checking is a fraction of the cost of the regex search that would say
+//! the same. Two kinds:
+//! - a run of bytes from one class: `cio[A-Za-z0-9]{32}` needs 35 letters and digits in a row;
+//! - a number of bytes from a narrow class of punctuation, anywhere: two quoted arguments need
+//!   four quotes.
+//!
+//! Measured on linux-6.1 with the built-in rules: 348,054 regex searches over 27.5 MB of windows
+//! took 0.31 CPU-s of the scan's 2.0 (against the scan with the searches skipped, same build). Most
+//! were provider rules whose keyword is a short, common prefix (`cio`, `btc`, `nfp_`, `hf_`) on
+//! lines without a token body, and call or markup rules on lines without the quotes they need.
+//! With runs: 150,325 searches over 9.5 MB; with counts too: 83,456 over 6.2 MB.
+
+mod count;
+mod run;
+
+use regex_automata::util::syntax;
+use regex_syntax::hir::Class;
+
+use count::Count;
+use run::Run;
+
+/// Everything a window must have for a pattern to match in it.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct Needs {
+    runs: Vec<Run>,
+    count: Option<Count>,
+}
+
+impl Needs {
+    /// What `pattern` (parsed with `config`) requires and is worth checking; nothing when it cannot
+    /// be parsed. `keywords` are the rule's: the window holds one, so what a keyword has is left
+    /// out (the check would mostly pass).
+    pub(crate) fn of(pattern: &str, keywords: &[String], config: &syntax::Config) -> Needs {
+        let Ok(hir) = syntax::parse_with(pattern, config) else {
+            return Needs::default();
+        };
+        Needs {
+            runs: run::runs(&hir, keywords),
+            count: count::count(&hir, keywords),
+        }
+    }
+
+    /// False when `window` cannot hold a match.
+    pub(crate) fn within(&self, window: &[u8]) -> bool {
+        self.count.as_ref().is_none_or(|c| c.within(window))
+            && self.runs.iter().all(|r| r.within(window))
+    }
+}
+
+/// The bytes a class may match. A Unicode class (only with `(?u)`) matches its ASCII members as
+/// themselves and anything else as bytes 0x80 and up.
+pub(super) fn bytes_of(class: &Class) -> [bool; 256] {
+    let mut set = [false; 256];
+    match class {
+        Class::Bytes(c) => {
+            for r in c.iter() {
+                for b in r.start()..=r.end() {
+                    set[b as usize] = true;
+                }
+            }
+        }
+        Class::Unicode(c) => {
+            for r in c.iter() {
+                let (lo, hi) = (r.start() as u32, r.end() as u32);
+                for b in lo..=hi.min(0x7f) {
+                    set[b as usize] = true;
+                }
+                if hi >= 0x80 {
+                    set[0x80..].iter_mut().for_each(|b| *b = true);
+                }
+            }
+        }
+    }
+    set
+}
+
+/// A rough share of one byte in source text, for choosing what to check: a wrong guess costs speed,
+/// never a match. Lowercase letters about half, spaces and tabs a sixth, the rest after.
+pub(super) fn text_share(b: usize) -> f64 {
+    match b as u8 {
+        b'a'..=b'z' => 0.50 / 26.0,
+        b'A'..=b'Z' => 0.07 / 26.0,
+        b'0'..=b'9' => 0.04 / 10.0,
+        b' ' => 0.12,
+        b'\t' => 0.05,
+        b'\n' => 0.03,
+        b'!'..=b'~' => 0.19 / 32.0,
+        _ => 0.0001,
+    }
+}
+
+#[cfg(test)]
+pub(super) mod testing {
+    use regex_automata::util::syntax;
+    use regex_syntax::hir::Hir;
+
+    pub(crate) fn hir(pattern: &str) -> Hir {
+        syntax::parse_with(pattern, &syntax::Config::new().unicode(false).utf8(false)).unwrap()
+    }
+
+    pub(crate) fn set(bytes: &[u8]) -> [bool; 256] {
+        let mut set = [false; 256];
+        bytes.iter().for_each(|&b| set[b as usize] = true);
+        set
+    }
+}
