@@ -1,6 +1,6 @@
 //! Counts: bytes of a narrow class of punctuation (quotes, `<`, `=`) that every match has, anywhere.
 
-use regex_syntax::hir::{Hir, HirKind};
+use regex_syntax::hir::{Class, Hir, HirKind};
 
 use super::{bytes_of, text_share};
 
@@ -35,76 +35,91 @@ impl Count {
         }
         false
     }
+}
 
-    /// The chance a window of source text has the bytes: `min` or more of a Poisson count whose
-    /// mean is the class's share over a 64-byte window (a typical line window).
-    fn chance(&self) -> f64 {
-        let mean = 64.0
-            * (0..256)
-                .filter(|&b| self.class[b])
-                .map(text_share)
-                .sum::<f64>();
-        let (mut term, mut below) = ((-mean).exp(), 0.0);
-        for k in 0..self.min {
-            below += term;
-            term *= mean / (k + 1) as f64;
-        }
-        (1.0 - below).max(0.0)
+/// A set of bytes as bits: candidate classes are compared, joined and tested by the hundred.
+type Set = [u64; 4];
+
+fn has(set: &Set, b: u8) -> bool {
+    set[b as usize / 64] >> (b % 64) & 1 == 1
+}
+
+fn set_of(bytes: &[bool; 256]) -> Set {
+    let mut set = [0u64; 4];
+    for (b, _) in bytes.iter().enumerate().filter(|(_, on)| **on) {
+        set[b / 64] |= 1 << (b % 64);
     }
+    set
+}
+
+/// The share of source text's bytes that are in `set`.
+fn share(set: &Set) -> f64 {
+    (0..=255u8)
+        .filter(|&b| has(set, b))
+        .map(|b| text_share(b as usize))
+        .sum()
+}
+
+/// The chance a window of source text has `min` bytes of `set`: a Poisson count whose mean is the
+/// set's share over a 64-byte window (a typical line window).
+fn chance(set: &Set, min: usize) -> f64 {
+    let mean = 64.0 * share(set);
+    let (mut term, mut below) = ((-mean).exp(), 0.0);
+    for k in 0..min {
+        below += term;
+        term *= mean / (k + 1) as f64;
+    }
+    (1.0 - below).max(0.0)
 }
 
 /// The narrow-class count that best tells windows apart, if any is worth a pass: the window must
 /// lack it at least three times in four. Classes are the pattern's punctuation, alone or in pairs.
 pub(super) fn count(hir: &Hir, keywords: &[String]) -> Option<Count> {
-    let mut classes: Vec<[bool; 256]> = Vec::new();
-    candidate_classes(hir, &mut classes);
+    let mut sets: Vec<Set> = Vec::new();
+    candidate_classes(hir, &mut sets);
     // Branches often differ only in which of two marks they use (`<x>` or `key="x"`): pairs too.
-    let singles = classes.len();
+    let singles = sets.len();
+    let mut known: std::collections::HashSet<Set> = sets.iter().copied().collect();
     for i in 0..singles {
         for j in i + 1..singles {
-            let mut union = classes[i];
-            for (u, o) in union.iter_mut().zip(classes[j]) {
-                *u |= o;
-            }
-            if !classes.contains(&union) {
-                classes.push(union);
+            let union = std::array::from_fn(|w| sets[i][w] | sets[j][w]);
+            if known.insert(union) {
+                sets.push(union);
             }
         }
     }
-    let sets: Vec<[u64; 4]> = classes.iter().map(bitset).collect();
-    classes
-        .into_iter()
-        .zip(least(hir, &sets))
-        .map(|(class, min)| Count { class, min })
-        .filter(|c| c.min > 0)
-        .map(|c| {
+    if sets.is_empty() {
+        return None;
+    }
+    let mins = least(hir, &sets);
+    sets.into_iter()
+        .zip(mins)
+        .filter(|&(_, min)| min > 0)
+        .map(|(set, min)| {
             // The window's keyword may bring some of the bytes: judge by the rest.
             let brought = keywords
                 .iter()
-                .map(|k| k.bytes().filter(|&b| c.class[b as usize]).count())
+                .map(|k| k.bytes().filter(|&b| has(&set, b)).count())
                 .max()
                 .unwrap_or(0);
-            let rest = Count {
-                class: c.class,
-                min: c.min.saturating_sub(brought),
-            };
-            let chance = if rest.min == 0 { 1.0 } else { rest.chance() };
-            (chance, c)
+            let rest = min.saturating_sub(brought);
+            let p = if rest == 0 { 1.0 } else { chance(&set, rest) };
+            (p, set, min)
         })
-        .filter(|(chance, _)| *chance <= 0.25)
+        .filter(|(p, _, _)| *p <= 0.25)
         .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+        .map(|(_, set, min)| Count {
+            class: std::array::from_fn(|b| has(&set, b as u8)),
+            min,
+        })
 }
 
-/// Narrow classes of punctuation in `hir`: each class item, and each punctuation byte of a literal.
-fn candidate_classes(hir: &Hir, out: &mut Vec<[bool; 256]>) {
-    let mut add = |set: [bool; 256]| {
-        let share: f64 = (0..256).filter(|&b| set[b]).map(text_share).sum();
-        if set[..]
-            .iter()
-            .enumerate()
-            .all(|(b, &on)| !on || !(b as u8).is_ascii_alphanumeric())
-            && share <= 0.03
+/// Narrow classes of punctuation in `hir`, once each: each class item, and each punctuation byte
+/// of a literal. Letters and digits are ruled out first: a generic pattern has thousands.
+fn candidate_classes(hir: &Hir, out: &mut Vec<Set>) {
+    let mut add = |set: Set| {
+        if set.iter().zip(ALNUM).all(|(s, a)| s & a == 0)
+            && share(&set) <= 0.03
             && !out.contains(&set)
         {
             out.push(set);
@@ -112,13 +127,26 @@ fn candidate_classes(hir: &Hir, out: &mut Vec<[bool; 256]>) {
     };
     match hir.kind() {
         HirKind::Literal(lit) => {
-            for &b in lit.0.iter() {
-                let mut set = [false; 256];
-                set[b as usize] = true;
+            for &b in lit.0.iter().filter(|b| !b.is_ascii_alphanumeric()) {
+                let mut set = [0u64; 4];
+                set[b as usize / 64] |= 1 << (b % 64);
                 add(set);
             }
         }
-        HirKind::Class(c) => add(bytes_of(c)),
+        HirKind::Class(c) => {
+            let alnum = |lo: u32, hi: u32| {
+                [(b'0', b'9'), (b'A', b'Z'), (b'a', b'z')]
+                    .iter()
+                    .any(|&(a, z)| lo <= z as u32 && a as u32 <= hi)
+            };
+            let any_alnum = match c {
+                Class::Bytes(c) => c.iter().any(|r| alnum(r.start() as u32, r.end() as u32)),
+                Class::Unicode(c) => c.iter().any(|r| alnum(r.start() as u32, r.end() as u32)),
+            };
+            if !any_alnum {
+                add(set_of(&bytes_of(c)));
+            }
+        }
         HirKind::Capture(cap) => candidate_classes(&cap.sub, out),
         HirKind::Repetition(rep) => candidate_classes(&rep.sub, out),
         HirKind::Concat(items) | HirKind::Alternation(items) => {
@@ -128,10 +156,12 @@ fn candidate_classes(hir: &Hir, out: &mut Vec<[bool; 256]>) {
     }
 }
 
+/// ASCII letters and digits, as a [`Set`].
+const ALNUM: Set = [0x03ff_0000_0000_0000, 0x07ff_fffe_07ff_fffe, 0, 0];
+
 /// For each of `classes` (as bit sets), the fewest bytes of it a match of `hir` has: one walk for
 /// all, as a generic pattern has thousands of items and a hundred candidate classes.
-fn least(hir: &Hir, classes: &[[u64; 4]]) -> Vec<usize> {
-    let has = |set: &[u64; 4], b: u8| set[b as usize / 64] >> (b % 64) & 1 == 1;
+fn least(hir: &Hir, classes: &[Set]) -> Vec<usize> {
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => vec![0; classes.len()],
         HirKind::Literal(lit) => classes
@@ -139,7 +169,7 @@ fn least(hir: &Hir, classes: &[[u64; 4]]) -> Vec<usize> {
             .map(|c| lit.0.iter().filter(|&&b| has(c, b)).count())
             .collect(),
         HirKind::Class(class) => {
-            let set = bitset(&bytes_of(class));
+            let set = set_of(&bytes_of(class));
             classes
                 .iter()
                 .map(|c| usize::from(set.iter().zip(c).all(|(s, c)| s & !c == 0)))
@@ -164,18 +194,17 @@ fn least(hir: &Hir, classes: &[[u64; 4]]) -> Vec<usize> {
     }
 }
 
-fn bitset(set: &[bool; 256]) -> [u64; 4] {
-    let mut bits = [0u64; 4];
-    for (b, _) in set.iter().enumerate().filter(|(_, on)| **on) {
-        bits[b / 64] |= 1 << (b % 64);
-    }
-    bits
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::testing::{hir, set};
     use super::*;
+
+    #[test]
+    fn the_letter_and_digit_mask_is_exactly_ascii_alphanumerics() {
+        for b in 0..=255u8 {
+            assert_eq!(has(&ALNUM, b), b.is_ascii_alphanumeric(), "{b}");
+        }
+    }
 
     #[test]
     fn quoted_arguments_need_their_quotes() {
