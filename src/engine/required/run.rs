@@ -57,6 +57,14 @@ impl Run {
         false
     }
 
+    /// No bytes: what an empty item or a look-around matches.
+    fn empty() -> Run {
+        Run {
+            class: [false; 256],
+            min: 0,
+        }
+    }
+
     /// True when a window with this run has `other` too: as long, from no more bytes.
     fn implies(&self, other: &Run) -> bool {
         self.min >= other.min && (0..256).all(|b| !self.class[b] || other.class[b])
@@ -72,7 +80,7 @@ impl Run {
 /// The runs worth checking, most selective first (see [`super::Needs::of`]).
 pub(super) fn runs(hir: &Hir, keywords: &[String]) -> Vec<Run> {
     let mut found = Vec::new();
-    required(hir, &mut found);
+    walk(hir, Some(&mut found));
     let mut scored: Vec<(f64, Run)> = found
         .into_iter()
         .map(|r| (r.bits(), r))
@@ -96,13 +104,16 @@ pub(super) fn runs(hir: &Hir, keywords: &[String]) -> Vec<Run> {
 }
 
 /// What matches of `hir` consist of when every byte of every match is from one class: that class
-/// and the fewest bytes a match has. `None` when a match may hold other bytes.
-fn pure(hir: &Hir) -> Option<Run> {
-    match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => Some(Run {
-            class: [false; 256],
-            min: 0,
-        }),
+/// and the fewest bytes a match has; `None` when a match may hold other bytes. With `out`, also
+/// collects the runs every match contains: `hir` itself when it is such a run, each maximal stretch
+/// of such items in a sequence (as one run over their joint class), and the same inside every part
+/// each match has (narrower classes), in that order. One walk: each item is read once.
+fn walk(hir: &Hir, mut out: Option<&mut Vec<Run>>) -> Option<Run> {
+    let add = |a: usize, b: usize| a + b;
+    // The item's own run goes before what its parts add.
+    let at = out.as_deref().map_or(0, Vec::len);
+    let pure = match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(Run::empty()),
         HirKind::Literal(lit) => {
             let mut class = [false; 256];
             for &b in lit.0.iter() {
@@ -117,27 +128,59 @@ fn pure(hir: &Hir) -> Option<Run> {
             class: bytes_of(c),
             min: 1,
         }),
-        HirKind::Capture(cap) => pure(&cap.sub),
+        HirKind::Capture(cap) => walk(&cap.sub, out.as_deref_mut()),
         HirKind::Repetition(rep) => {
-            let sub = pure(&rep.sub)?;
-            Some(Run {
+            // Each match repeats the body at least once when `min` > 0: what the body needs, the
+            // match has.
+            let body = if rep.min > 0 {
+                out.as_deref_mut()
+            } else {
+                None
+            };
+            walk(&rep.sub, body).map(|sub| Run {
                 min: sub.min.saturating_mul(rep.min as usize),
                 class: sub.class,
             })
         }
-        HirKind::Concat(items) => items.iter().try_fold(
-            Run {
-                class: [false; 256],
-                min: 0,
-            },
-            |acc, h| Some(join(acc, pure(h)?, |a, b| a + b)),
-        ),
+        HirKind::Concat(items) => {
+            let mut whole = Some(Run::empty());
+            let mut stretch: Option<Run> = None;
+            for h in items {
+                let before = out.as_deref().map_or(0, Vec::len);
+                match walk(h, out.as_deref_mut()) {
+                    Some(r) => {
+                        whole = whole.map(|w| join(w, r.clone(), add));
+                        stretch = Some(match stretch {
+                            Some(s) => join(s, r, add),
+                            None => r,
+                        });
+                    }
+                    None => {
+                        whole = None;
+                        // The stretch ended before this item: it goes before the item's runs.
+                        if let (Some(o), Some(s)) = (out.as_deref_mut(), stretch.take()) {
+                            o.insert(before, s);
+                        }
+                    }
+                }
+            }
+            if let (Some(o), Some(s)) = (out.as_deref_mut(), stretch) {
+                o.push(s);
+            }
+            whole
+        }
         HirKind::Alternation(items) => {
-            let mut branches = items.iter().map(pure);
+            let mut branches = items.iter().map(|h| walk(h, None));
             let first = branches.next()??;
             branches.try_fold(first, |acc, r| Some(join(acc, r?, usize::min)))
         }
+    };
+    if let (Some(o), Some(r)) = (out, &pure) {
+        if r.min > 0 {
+            o.insert(at, r.clone());
+        }
     }
+    pure
 }
 
 /// The union of two runs' classes, with `min` combining their lengths.
@@ -149,39 +192,6 @@ fn join(a: Run, b: Run, min: impl Fn(usize, usize) -> usize) -> Run {
     Run {
         class,
         min: min(a.min, b.min),
-    }
-}
-
-/// Collects runs every match of `hir` contains: `hir` itself when all its bytes are from one
-/// class, each maximal stretch of such items in a sequence (as one run over their joint class), and
-/// the same inside every part each match has (narrower classes).
-fn required(hir: &Hir, out: &mut Vec<Run>) {
-    if let Some(r) = pure(hir) {
-        if r.min > 0 {
-            out.push(r);
-        }
-    }
-    match hir.kind() {
-        HirKind::Concat(items) => {
-            let mut stretch: Option<Run> = None;
-            for h in items {
-                match pure(h) {
-                    Some(r) => {
-                        stretch = Some(match stretch {
-                            Some(s) => join(s, r, |a, b| a + b),
-                            None => r,
-                        })
-                    }
-                    None => out.extend(stretch.take()),
-                }
-                required(h, out);
-            }
-            out.extend(stretch);
-        }
-        HirKind::Capture(cap) => required(&cap.sub, out),
-        // Each match repeats the body at least once: what the body needs, the match has.
-        HirKind::Repetition(rep) if rep.min > 0 => required(&rep.sub, out),
-        _ => {}
     }
 }
 
