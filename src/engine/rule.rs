@@ -162,13 +162,19 @@ impl Rule {
         (re, *group)
     }
 
-    /// False when `window` cannot hold a match of the pattern: it lacks bytes every match has.
+    /// False when `window` cannot hold a match of the pattern: it lacks bytes every match has, as
+    /// read from the pattern or declared in the rule file (`needs_any_byte`, `needs_hex_run`).
     /// Cheaper than the search, so it goes first.
     pub(crate) fn may_match(&self, window: &[u8]) -> bool {
         self.needs
             .get_or_init(|| {
-                let pattern = self.spec.pattern.as_deref().unwrap_or("");
-                Needs::of(pattern, &self.spec.keywords, &syntax_config())
+                let s = &self.spec;
+                Needs::of(
+                    s.pattern.as_deref().unwrap_or(""),
+                    &s.keywords,
+                    &syntax_config(),
+                )
+                .declared(s.needs_any_byte.as_bytes(), s.needs_hex_run)
             })
             .within(window)
     }
@@ -336,50 +342,27 @@ pub fn check_unique(rules: &[Rule]) -> Result<()> {
     Ok(())
 }
 
-impl RuleSpec {
-    /// False when `window` cannot hold a match: it lacks what the rule declares every match needs
-    /// (`needs_any_byte`, `needs_hex_run`). True for rules that declare nothing.
-    pub(crate) fn window_may_match(&self, window: &[u8]) -> bool {
-        if !self.needs_any_byte.is_empty()
-            && !window
-                .iter()
-                .any(|b| self.needs_any_byte.as_bytes().contains(b))
-        {
-            return false;
-        }
-        match self.needs_hex_run {
-            Some(min) => {
-                let mut run = 0;
-                window.iter().any(|b| {
-                    run = if b.is_ascii_hexdigit() { run + 1 } else { 0 };
-                    run >= min
-                })
-            }
-            None => true,
-        }
-    }
-}
-
 #[cfg(test)]
 mod window_tests {
-    use super::RuleSpec;
+    use super::{validate, Rule, RuleSpec};
 
-    fn spec(toml_extra: &str) -> RuleSpec {
+    fn spec(toml_extra: &str) -> Rule {
         let text = format!(
             "id = \"t\"\ntitle = \"t\"\ndescription = \"d\"\nseverity = \"high\"\nkeywords = [\"abc\"]\npattern = \"abc\"\nremediation = \"r\"\nlifetime = {{ kind = \"unknown\", reason = \"r\" }}\n{toml_extra}"
         );
-        toml::from_str(&text).unwrap()
+        let spec: RuleSpec = toml::from_str(&text).unwrap();
+        validate("t", spec, true).unwrap()
     }
 
     #[test]
     fn a_window_without_what_every_match_needs_is_not_searched() {
         let quoted = spec("needs_any_byte = \"\\\"'\"");
-        assert!(quoted.window_may_match(b"token = 'x1'"));
-        assert!(!quoted.window_may_match(b"token = get_token(ctx);"));
+        assert!(quoted.may_match(b"token = 'x1'"));
+        assert!(!quoted.may_match(b"token = get_token(ctx);"));
         let hex = spec("needs_hex_run = 20");
-        assert!(hex.window_may_match(b"key = 0123456789abcdef0123;"));
+        assert!(hex.may_match(b"key = 0123456789abcdef0123;"));
         // 19 hex digits, then a break: one short.
-        assert!(!hex.window_may_match(b"key = 0123456789abcdef012 3;"));
-        assert!(spec("").window_may_match(b"anything"));
+        assert!(!hex.may_match(b"key = 0123456789abcdef012 3;"));
+        assert!(spec("").may_match(b"anything"));
     }
 }

@@ -51,7 +51,7 @@ impl Engine {
         out: &mut Vec<Match>,
     ) {
         let rule = &self.rules[r];
-        if !rule.spec.window_may_match(&data[s..e]) || !rule.may_match(&data[s..e]) {
+        if !rule.may_match(&data[s..e]) {
             return;
         }
         // What decides the answer: the window and the bytes a match start looks back at.

@@ -19,6 +19,13 @@ impl std::fmt::Debug for Count {
 }
 
 impl Count {
+    /// At least `min` bytes from `bytes`, anywhere.
+    pub(super) fn of(bytes: &[u8], min: usize) -> Count {
+        let mut class = [false; 256];
+        bytes.iter().for_each(|&b| class[b as usize] = true);
+        Count { class, min }
+    }
+
     /// True when `hay` has `min` bytes of the class.
     pub(crate) fn within(&self, hay: &[u8]) -> bool {
         let mut left = self.min;

@@ -24,7 +24,7 @@ use run::Run;
 #[derive(Debug, Default, Clone, PartialEq)]
 pub(crate) struct Needs {
     runs: Vec<Run>,
-    count: Option<Count>,
+    counts: Vec<Count>,
 }
 
 impl Needs {
@@ -37,14 +37,25 @@ impl Needs {
         };
         Needs {
             runs: run::runs(&hir, keywords),
-            count: count::count(&hir, keywords),
+            counts: count::count(&hir, keywords).into_iter().collect(),
         }
+    }
+
+    /// Adds what a rule file declares every match needs, checked first: one of `any_byte`
+    /// (`needs_any_byte`, when not empty) and a run of `hex_run` hex digits (`needs_hex_run`).
+    pub(crate) fn declared(mut self, any_byte: &[u8], hex_run: Option<usize>) -> Needs {
+        if let Some(min) = hex_run {
+            self.runs.insert(0, Run::of(b"0123456789abcdefABCDEF", min));
+        }
+        if !any_byte.is_empty() {
+            self.counts.insert(0, Count::of(any_byte, 1));
+        }
+        self
     }
 
     /// False when `window` cannot hold a match.
     pub(crate) fn within(&self, window: &[u8]) -> bool {
-        self.count.as_ref().is_none_or(|c| c.within(window))
-            && self.runs.iter().all(|r| r.within(window))
+        self.counts.iter().all(|c| c.within(window)) && self.runs.iter().all(|r| r.within(window))
     }
 }
 

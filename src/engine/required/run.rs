@@ -57,6 +57,13 @@ impl Run {
         false
     }
 
+    /// At least `min` consecutive bytes from `bytes`.
+    pub(super) fn of(bytes: &[u8], min: usize) -> Run {
+        let mut class = [false; 256];
+        bytes.iter().for_each(|&b| class[b as usize] = true);
+        Run { class, min }
+    }
+
     /// No bytes: what an empty item or a look-around matches.
     fn empty() -> Run {
         Run {
