@@ -14,8 +14,7 @@
 mod count;
 mod run;
 
-use regex_automata::util::syntax;
-use regex_syntax::hir::Class;
+use regex_syntax::hir::{Class, Hir};
 
 use count::Count;
 use run::Run;
@@ -28,16 +27,12 @@ pub(crate) struct Needs {
 }
 
 impl Needs {
-    /// What `pattern` (parsed with `config`) requires and is worth checking; nothing when it cannot
-    /// be parsed. `keywords` are the rule's: the window holds one, so what a keyword has is left
-    /// out (the check would mostly pass).
-    pub(crate) fn of(pattern: &str, keywords: &[String], config: &syntax::Config) -> Needs {
-        let Ok(hir) = syntax::parse_with(pattern, config) else {
-            return Needs::default();
-        };
+    /// What a pattern (parsed as `hir`) requires and is worth checking. `keywords` are the rule's:
+    /// the window holds one, so what a keyword has is left out (the check would mostly pass).
+    pub(crate) fn of(hir: &Hir, keywords: &[String]) -> Needs {
         Needs {
-            runs: run::runs(&hir, keywords),
-            counts: count::count(&hir, keywords).into_iter().collect(),
+            runs: run::runs(hir, keywords),
+            counts: count::count(hir, keywords).into_iter().collect(),
         }
     }
 
