@@ -169,35 +169,57 @@ const ALNUM: Set = [0x03ff_0000_0000_0000, 0x07ff_fffe_07ff_fffe, 0, 0];
 /// For each of `classes` (as bit sets), the fewest bytes of it a match of `hir` has: one walk for
 /// all, as a generic pattern has thousands of items and a hundred candidate classes.
 fn least(hir: &Hir, classes: &[Set]) -> Vec<usize> {
+    let mut out = vec![0; classes.len()];
+    least_into(hir, classes, &mut out);
+    out
+}
+
+/// [`least`] written into `out` (one slot per class). Only a node with several children takes a
+/// scratch buffer: a buffer per node made this walk most of the cost of waking a generic rule in a
+/// one-file scan.
+fn least_into(hir: &Hir, classes: &[Set], out: &mut [usize]) {
     match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => vec![0; classes.len()],
-        HirKind::Literal(lit) => classes
-            .iter()
-            .map(|c| lit.0.iter().filter(|&&b| has(c, b)).count())
-            .collect(),
+        HirKind::Empty | HirKind::Look(_) => out.fill(0),
+        HirKind::Literal(lit) => {
+            for (o, c) in out.iter_mut().zip(classes) {
+                *o = lit.0.iter().filter(|&&b| has(c, b)).count();
+            }
+        }
         HirKind::Class(class) => {
             let set = set_of(&bytes_of(class));
-            classes
-                .iter()
-                .map(|c| usize::from(set.iter().zip(c).all(|(s, c)| s & !c == 0)))
-                .collect()
+            for (o, c) in out.iter_mut().zip(classes) {
+                *o = usize::from(set.iter().zip(c).all(|(s, c)| s & !c == 0));
+            }
         }
-        HirKind::Capture(cap) => least(&cap.sub, classes),
-        HirKind::Repetition(rep) => least(&rep.sub, classes)
-            .into_iter()
-            .map(|n| n.saturating_mul(rep.min as usize))
-            .collect(),
-        HirKind::Concat(items) => items.iter().fold(vec![0; classes.len()], |acc, h| {
-            acc.iter()
-                .zip(least(h, classes))
-                .map(|(a, n)| a.saturating_add(n))
-                .collect()
-        }),
-        HirKind::Alternation(items) => items
-            .iter()
-            .map(|h| least(h, classes))
-            .reduce(|acc, n| acc.iter().zip(n).map(|(a, n)| (*a).min(n)).collect())
-            .unwrap_or_else(|| vec![0; classes.len()]),
+        HirKind::Capture(cap) => least_into(&cap.sub, classes, out),
+        HirKind::Repetition(rep) => {
+            least_into(&rep.sub, classes, out);
+            out.iter_mut()
+                .for_each(|n| *n = n.saturating_mul(rep.min as usize));
+        }
+        HirKind::Concat(items) => {
+            out.fill(0);
+            let mut one = vec![0; out.len()];
+            for h in items {
+                least_into(h, classes, &mut one);
+                out.iter_mut()
+                    .zip(&one)
+                    .for_each(|(a, n)| *a = a.saturating_add(*n));
+            }
+        }
+        HirKind::Alternation(items) => {
+            out.fill(usize::MAX);
+            let mut one = vec![0; out.len()];
+            for h in items {
+                least_into(h, classes, &mut one);
+                out.iter_mut()
+                    .zip(&one)
+                    .for_each(|(a, n)| *a = (*a).min(*n));
+            }
+            if items.is_empty() {
+                out.fill(0);
+            }
+        }
     }
 }
 
