@@ -25,14 +25,16 @@
 //! 0.49 ns/byte against 0.53–0.56 on the source: the loads, not the misses, are the limit. Taking
 //! the bytes eight at a time from one load (shifted out of the word): medians 0.790 → 0.737 and
 //! 0.800 → 0.766 ns/byte in two sets of 16 interleaved runs on a slower afternoon (five streams;
-//! four alike, three and six slower); on the whole linux-6.1 scan, user time 1.376 → 1.333 s. Measured that day and slower than this table (0.51–0.59 ns/byte): a 4-byte
-//! hash of each keyword's rarest 4-gram tested per position, as a filter before verifying, 1.6
-//! scalar, 0.95–1.16 with AVX2 gathers, 1.12 with AVX-512 gathers (Zen 4 gathers are slow; the
-//! filter alone, before verifying its 0.9% candidates); a table indexed by byte rather than by
-//! class (0.60–0.68: twice the rows for letters in two cases); six to ten streams at fixed
-//! offsets (0.58–0.94); the automaton cut to each keyword's first 6, 8, 10 or 12 bytes, the rest
-//! verified (no faster: the table's size is not what costs, its hot rows are); and keywords cut
-//! to the suffix from their rarest byte (1.5: their hits are thirty times as many).
+//! four alike, three and six slower); on the whole linux-6.1 scan, user time 1.376 → 1.333 s.
+//!
+//! Measured that day and slower than this table (0.51–0.59 ns/byte): a hash of each keyword's
+//! rarest 4-gram tested at every position as a filter before verifying: 1.6 scalar, 0.95–1.16
+//! with AVX2 gathers, 1.12 with AVX-512 gathers (Zen 4 gathers are slow; the filter alone, before
+//! verifying its 0.9% candidates); a table indexed by byte rather than by class (0.60–0.68: twice
+//! the rows for letters in two cases); six to ten streams at fixed offsets (0.58–0.94); the
+//! automaton cut to each keyword's first 6, 8, 10 or 12 bytes, the rest verified (no faster: the
+//! table's size is not what costs); and keywords cut to the suffix from their rarest byte (1.5:
+//! their hits are thirty times as many).
 
 use anyhow::Result;
 

@@ -169,9 +169,6 @@ impl Rule {
         (re, *group)
     }
 
-    /// False when `window` cannot hold a match of the pattern: it lacks bytes every match has, as
-    /// read from the pattern or declared in the rule file (`needs_any_byte`, `needs_hex_run`).
-    /// Cheaper than the search, so it goes first.
     /// The parsed pattern; `None` for a rule without one (or one that does not parse, which loading
     /// rejects).
     fn hir(&self) -> Option<&Hir> {
@@ -183,6 +180,9 @@ impl Rule {
             .as_ref()
     }
 
+    /// False when `window` cannot hold a match of the pattern: it lacks bytes every match has, as
+    /// read from the pattern or declared in the rule file (`needs_any_byte`, `needs_hex_run`).
+    /// Cheaper than the search, so it goes first.
     pub(crate) fn may_match(&self, window: &[u8]) -> bool {
         self.needs
             .get_or_init(|| {
