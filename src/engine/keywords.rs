@@ -25,7 +25,8 @@
 //! 0.49 ns/byte against 0.53–0.56 on the source: the loads, not the misses, are the limit. Taking
 //! the bytes eight at a time from one load (shifted out of the word): medians 0.790 → 0.737 and
 //! 0.800 → 0.766 ns/byte in two sets of 16 interleaved runs on a slower afternoon (five streams;
-//! four alike, three and six slower); on the whole linux-6.1 scan, user time 1.376 → 1.333 s.
+//! four and six no better, three, seven and eight slower); on the whole linux-6.1 scan, user time
+//! 1.376 → 1.333 s.
 //!
 //! Measured that day and slower than this table (0.51–0.59 ns/byte): a hash of each keyword's
 //! rarest 4-gram tested at every position as a filter before verifying: 1.6 scalar, 0.95–1.16
