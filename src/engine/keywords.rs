@@ -55,7 +55,7 @@ pub(crate) struct Keywords {
     table: Table,
     stride: usize,
     start: u32,
-    /// State ids at or above this are match states; it is a power of two that no other id reaches.
+    /// State ids at or above this are match states; every plain state's id is below it.
     first_match: u32,
     /// For each match state (by `id - first_match`): (pattern, length) pairs.
     matches: Vec<Vec<(u32, u32)>>,
@@ -100,8 +100,7 @@ impl Id for u32 {
     }
 }
 
-/// The transitions, class-major (see [`Keywords::table`]), written once at their final width: the
-/// ids between the plain and the match ones stay zero pages, never touched.
+/// The transitions, class-major (see [`Keywords::table`]), written once at their final width.
 fn transitions<T: Id>(goto: &[u32], new_id: &[u32], nclass: usize, stride: usize) -> Vec<T> {
     let mut table = vec![T::ZERO; nclass * stride];
     for (k, &id) in new_id.iter().enumerate() {
@@ -197,19 +196,16 @@ impl Keywords {
                 }
             }
         }
-        // Renumber, breadth first: plain states from 0 (the start state), match states from a power
-        // of two above every plain id and at least their own count, so "is this a match state" is
-        // one comparison with `first_match`. The ids between are never used (their table entries
-        // are never touched).
+        // Renumber, breadth first: plain states from 0 (the start state), then the match states, so
+        // "is this a match state" is one comparison with `first_match`.
         let n_plain = outputs.iter().filter(|o| o.is_empty()).count();
-        let match_bit = n_plain.max(n - n_plain).next_power_of_two();
-        let stride = match_bit + (n - n_plain);
+        let stride = n;
         anyhow::ensure!(
             nclass * stride <= u32::MAX as usize,
             "too many keywords for the keyword table"
         );
         let mut new_id = vec![0u32; n];
-        let (mut plain, mut matching) = (0usize, match_bit);
+        let (mut plain, mut matching) = (0usize, n_plain);
         for &k in &bfs {
             if outputs[k].is_empty() {
                 new_id[k] = plain as u32;
@@ -226,7 +222,7 @@ impl Keywords {
         };
         let mut matches = vec![Vec::new(); n - n_plain];
         for (k, out) in outputs.into_iter().enumerate() {
-            if let Some(m) = (new_id[k] as usize).checked_sub(match_bit) {
+            if let Some(m) = (new_id[k] as usize).checked_sub(n_plain) {
                 matches[m] = out;
             }
         }
@@ -236,7 +232,7 @@ impl Keywords {
             table,
             stride,
             start: new_id[0],
-            first_match: match_bit as u32,
+            first_match: n_plain as u32,
             matches,
             overlap,
         })
@@ -489,8 +485,9 @@ mod tests {
 
     #[test]
     fn a_keyword_set_too_large_for_16_bit_ids_uses_32_bit_ones() {
+        // About 72,000 states: more than 16-bit ids can number.
         let mut x: u64 = 5;
-        let kws: Vec<String> = (0..9000)
+        let kws: Vec<String> = (0..11_000)
             .map(|_| {
                 (0..9)
                     .map(|_| {
