@@ -2,7 +2,7 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-use super::{bytes_of, text_share};
+use super::{bytes_of, class_of, listed, text_share};
 
 /// A number of bytes from a narrow class (quotes, `=`, `(`) that every match has, anywhere in it.
 #[derive(Clone, PartialEq)]
@@ -13,17 +13,17 @@ pub(crate) struct Count {
 
 impl std::fmt::Debug for Count {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let class: Vec<u8> = (0..=255u8).filter(|&b| self.class[b as usize]).collect();
-        write!(f, "{} x {:?}", self.min, class.escape_ascii().to_string())
+        write!(f, "{} x {}", self.min, listed(&self.class))
     }
 }
 
 impl Count {
     /// At least `min` bytes from `bytes`, anywhere.
     pub(super) fn of(bytes: &[u8], min: usize) -> Count {
-        let mut class = [false; 256];
-        bytes.iter().for_each(|&b| class[b as usize] = true);
-        Count { class, min }
+        Count {
+            class: class_of(bytes),
+            min,
+        }
     }
 
     /// True when `hay` has `min` bytes of the class.

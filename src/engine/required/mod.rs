@@ -54,6 +54,19 @@ impl Needs {
     }
 }
 
+/// `bytes` as a class.
+pub(super) fn class_of(bytes: &[u8]) -> [bool; 256] {
+    let mut class = [false; 256];
+    bytes.iter().for_each(|&b| class[b as usize] = true);
+    class
+}
+
+/// A class's bytes, escaped, as `Debug` shows a run or a count.
+fn listed(class: &[bool; 256]) -> String {
+    let bytes: Vec<u8> = (0..=255u8).filter(|&b| class[b as usize]).collect();
+    format!("{:?}", bytes.escape_ascii().to_string())
+}
+
 /// The bytes a class may match. A Unicode class (only with `(?u)`) matches its ASCII members as
 /// themselves and anything else as bytes 0x80 and up.
 pub(super) fn bytes_of(class: &Class) -> [bool; 256] {
@@ -106,8 +119,6 @@ pub(super) mod testing {
     }
 
     pub(crate) fn set(bytes: &[u8]) -> [bool; 256] {
-        let mut set = [false; 256];
-        bytes.iter().for_each(|&b| set[b as usize] = true);
-        set
+        super::class_of(bytes)
     }
 }

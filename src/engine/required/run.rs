@@ -2,7 +2,7 @@
 
 use regex_syntax::hir::{Hir, HirKind};
 
-use super::{bytes_of, text_share};
+use super::{bytes_of, class_of, listed, text_share};
 
 /// A run of at least `min` consecutive bytes from `class` that every match contains.
 #[derive(Clone, PartialEq)]
@@ -13,8 +13,7 @@ pub(crate) struct Run {
 
 impl std::fmt::Debug for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let class: Vec<u8> = (0..=255u8).filter(|&b| self.class[b as usize]).collect();
-        write!(f, "{} of {:?}", self.min, class.escape_ascii().to_string())
+        write!(f, "{} of {}", self.min, listed(&self.class))
     }
 }
 
@@ -59,9 +58,10 @@ impl Run {
 
     /// At least `min` consecutive bytes from `bytes`.
     pub(super) fn of(bytes: &[u8], min: usize) -> Run {
-        let mut class = [false; 256];
-        bytes.iter().for_each(|&b| class[b as usize] = true);
-        Run { class, min }
+        Run {
+            class: class_of(bytes),
+            min,
+        }
     }
 
     /// No bytes: what an empty item or a look-around matches.
@@ -121,16 +121,7 @@ fn walk(hir: &Hir, mut out: Option<&mut Vec<Run>>) -> Option<Run> {
     let at = out.as_deref().map_or(0, Vec::len);
     let pure = match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => Some(Run::empty()),
-        HirKind::Literal(lit) => {
-            let mut class = [false; 256];
-            for &b in lit.0.iter() {
-                class[b as usize] = true;
-            }
-            Some(Run {
-                class,
-                min: lit.0.len(),
-            })
-        }
+        HirKind::Literal(lit) => Some(Run::of(&lit.0, lit.0.len())),
         HirKind::Class(c) => Some(Run {
             class: bytes_of(c),
             min: 1,
