@@ -24,7 +24,7 @@ use outline::Outline;
 use run::Run;
 
 /// Everything a window must have for a pattern to match in it.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default)]
 pub(crate) struct Needs {
     runs: Vec<Run>,
     counts: Vec<Count>,
