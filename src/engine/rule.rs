@@ -192,7 +192,7 @@ impl Rule {
                     .unwrap_or_default()
                     .declared(s.needs_any_byte.as_bytes(), s.needs_hex_run)
             })
-            .within(window)
+            .within(window, self.hir())
     }
 }
 
