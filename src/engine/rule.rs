@@ -184,15 +184,25 @@ impl Rule {
     /// read from the pattern or declared in the rule file (`needs_any_byte`, `needs_hex_run`).
     /// Cheaper than the search, so it goes first.
     pub(crate) fn may_match(&self, window: &[u8]) -> bool {
-        self.needs
-            .get_or_init(|| {
-                let s = &self.spec;
-                self.hir()
-                    .map(|hir| Needs::of(hir, &s.keywords))
-                    .unwrap_or_default()
-                    .declared(s.needs_any_byte.as_bytes(), s.needs_hex_run)
-            })
-            .within(window, self.hir())
+        self.needs().within(window)
+    }
+
+    /// False when `window` cannot hold a match of the pattern's outline (see
+    /// [`super::required`]). Checked on a window the memo does not know, right before the search:
+    /// a window the memo answers costs less than the check.
+    pub(crate) fn outline_may_match(&self, window: &[u8]) -> bool {
+        self.hir()
+            .is_none_or(|hir| self.needs().outline_within(window, hir))
+    }
+
+    fn needs(&self) -> &Needs {
+        self.needs.get_or_init(|| {
+            let s = &self.spec;
+            self.hir()
+                .map(|hir| Needs::of(hir, &s.keywords))
+                .unwrap_or_default()
+                .declared(s.needs_any_byte.as_bytes(), s.needs_hex_run)
+        })
     }
 }
 

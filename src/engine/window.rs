@@ -88,8 +88,11 @@ impl Engine {
     fn search(&self, r: usize, data: &[u8], s: usize, e: usize) -> Vec<memo::Found> {
         let rule = &self.rules[r];
         let hay = &data[s..e];
-        let (re, secret_group) = rule.regex();
         let mut found = Vec::new();
+        if !rule.outline_may_match(hay) {
+            return found;
+        }
+        let (re, secret_group) = rule.regex();
         CACHES.with_borrow_mut(|caches| {
             let (cache, caps) = caches
                 .entry((self.id, r))

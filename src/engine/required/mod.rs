@@ -56,14 +56,15 @@ impl Needs {
         self
     }
 
-    /// False when `window` cannot hold a match of the pattern `hir` (the one these were read from).
-    pub(crate) fn within(&self, window: &[u8], hir: Option<&Hir>) -> bool {
-        self.counts.iter().all(|c| c.within(window))
-            && self.runs.iter().all(|r| r.within(window))
-            && match (&self.outline, hir) {
-                (Some(o), Some(hir)) => o.within(window, hir),
-                _ => true,
-            }
+    /// False when `window` lacks the runs or counts every match has.
+    pub(crate) fn within(&self, window: &[u8]) -> bool {
+        self.counts.iter().all(|c| c.within(window)) && self.runs.iter().all(|r| r.within(window))
+    }
+
+    /// False when `window` cannot hold a match of the outline of the pattern `hir` (the one these
+    /// were read from); true for a pattern without one.
+    pub(crate) fn outline_within(&self, window: &[u8], hir: &Hir) -> bool {
+        self.outline.as_ref().is_none_or(|o| o.within(window, hir))
     }
 }
 
