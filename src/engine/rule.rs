@@ -12,7 +12,7 @@ use regex_automata::util::syntax;
 use regex_syntax::hir::Hir;
 use serde::{Deserialize, Serialize};
 
-use super::required::Needs;
+use super::required::{Needs, OutlineCache};
 use crate::finding::{Category, Confidence, Lifetime, Severity};
 
 /// The built-in rule files, embedded at build time (see build.rs): (file name, TOML text, the same
@@ -189,10 +189,11 @@ impl Rule {
 
     /// False when `window` cannot hold a match of the pattern's outline (see
     /// [`super::required`]). Checked on a window the memo does not know, right before the search:
-    /// a window the memo answers costs less than the check.
-    pub(crate) fn outline_may_match(&self, window: &[u8]) -> bool {
+    /// a window the memo answers costs less than the check. `cache`: the calling thread's, for
+    /// this rule.
+    pub(crate) fn outline_may_match(&self, window: &[u8], cache: &mut OutlineCache) -> bool {
         self.hir()
-            .is_none_or(|hir| self.needs().outline_within(window, hir))
+            .is_none_or(|hir| self.needs().outline_within(window, hir, cache))
     }
 
     fn needs(&self) -> &Needs {

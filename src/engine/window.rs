@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use regex_automata::util::captures::Captures;
 use regex_automata::{meta, Input};
 
+use super::required::OutlineCache;
 use super::{checksum, entropy, memo, placeholder, Engine, Match, Rule};
 
 /// How far before a keyword a match may start (the keyword is usually the variable name before the
@@ -16,10 +17,18 @@ const BEFORE: usize = 128;
 /// Default distance after a keyword the match may end in; a rule can ask for more (`window`).
 const AFTER: usize = 512;
 
+/// What one thread keeps for one rule's searches; each part is made when first needed (a window
+/// the outline rejects needs no compiled regex).
+#[derive(Default)]
+struct RuleCaches {
+    outline: OutlineCache,
+    search: Option<(meta::Cache, Captures)>,
+}
+
 thread_local! {
-    /// Per thread and (engine, rule): the regex search cache and capture slots, kept for the life of
-    /// the thread so each rule's lazy DFA is built once per thread.
-    static CACHES: RefCell<HashMap<(u64, usize), (meta::Cache, Captures)>> = RefCell::new(HashMap::new());
+    /// Per thread and (engine, rule): the outline's and the regex's search caches and the capture
+    /// slots, kept for the life of the thread so each rule's lazy DFAs are built once per thread.
+    static CACHES: RefCell<HashMap<(u64, usize), RuleCaches>> = RefCell::new(HashMap::new());
 }
 
 impl Engine {
@@ -89,14 +98,15 @@ impl Engine {
         let rule = &self.rules[r];
         let hay = &data[s..e];
         let mut found = Vec::new();
-        if !rule.outline_may_match(hay) {
-            return found;
-        }
-        let (re, secret_group) = rule.regex();
         CACHES.with_borrow_mut(|caches| {
-            let (cache, caps) = caches
-                .entry((self.id, r))
-                .or_insert_with(|| (re.create_cache(), re.create_captures()));
+            let kept = caches.entry((self.id, r)).or_default();
+            if !rule.outline_may_match(hay, &mut kept.outline) {
+                return;
+            }
+            let (re, secret_group) = rule.regex();
+            let (cache, caps) = kept
+                .search
+                .get_or_insert_with(|| (re.create_cache(), re.create_captures()));
             let mut at = 0;
             while at <= hay.len() {
                 re.search_captures_with(cache, &Input::new(hay).span(at..hay.len()), caps);

@@ -23,6 +23,9 @@ use regex_syntax::hir::{Class, Hir};
 
 use count::Count;
 use outline::Outline;
+
+/// One thread's lazy-DFA states for one pattern's outline (`None` until first needed).
+pub(crate) type OutlineCache = Option<regex_automata::hybrid::dfa::Cache>;
 use run::Run;
 
 /// Everything a window must have for a pattern to match in it.
@@ -62,9 +65,17 @@ impl Needs {
     }
 
     /// False when `window` cannot hold a match of the outline of the pattern `hir` (the one these
-    /// were read from); true for a pattern without one.
-    pub(crate) fn outline_within(&self, window: &[u8], hir: &Hir) -> bool {
-        self.outline.as_ref().is_none_or(|o| o.within(window, hir))
+    /// were read from); true for a pattern without one. `cache`: the calling thread's, for this
+    /// pattern only (see [`Outline::within`]).
+    pub(crate) fn outline_within(
+        &self,
+        window: &[u8],
+        hir: &Hir,
+        cache: &mut OutlineCache,
+    ) -> bool {
+        self.outline
+            .as_ref()
+            .is_none_or(|o| o.within(window, hir, cache))
     }
 }
 

@@ -22,9 +22,7 @@
 //! more user time); every part of the top-level sequence widened, or every alternation of
 //! repetitions (values) widened (less selective: 3.2 to 3.4 times the searches, and slower).
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
 use regex_automata::hybrid::dfa::{Cache, DFA};
@@ -41,14 +39,6 @@ const MAX_MIN: u32 = 64;
 /// Room for an outline's DFA states per thread; an outline needs a few hundred.
 const CACHE: usize = 1 << 20;
 
-/// Ids for the per-thread caches: a cache belongs to the DFA it was made for.
-static NEXT_ID: AtomicU64 = AtomicU64::new(0);
-
-thread_local! {
-    /// Per thread and outline: the lazy DFA's states, built once and kept for the scan.
-    static CACHES: RefCell<HashMap<u64, Cache>> = RefCell::new(HashMap::new());
-}
-
 /// Windows a rule searches without its outline before the outline is widened and compiled: a scan
 /// of one file seldom wakes a rule that often, and compiling an outline cost it more than the
 /// checks saved (`staged` with a generic assignment: 16.5 -> 17.6 ms); widening outlines when a
@@ -61,7 +51,7 @@ const UNCHECKED: u32 = 32;
 #[derive(Debug)]
 pub(crate) struct Outline {
     seen: AtomicU32,
-    dfa: OnceLock<Option<(DFA, u64)>>,
+    dfa: OnceLock<Option<DFA>>,
 }
 
 impl Outline {
@@ -75,30 +65,29 @@ impl Outline {
     }
 
     /// False when no match of the pattern `hir` (the one this outline was made for) can lie in
-    /// `window`.
-    pub(crate) fn within(&self, window: &[u8], hir: &Hir) -> bool {
+    /// `window`. `cache` holds the lazy DFA's states for the calling thread; it is filled on
+    /// first use and must not be shared with another outline.
+    pub(crate) fn within(&self, window: &[u8], hir: &Hir, cache: &mut Option<Cache>) -> bool {
         if self.seen.load(Ordering::Relaxed) < UNCHECKED {
             self.seen.fetch_add(1, Ordering::Relaxed);
             return true;
         }
         // An outline that does not compile lets every window through.
-        let Some((dfa, id)) = self.dfa.get_or_init(|| compile(&widen(hir))) else {
+        let Some(dfa) = self.dfa.get_or_init(|| compile(&widen(hir))) else {
             return true;
         };
-        CACHES.with_borrow_mut(|caches| {
-            let cache = caches.entry(*id).or_insert_with(|| dfa.create_cache());
-            // A lazy DFA gives up when it clears its cache too often; then the window goes to the
-            // search, which decides as it would have without the outline.
-            !matches!(
-                dfa.try_search_fwd(cache, &Input::new(window).earliest(true)),
-                Ok(None)
-            )
-        })
+        let cache = cache.get_or_insert_with(|| dfa.create_cache());
+        // A lazy DFA gives up when it clears its cache too often; then the window goes to the
+        // search, which decides as it would have without the outline.
+        !matches!(
+            dfa.try_search_fwd(cache, &Input::new(window).earliest(true)),
+            Ok(None)
+        )
     }
 }
 
-/// The lazy DFA of an outline, with the id its per-thread caches are kept under.
-fn compile(outline: &Hir) -> Option<(DFA, u64)> {
+/// The lazy DFA of an outline.
+fn compile(outline: &Hir) -> Option<DFA> {
     let nfa = thompson::Compiler::new()
         .configure(
             thompson::Config::new()
@@ -107,15 +96,14 @@ fn compile(outline: &Hir) -> Option<(DFA, u64)> {
         )
         .build_from_hir(outline)
         .ok()?;
-    let dfa = DFA::builder()
+    DFA::builder()
         .configure(
             DFA::config()
                 .cache_capacity(CACHE)
                 .skip_cache_capacity_check(true),
         )
         .build_from_nfa(nfa)
-        .ok()?;
-    Some((dfa, NEXT_ID.fetch_add(1, Ordering::Relaxed)))
+        .ok()
 }
 
 /// True when `hir` has a part whose DFA states multiply: a repeated group, or a class repeated
@@ -197,15 +185,17 @@ mod tests {
     use super::super::testing::hir;
     use super::*;
 
-    /// An outline with the pattern it was made for.
+    /// An outline with the pattern it was made for and its cache.
     struct Checked {
         outline: Outline,
         pattern: Hir,
+        cache: std::cell::RefCell<Option<Cache>>,
     }
 
     impl Checked {
         fn within(&self, window: &[u8]) -> bool {
-            self.outline.within(window, &self.pattern)
+            self.outline
+                .within(window, &self.pattern, &mut self.cache.borrow_mut())
         }
     }
 
@@ -214,7 +204,11 @@ mod tests {
         let pattern = hir(pattern);
         let outline = Outline::of(&pattern)?;
         outline.seen.store(UNCHECKED, Ordering::Relaxed);
-        Some(Checked { outline, pattern })
+        Some(Checked {
+            outline,
+            pattern,
+            cache: Default::default(),
+        })
     }
 
     #[test]
@@ -223,6 +217,7 @@ mod tests {
         let o = Checked {
             outline: Outline::of(&pattern).unwrap(),
             pattern,
+            cache: Default::default(),
         };
         for _ in 0..UNCHECKED {
             assert!(o.within(b"secret(key);"));
